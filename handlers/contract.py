@@ -1,0 +1,340 @@
+"""The contract between the monitoring infrastructure and the Lambda handlers.
+
+Every name and number that crosses that boundary lives here and nowhere else: the metric
+namespace, each custom metric with its unit and exact dimension sets, the error types and their
+severities, the alert routes, default thresholds and the environment variables the handlers read.
+`components/` (Pulumi) and `handlers/` (Lambda) both import this module, so an alarm can never
+watch a metric that the publisher emits under another name or with other dimensions.
+
+This module is shipped inside the Lambda package: standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+NAMESPACE: Final = "SfUserPipeline"
+PIPELINE_NAME: Final = "sf-user-pipeline"
+PROJECT_NAME: Final = "sf-user-monitoring"
+
+
+class Environment(StrEnum):
+    LOCAL = "local"
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+class Dimension(StrEnum):
+    """Bounded-cardinality dimensions. Never an execution id or a user id."""
+
+    ENVIRONMENT = "Environment"
+    JOB_TYPE = "JobType"
+    ERROR_TYPE = "ErrorType"
+    SEVERITY = "Severity"
+
+
+class JobType(StrEnum):
+    INGESTION = "Ingestion"
+    TRANSFORMATION = "Transformation"
+    SCD = "SCD"
+
+
+class Unit(StrEnum):
+    """CloudWatch StandardUnit values used by this project."""
+
+    SECONDS = "Seconds"
+    COUNT = "Count"
+    PERCENT = "Percent"
+    BYTES = "Bytes"
+    NONE = "None"
+
+
+class Severity(StrEnum):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+class ErrorType(StrEnum):
+    GLUE_JOB_FAILURE = "glue_job_failure"
+    VALIDATION_FAILURE = "validation_failure"
+    DATA_QUALITY_FAILURE = "data_quality_failure"
+    DBT_RUN_FAILURE = "dbt_run_failure"
+    DBT_TEST_FAILURE = "dbt_test_failure"
+    SCD_VALIDATION_FAILURE = "scd_validation_failure"
+    UNKNOWN = "unknown"
+
+
+class AlertRoute(StrEnum):
+    """Which SNS topic an alert or alarm goes to."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+
+
+# Severity rule: HIGH when consumers get no fresh dimension or a corrupt one (nothing loaded, the
+# model not rebuilt, SCD history broken) or when we cannot tell what happened; MEDIUM when data
+# arrived but fails quality gates; LOW is reserved for operator-initiated stops (an ABORTED
+# execution, a STOPPED Glue run), which the error handler downgrades to.
+ERROR_SEVERITY: Final = MappingProxyType(
+    {
+        ErrorType.GLUE_JOB_FAILURE: Severity.HIGH,
+        ErrorType.DBT_RUN_FAILURE: Severity.HIGH,
+        ErrorType.SCD_VALIDATION_FAILURE: Severity.HIGH,
+        ErrorType.UNKNOWN: Severity.HIGH,
+        ErrorType.DATA_QUALITY_FAILURE: Severity.MEDIUM,
+        ErrorType.DBT_TEST_FAILURE: Severity.MEDIUM,
+        ErrorType.VALIDATION_FAILURE: Severity.MEDIUM,
+    }
+)
+
+SEVERITY_ROUTE: Final = MappingProxyType(
+    {
+        Severity.HIGH: AlertRoute.CRITICAL,
+        Severity.MEDIUM: AlertRoute.WARNING,
+        Severity.LOW: AlertRoute.WARNING,
+    }
+)
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A custom metric: its name, unit and the exact dimension sets it is published with.
+
+    `job_type` fixes the JobType dimension value for metrics that carry it. Every dimension set
+    starts with Environment; ErrorType and Severity values vary per datum.
+    """
+
+    name: str
+    unit: Unit
+    dimension_sets: tuple[tuple[Dimension, ...], ...]
+    job_type: JobType | None = None
+    description: str = ""
+
+    def dimensions(
+        self,
+        environment: str,
+        dimension_set: tuple[Dimension, ...] | None = None,
+        **variable: str,
+    ) -> dict[str, str]:
+        """Dimension name -> value for one of this metric's sets (the first by default).
+
+        `variable` supplies ErrorType / Severity values, keyed by the Dimension's value.
+        """
+        chosen = self.dimension_sets[0] if dimension_set is None else dimension_set
+        if chosen not in self.dimension_sets:
+            raise ValueError(f"{self.name} is not published with dimensions {chosen}")
+        values: dict[str, str] = {}
+        for dimension in chosen:
+            if dimension is Dimension.ENVIRONMENT:
+                values[dimension] = environment
+            elif dimension is Dimension.JOB_TYPE:
+                assert self.job_type is not None, f"{self.name} has JobType without a value"
+                values[dimension] = self.job_type
+            elif dimension.value in variable:
+                values[dimension] = variable[dimension.value]
+            else:
+                raise ValueError(f"{self.name} needs a value for dimension {dimension}")
+        return values
+
+
+_ENV = (Dimension.ENVIRONMENT,)
+_ENV_JOB = (Dimension.ENVIRONMENT, Dimension.JOB_TYPE)
+_ENV_ERROR = (Dimension.ENVIRONMENT, Dimension.ERROR_TYPE, Dimension.SEVERITY)
+
+
+class Metric:
+    """Every custom metric in the SfUserPipeline namespace."""
+
+    EXECUTION_DURATION: Final = MetricDef(
+        "ExecutionDuration", Unit.SECONDS, (_ENV,), description="Wall time of one pipeline run"
+    )
+    JOB_SUCCESS: Final = MetricDef(
+        "JobSuccess", Unit.COUNT, (_ENV,), description="1 for a succeeded run, 0 otherwise"
+    )
+    RECORDS_PROCESSED: Final = MetricDef(
+        "RecordsProcessed", Unit.COUNT, (_ENV_JOB,), JobType.INGESTION, "Rows extracted"
+    )
+    DATA_QUALITY_SCORE: Final = MetricDef(
+        "DataQualityScore",
+        Unit.PERCENT,
+        (_ENV_JOB,),
+        JobType.INGESTION,
+        "Share of rows in the latest extract that pass every row-level rule",
+    )
+    DATA_FRESHNESS_HOURS: Final = MetricDef(
+        "DataFreshnessHours",
+        Unit.NONE,
+        (_ENV_JOB,),
+        JobType.INGESTION,
+        "Age in hours of the latest extract when validated",
+    )
+    DBT_MODELS_RUN: Final = MetricDef(
+        "DbtModelsRun", Unit.COUNT, (_ENV_JOB,), JobType.TRANSFORMATION, "dbt models built"
+    )
+    DBT_MODELS_FAILED: Final = MetricDef(
+        "DbtModelsFailed", Unit.COUNT, (_ENV_JOB,), JobType.TRANSFORMATION, "dbt models in error"
+    )
+    DBT_TESTS_PASSED: Final = MetricDef(
+        "DbtTestsPassed", Unit.COUNT, (_ENV_JOB,), JobType.TRANSFORMATION, "dbt tests pass/warn"
+    )
+    DBT_TESTS_FAILED: Final = MetricDef(
+        "DbtTestsFailed", Unit.COUNT, (_ENV_JOB,), JobType.TRANSFORMATION, "dbt tests fail/error"
+    )
+    SCD_INTEGRITY_SCORE: Final = MetricDef(
+        "SCDIntegrityScore",
+        Unit.PERCENT,
+        (_ENV_JOB,),
+        JobType.SCD,
+        "Share of users whose whole history passes every SCD rule",
+    )
+    RECORDS_CREATED: Final = MetricDef(
+        "RecordsCreated", Unit.COUNT, (_ENV_JOB,), JobType.SCD, "New dimension versions"
+    )
+    RECORDS_UPDATED: Final = MetricDef(
+        "RecordsUpdated", Unit.COUNT, (_ENV_JOB,), JobType.SCD, "Closed dimension versions"
+    )
+    RECORDS_DELETED: Final = MetricDef(
+        "RecordsDeleted", Unit.COUNT, (_ENV_JOB,), JobType.SCD, "Users flagged deleted"
+    )
+    ATHENA_BYTES_SCANNED: Final = MetricDef(
+        "AthenaBytesScanned", Unit.BYTES, (_ENV_JOB,), JobType.SCD, "Validation query cost"
+    )
+    PIPELINE_ERRORS: Final = MetricDef(
+        "PipelineErrors",
+        Unit.COUNT,
+        (_ENV_ERROR, _ENV),
+        description="Alerts raised by the error handler, per error type and severity and in total",
+    )
+    MONITORING_HEARTBEAT: Final = MetricDef(
+        "MonitoringHeartbeat", Unit.COUNT, (_ENV,), description="Canary self-test of the monitoring"
+    )
+
+
+ALL_METRICS: Final[tuple[MetricDef, ...]] = tuple(
+    value for value in vars(Metric).values() if isinstance(value, MetricDef)
+)
+METRICS_BY_NAME: Final = MappingProxyType({metric.name: metric for metric in ALL_METRICS})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Default thresholds; each can be overridden per stack in Pulumi config."""
+
+    pipeline_timeout_ms: int = 3_600_000  # AWS/States ExecutionTime is in milliseconds
+    data_quality_percent: float = 95.0
+    scd_integrity_percent: float = 98.0
+    min_record_count: int = 100
+    freshness_hours: float = 6.0
+    missed_run_hours: int = 26
+    log_retention_days: int = 30
+
+
+DEFAULT_THRESHOLDS: Final = Thresholds()
+
+# The retention values CloudWatch Logs accepts (PutRetentionPolicy retentionInDays).
+LOG_RETENTION_DAYS_ALLOWED: Final = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+     2922, 3288, 3653}
+)  # fmt: skip
+
+
+class EnvVar(StrEnum):
+    """Environment variables the handlers read; MonitoringLambdas sets them."""
+
+    ENVIRONMENT = "ENVIRONMENT"
+    CRITICAL_TOPIC_ARN = "CRITICAL_TOPIC_ARN"
+    WARNING_TOPIC_ARN = "WARNING_TOPIC_ARN"
+    DASHBOARD_NAME = "DASHBOARD_NAME"
+    STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+    GLUE_JOB_NAME = "GLUE_JOB_NAME"
+    ATHENA_DATABASE = "ATHENA_DATABASE"
+    ATHENA_WORKGROUP = "ATHENA_WORKGROUP"
+    S3_RESULTS_BUCKET = "S3_RESULTS_BUCKET"
+    QUERY_ENGINE = "QUERY_ENGINE"
+    DUCKDB_PATH = "DUCKDB_PATH"
+    RAW_TABLE = "RAW_TABLE"
+    SCD_TABLE = "SCD_TABLE"
+    REQUIRED_FIELDS = "REQUIRED_FIELDS"
+    FRESHNESS_HOURS = "FRESHNESS_HOURS"
+    MIN_RECORD_COUNT = "MIN_RECORD_COUNT"
+    DATA_QUALITY_THRESHOLD = "DATA_QUALITY_THRESHOLD"
+    SCD_INTEGRITY_THRESHOLD = "SCD_INTEGRITY_THRESHOLD"
+    RUNBOOK_BASE_URL = "RUNBOOK_BASE_URL"
+    POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+    POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+
+
+class AlarmKey(StrEnum):
+    """Every alarm this project creates; the name suffix and runbook slug derive from it."""
+
+    STEP_FUNCTIONS_FAILURE = "StepFunctionsFailure"
+    STEP_FUNCTIONS_DURATION = "StepFunctionsDuration"
+    GLUE_JOB_FAILURE = "GlueJobFailure"
+    DATA_QUALITY = "DataQuality"
+    SCD_INTEGRITY = "SCDIntegrity"
+    RECORD_VOLUME_ANOMALY = "RecordVolumeAnomaly"
+    DBT_RUNNER_ERROR = "DbtRunnerError"
+    VALIDATOR_ERROR = "ValidatorError"
+    PIPELINE_HEALTH = "PipelineHealth"
+
+
+ALARM_ROUTE: Final = MappingProxyType(
+    {
+        AlarmKey.STEP_FUNCTIONS_FAILURE: AlertRoute.CRITICAL,
+        AlarmKey.STEP_FUNCTIONS_DURATION: AlertRoute.WARNING,
+        AlarmKey.GLUE_JOB_FAILURE: AlertRoute.CRITICAL,
+        AlarmKey.DATA_QUALITY: AlertRoute.WARNING,
+        AlarmKey.SCD_INTEGRITY: AlertRoute.CRITICAL,
+        AlarmKey.RECORD_VOLUME_ANOMALY: AlertRoute.WARNING,
+        AlarmKey.DBT_RUNNER_ERROR: AlertRoute.CRITICAL,
+        AlarmKey.VALIDATOR_ERROR: AlertRoute.CRITICAL,
+        AlarmKey.PIPELINE_HEALTH: AlertRoute.CRITICAL,
+    }
+)
+
+
+class HandlerKey(StrEnum):
+    """The three monitoring Lambdas; the value is the function-name suffix."""
+
+    METRICS_PUBLISHER = "metrics-publisher"
+    ERROR_HANDLER = "error-handler"
+    PIPELINE_VALIDATOR = "pipeline-validator"
+
+
+HANDLER_ENTRY_POINTS: Final = MappingProxyType(
+    {
+        HandlerKey.METRICS_PUBLISHER: "handlers.metrics_publisher.handler",
+        HandlerKey.ERROR_HANDLER: "handlers.error_handler.handler",
+        HandlerKey.PIPELINE_VALIDATOR: "handlers.pipeline_validator.handler",
+    }
+)
+
+
+def runbook_slug(key: AlarmKey | ErrorType) -> str:
+    """File name (without .md) of the runbook under docs/runbooks/ for an alarm or error type."""
+    if isinstance(key, AlarmKey):
+        return "alarm-" + re.sub(r"(?<!^)(?=[A-Z][a-z])", "-", key.value).lower()
+    return "error-" + key.value.replace("_", "-")
+
+
+def resource_prefix(environment: str) -> str:
+    """Prefix of every monitoring resource name in one stack, e.g. `sf-user-pipeline-dev`."""
+    return f"{PIPELINE_NAME}-{environment}"
+
+
+def alarm_name(environment: str, alarm: str) -> str:
+    return f"{resource_prefix(environment)}-{alarm}"
+
+
+def state_machine_log_group(environment: str) -> str:
+    return f"/aws/stepfunctions/{resource_prefix(environment)}"
+
+
+def function_name(environment: str, handler: HandlerKey) -> str:
+    return f"{resource_prefix(environment)}-{handler.value}"
