@@ -337,6 +337,11 @@ def _require_same_region(arn_region: str, info: ValidationInfo) -> None:
         raise ValueError(f"is in region {arn_region} but the stack deploys to {region}")
 
 
+SECRET_ALIASES: Final = frozenset(
+    {"criticalAlertEmails", "warningAlertEmails", "criticalAlertWebhooks", "warningAlertWebhooks"}
+)
+
+
 class SettingsError(ValueError):
     """Bad stack configuration; the message names every offending config key."""
 
@@ -393,14 +398,15 @@ def _describe(error: ValidationError) -> list[str]:
     lines = []
     for problem in error.errors():
         alias = str(problem["loc"][0]) if problem["loc"] else "?"
+        key = config_key(alias) + "".join(f"[{part}]" for part in problem["loc"][1:])
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "missing":
-            lines.append(f"{config_key(alias)}: is required (pulumi config set {alias} ...)")
+            lines.append(f"{key}: is required (pulumi config set {alias} ...)")
             continue
         shown = problem.get("input")
-        if isinstance(shown, SecretStr):
+        if isinstance(shown, SecretStr) or alias in SECRET_ALIASES:
             shown = "<secret>"
-        lines.append(f"{config_key(alias)}: {message}, got {shown}")
+        lines.append(f"{key}: {message}, got {shown}")
     return lines
 
 

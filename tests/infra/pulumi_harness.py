@@ -227,3 +227,15 @@ def run_stack(stack: str, overrides: Mapping[str, str | None] | None = None) -> 
         asyncio.set_event_loop(None)
         loop.close()
     return StackRun(stack, config, list(mocks.resources), exported)
+
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # Pulumi's secret-value wire marker
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and SECRET_SIGNATURE in value
+
+
+def unsecret(value: Any) -> Any:
+    """The plain value of an input that Pulumi marked secret (others pass through)."""
+    return value["value"] if is_secret(value) else value
