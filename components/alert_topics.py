@@ -152,9 +152,8 @@ class AlertTopics(pulumi.ComponentResource):
             self._subscribe(name, settings, route, topic, child)
             self.topics[route] = topic
         self.topic_arns = {route: topic.arn for route, topic in self.topics.items()}
-        self.register_outputs(
-            {"keyArn": self.key.arn, **{f"{r.value}TopicArn": a for r, a in self.topic_arns.items()}}
-        )
+        topic_outputs = {f"{route.value}TopicArn": arn for route, arn in self.topic_arns.items()}
+        self.register_outputs({"keyArn": self.key.arn, **topic_outputs})
 
     @staticmethod
     def _subscribe(

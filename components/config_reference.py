@@ -1,6 +1,6 @@
 """Render docs/configuration.md from the config schema in Pulumi.yaml.
 
-    python -m components.config_reference > docs/configuration.md
+python -m components.config_reference > docs/configuration.md
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def render(project: dict[str, Any]) -> str:
     lines = [
         "# Configuration reference",
         "",
-        f"Generated from `Pulumi.yaml` by `python -m components.config_reference`; a test keeps",
+        "Generated from `Pulumi.yaml` by `python -m components.config_reference`; a test keeps",
         "it in sync. Keys are set per stack as `pulumi config set "
         f"{name}:<key> <value>`; lists with",
         f"`--path '{name}:<key>[0]'`. Alert emails and webhooks are secrets: add `--secret`.",

@@ -141,9 +141,7 @@ def widget_specs(settings: Settings) -> list[WidgetSpec]:
             ),
             y_range=(0, 100),
         ),
-        WidgetSpec(
-            "Recent pipeline errors", query=recent_errors_query(error_log_groups(settings))
-        ),
+        WidgetSpec("Recent pipeline errors", query=recent_errors_query(error_log_groups(settings))),
     ]
 
 

@@ -70,7 +70,12 @@ def _allow(
     resources: str | list[str],
     condition: dict[str, Any] | None = None,
 ) -> Statement:
-    statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+    statement: Statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": resources,
+    }
     if condition is not None:
         statement["Condition"] = condition
     return statement
@@ -122,9 +127,7 @@ def _s3_read(settings: Settings, sid: str, uris: tuple[str, ...]) -> list[Statem
 
 def metrics_publisher_statements(settings: Settings) -> list[Statement]:
     artifacts = parse_s3_uri(settings.dbt_artifacts_s3_uri)
-    return [
-        _allow("ReadDbtArtifacts", ["s3:GetObject"], arns.s3_objects_arn(settings, artifacts))
-    ]
+    return [_allow("ReadDbtArtifacts", ["s3:GetObject"], arns.s3_objects_arn(settings, artifacts))]
 
 
 def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[Statement]:
@@ -160,9 +163,7 @@ def pipeline_validator_statements(settings: Settings) -> list[Statement]:
     return statements
 
 
-def lambda_policy(
-    settings: Settings, handler: HandlerKey, targets: AlertTargets
-) -> PolicyDocument:
+def lambda_policy(settings: Settings, handler: HandlerKey, targets: AlertTargets) -> PolicyDocument:
     """The complete inline policy of one handler's role."""
     specific = {
         HandlerKey.METRICS_PUBLISHER: lambda: metrics_publisher_statements(settings),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import pulumi
@@ -36,6 +36,19 @@ def managed_log_groups(settings: Settings) -> dict[str, str]:
     if LogGroupKind.GLUE_JOB in settings.create_log_groups:
         groups[GLUE_JOB_LOG_GROUP] = settings.glue_log_group
     return groups
+
+
+def _policy_json(
+    settings: Settings, handler: HandlerKey, routes: list[AlertRoute]
+) -> Callable[[list[str]], str]:
+    """Renders a handler's policy once the key ARN and topic ARNs (in `routes` order) resolve."""
+
+    def render(resolved: list[str]) -> str:
+        key_arn, *topic_arns = resolved
+        targets = AlertTargets(dict(zip(routes, topic_arns, strict=True)), key_arn)
+        return json.dumps(lambda_policy(settings, handler, targets))
+
+    return render
 
 
 class MonitoringLambdas(pulumi.ComponentResource):
@@ -79,15 +92,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
             policy = aws.iam.RolePolicy(
                 f"{name}-{handler.value}-policy",
                 role=role.id,
-                policy=policy_inputs.apply(
-                    lambda resolved, handler=handler: json.dumps(
-                        lambda_policy(
-                            settings,
-                            handler,
-                            AlertTargets(dict(zip(routes, resolved[1:], strict=True)), resolved[0]),
-                        )
-                    )
-                ),
+                policy=policy_inputs.apply(_policy_json(settings, handler, routes)),
                 opts=child,
             )
             sizing = settings.sizing(handler)

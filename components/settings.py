@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Final, get_args, get_origin
 
+import pulumi
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -418,8 +419,6 @@ def load_settings() -> Settings:
     `SecretStr` in the model and AlertTopics passes them on as Pulumi secrets, so they are
     encrypted in state and masked in output.
     """
-    import pulumi
-
     project = pulumi.Config(PROJECT)
     raw = {alias: project.get(alias) for alias in field_aliases().values() if alias != "region"}
     raw["region"] = pulumi.Config("aws").get("region")

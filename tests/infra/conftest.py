@@ -8,6 +8,11 @@ from components.settings import Settings, parse_settings
 from tests.infra.pulumi_harness import STACKS, StackRun, run_stack
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pulumi_aws warns about its own deprecated resource classes when they are imported.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws")
+
+
 @functools.cache
 def cached_run(stack: str) -> StackRun:
     return run_stack(stack)

@@ -16,7 +16,7 @@ config map; the program runs in a fresh module namespace (`runpy`). The mocks gi
 resource a realistic ARN built from the stack's region and the pipeline's account, so policies
 that embed ARNs (topic policies, IAM documents) can be asserted on.
 
-If the program raises (e.g. invalid config), `run_stack` raises `StackRunFailed`, chained to
+If the program raises (e.g. invalid config), `run_stack` raises `StackRunError`, chained to
 the program's exception and carrying the resources registered before it failed.
 """
 
@@ -77,11 +77,11 @@ class StackRun:
 
 
 def _urn_type(urn: str) -> str:
-    return urn.split("::")[2].split("$")[-1] if urn else ""
+    return urn.split("::")[2].rsplit("$", maxsplit=1)[-1] if urn else ""
 
 
 def _urn_name(urn: str) -> str:
-    return urn.split("::")[-1]
+    return urn.rsplit("::", maxsplit=1)[-1]
 
 
 class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
@@ -126,14 +126,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 state=state,
             )
         )
-        resource_id = state["keyId"] if "keyId" in state else f"{physical}-id"
+        resource_id = state.get("keyId", f"{physical}-id")
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
         raise AssertionError(f"the program must not invoke provider functions: {args.token}")
 
     def _arn(self, type_token: str, physical: str) -> str:
-        service = type_token.split(":")[1].split("/")[0]
+        service = type_token.split(":")[1].split("/", maxsplit=1)[0]
         where = f"{self.region}:{self.account}"
         resource = {
             "sns": physical,
@@ -146,7 +146,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"arn:aws:{service}:{where}:{resource}"
 
 
-class StackRunFailed(Exception):
+class StackRunError(Exception):
     """The program raised; `resources` holds what it had registered by then."""
 
     def __init__(self, stack: str, resources: list[RegisteredResource]) -> None:
@@ -221,7 +221,7 @@ def run_stack(stack: str, overrides: Mapping[str, str | None] | None = None) -> 
         try:
             _sync_await(run_pulumi_func(program))
         except Exception as error:
-            raise StackRunFailed(stack, list(mocks.resources)) from error
+            raise StackRunError(stack, list(mocks.resources)) from error
     finally:
         runtime_settings.ROOT.set(None)
         asyncio.set_event_loop(None)

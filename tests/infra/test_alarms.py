@@ -71,7 +71,9 @@ def _topic_arn(run: StackRun, route: str) -> str:
 
 def _by_key(run: StackRun, settings: Settings) -> dict[AlarmKey, dict]:
     alarms = {a.inputs["name"]: a.inputs for a in run.of_type(METRIC_ALARM)}
-    return {key: alarms[contract.alarm_name(settings.environment, key)] for key in _expected(settings)}
+    return {
+        key: alarms[contract.alarm_name(settings.environment, key)] for key in _expected(settings)
+    }
 
 
 def test_every_seed_alarm_watches_the_right_metric(stack_run, stack_settings):

@@ -2,9 +2,12 @@
 
 import fnmatch
 
+import pytest
+
+from components.settings import SettingsError
 from handlers import contract
 from handlers.contract import AlertRoute
-from tests.infra.pulumi_harness import is_secret, unsecret
+from tests.infra.pulumi_harness import StackRunError, is_secret, run_stack, unsecret
 
 KMS_NEEDED = {"kms:Decrypt", "kms:GenerateDataKey*"}
 
@@ -70,7 +73,9 @@ def test_subscriptions_exist_only_when_configured_and_are_secret(stack_run, stac
     expected = set()
     for route in AlertRoute:
         arn = stack_run.outputs[f"{route.value}TopicArn"]
-        expected |= {(arn, "email", e.get_secret_value()) for e in stack_settings.alert_emails(route)}
+        expected |= {
+            (arn, "email", e.get_secret_value()) for e in stack_settings.alert_emails(route)
+        }
         expected |= {
             (arn, "https", w.get_secret_value()) for w in stack_settings.alert_webhooks(route)
         }
@@ -81,8 +86,6 @@ def test_subscriptions_exist_only_when_configured_and_are_secret(stack_run, stac
 
 
 def test_subscription_added_when_a_stack_configures_one():
-    from tests.infra.pulumi_harness import run_stack
-
     run = run_stack(
         "staging",
         {"sf-user-monitoring:warningAlertWebhooks": '["https://hooks.example.com/sf-user"]'},
@@ -105,12 +108,7 @@ def test_components_use_the_project_type_tokens_and_parent_their_children(stack_
 
 
 def test_bad_config_fails_before_any_resource_is_registered():
-    import pytest
-
-    from components.settings import SettingsError
-    from tests.infra.pulumi_harness import StackRunFailed, run_stack
-
-    with pytest.raises(StackRunFailed) as failure:
+    with pytest.raises(StackRunError) as failure:
         run_stack("prod", {"sf-user-monitoring:dataQualityThreshold": "-5"})
     assert failure.value.resources == []
     assert isinstance(failure.value.__cause__, SettingsError)

@@ -93,7 +93,11 @@ BAD_VALUES = [
     ("pipelineValidatorMemoryMb", "64", f"{P}:pipelineValidatorMemoryMb: must be between 128"),
     ("errorHandlerTimeoutSeconds", "901", f"{P}:errorHandlerTimeoutSeconds: must be between 1"),
     ("logLevel", "TRACE", f"{P}:logLevel: must be one of DEBUG, INFO"),
-    ("createLogGroups", json.dumps(["bogus"]), f"{P}:createLogGroups[0]: Input should be 'lambdas'"),
+    (
+        "createLogGroups",
+        json.dumps(["bogus"]),
+        f"{P}:createLogGroups[0]: Input should be 'lambdas'",
+    ),
     ("unknownKey", "x", None),  # unknown config keys are not settings: ignored, not an error
 ]
 
