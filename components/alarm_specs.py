@@ -122,17 +122,48 @@ def _custom(settings: Settings, metric: MetricDef) -> dict[str, object]:
     }
 
 
-def _lambda_errors(function_name: str) -> dict[str, object]:
+def state_machine_dimensions(settings: Settings) -> dict[str, str]:
+    return {"StateMachineArn": settings.state_machine_arn}
+
+
+def glue_job_dimensions(settings: Settings) -> dict[str, str]:
+    """Glue job metrics aggregated over all runs (JobRunId=ALL), as counts."""
+    return {"JobName": settings.glue_job_name, "JobRunId": "ALL", "Type": "count"}
+
+
+def _any_occurrence(missing_data_reason: str) -> dict[str, object]:
+    """Alarm on a single event in five minutes; no data means no event."""
     return {
-        "namespace": LAMBDA_NAMESPACE,
-        "metric_name": "Errors",
-        "dimensions": {"FunctionName": function_name},
         "statistic": "Sum",
         "period_seconds": FIVE_MINUTES,
         "threshold": 1,
         "comparison": Comparison.GREATER_OR_EQUAL,
         "treat_missing_data": MissingData.NOT_BREACHING,
-        "missing_data_reason": "Lambda reports Errors only for invocations; none means no errors.",
+        "missing_data_reason": missing_data_reason,
+    }
+
+
+def _score_below(settings: Settings, metric: MetricDef, threshold: float) -> dict[str, object]:
+    """Alarm when a once-per-run score drops below its threshold; keep state between runs."""
+    return {
+        **_custom(settings, metric),
+        "statistic": "Minimum",
+        "period_seconds": FIVE_MINUTES,
+        "threshold": threshold,
+        "comparison": Comparison.LESS,
+        "treat_missing_data": MissingData.IGNORE,
+        "missing_data_reason": (
+            "the score is published once per run; keep the last state until the next run reports."
+        ),
+    }
+
+
+def _lambda_errors(function_name: str) -> dict[str, object]:
+    return {
+        "namespace": LAMBDA_NAMESPACE,
+        "metric_name": "Errors",
+        "dimensions": {"FunctionName": function_name},
+        **_any_occurrence("Lambda reports Errors only for invocations; none means no errors."),
     }
 
 
@@ -140,9 +171,6 @@ def alarm_specs(settings: Settings) -> list[AlarmSpec]:
     """The eight metric alarms, in AlarmKey order."""
     thresholds = settings.thresholds
     env = settings.environment
-    score_missing = (
-        "the score is published once per run; keep the last state until the next run reports."
-    )
     return [
         _spec(
             settings,
@@ -150,13 +178,8 @@ def alarm_specs(settings: Settings) -> list[AlarmSpec]:
             summary=f"A run of {settings.state_machine_name} failed.",
             namespace=STATES_NAMESPACE,
             metric_name="ExecutionsFailed",
-            dimensions={"StateMachineArn": settings.state_machine_arn},
-            statistic="Sum",
-            period_seconds=FIVE_MINUTES,
-            threshold=1,
-            comparison=Comparison.GREATER_OR_EQUAL,
-            treat_missing_data=MissingData.NOT_BREACHING,
-            missing_data_reason="emitted only when executions end; none means none failed.",
+            dimensions=state_machine_dimensions(settings),
+            **_any_occurrence("emitted only when executions end; none means none failed."),
         ),
         _spec(
             settings,
@@ -167,7 +190,7 @@ def alarm_specs(settings: Settings) -> list[AlarmSpec]:
             ),
             namespace=STATES_NAMESPACE,
             metric_name="ExecutionTime",
-            dimensions={"StateMachineArn": settings.state_machine_arn},
+            dimensions=state_machine_dimensions(settings),
             statistic="Maximum",
             period_seconds=FIVE_MINUTES,
             threshold=thresholds.pipeline_timeout_ms,
@@ -181,38 +204,21 @@ def alarm_specs(settings: Settings) -> list[AlarmSpec]:
             summary=f"Glue job {settings.glue_job_name} had failed tasks.",
             namespace=GLUE_NAMESPACE,
             metric_name="glue.driver.aggregate.numFailedTasks",
-            dimensions={"JobName": settings.glue_job_name, "JobRunId": "ALL", "Type": "count"},
-            statistic="Sum",
-            period_seconds=FIVE_MINUTES,
-            threshold=1,
-            comparison=Comparison.GREATER_OR_EQUAL,
-            treat_missing_data=MissingData.NOT_BREACHING,
-            missing_data_reason="Glue reports job metrics only while a run is active.",
+            dimensions=glue_job_dimensions(settings),
+            **_any_occurrence("Glue reports job metrics only while a run is active."),
         ),
         _spec(
             settings,
             AlarmKey.DATA_QUALITY,
             summary=f"Data quality score of the latest extract fell below "
             f"{thresholds.data_quality_percent}%.",
-            **_custom(settings, Metric.DATA_QUALITY_SCORE),
-            statistic="Minimum",
-            period_seconds=FIVE_MINUTES,
-            threshold=thresholds.data_quality_percent,
-            comparison=Comparison.LESS,
-            treat_missing_data=MissingData.IGNORE,
-            missing_data_reason=score_missing,
+            **_score_below(settings, Metric.DATA_QUALITY_SCORE, thresholds.data_quality_percent),
         ),
         _spec(
             settings,
             AlarmKey.SCD_INTEGRITY,
             summary=f"SCD Type 2 integrity score fell below {thresholds.scd_integrity_percent}%.",
-            **_custom(settings, Metric.SCD_INTEGRITY_SCORE),
-            statistic="Minimum",
-            period_seconds=FIVE_MINUTES,
-            threshold=thresholds.scd_integrity_percent,
-            comparison=Comparison.LESS,
-            treat_missing_data=MissingData.IGNORE,
-            missing_data_reason=score_missing,
+            **_score_below(settings, Metric.SCD_INTEGRITY_SCORE, thresholds.scd_integrity_percent),
         ),
         _spec(
             settings,

@@ -31,6 +31,14 @@ def topic_name(settings: Settings, route: AlertRoute) -> str:
     return f"{settings.prefix}-alerts-{route.value}"
 
 
+def _from_this_stacks_alarms(settings: Settings) -> dict[str, Any]:
+    """Confused-deputy guard: only this account's alarms named with this stack's prefix."""
+    return {
+        "StringEquals": {"aws:SourceAccount": settings.account_id},
+        "ArnLike": {"aws:SourceArn": arns.alarm_arn_pattern(settings)},
+    }
+
+
 def key_policy(settings: Settings) -> PolicyDocument:
     """Key policy for the topics' key: account administration plus the two publishing services.
 
@@ -56,10 +64,7 @@ def key_policy(settings: Settings) -> PolicyDocument:
                 "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
                 "Action": KMS_PUBLISH_ACTIONS,
                 "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": settings.account_id},
-                    "ArnLike": {"aws:SourceArn": arns.alarm_arn_pattern(settings)},
-                },
+                "Condition": _from_this_stacks_alarms(settings),
             },
             {
                 "Sid": "EventBridgeEncryptNotifications",
@@ -83,10 +88,7 @@ def topic_policy(settings: Settings, topic_arn: str) -> PolicyDocument:
                 "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": settings.account_id},
-                    "ArnLike": {"aws:SourceArn": arns.alarm_arn_pattern(settings)},
-                },
+                "Condition": _from_this_stacks_alarms(settings),
             },
             {
                 "Sid": "EventBridgeRulesPublish",

@@ -14,7 +14,12 @@ from handlers import contract
 from handlers.contract import HandlerKey, Metric, MetricDef
 
 from . import arns
-from .alarm_specs import GLUE_NAMESPACE, STATES_NAMESPACE
+from .alarm_specs import (
+    GLUE_NAMESPACE,
+    STATES_NAMESPACE,
+    glue_job_dimensions,
+    state_machine_dimensions,
+)
 from .settings import Settings
 
 GRID_WIDTH: Final = 24  # CloudWatch dashboards are 24 units wide
@@ -66,18 +71,11 @@ def _custom(settings: Settings, metric: MetricDef, stat: str, label: str) -> Met
 
 
 def _states(settings: Settings, metric_name: str, stat: str, label: str) -> MetricRef:
-    return MetricRef(
-        STATES_NAMESPACE,
-        metric_name,
-        {"StateMachineArn": settings.state_machine_arn},
-        stat,
-        label,
-    )
+    return MetricRef(STATES_NAMESPACE, metric_name, state_machine_dimensions(settings), stat, label)
 
 
 def _glue(settings: Settings, metric_name: str, label: str) -> MetricRef:
-    dimensions = {"JobName": settings.glue_job_name, "JobRunId": "ALL", "Type": "count"}
-    return MetricRef(GLUE_NAMESPACE, metric_name, dimensions, "Sum", label)
+    return MetricRef(GLUE_NAMESPACE, metric_name, glue_job_dimensions(settings), "Sum", label)
 
 
 def error_log_groups(settings: Settings) -> tuple[str, ...]:
