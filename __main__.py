@@ -1,0 +1,24 @@
+"""sf-user-monitoring: wires typed settings into the monitoring components and exports outputs."""
+
+import pulumi
+
+from components.alarms import PipelineAlarms
+from components.alert_topics import AlertTopics
+from components.dashboard import PipelineDashboard
+from components.lambdas import MonitoringLambdas
+from components.settings import load_settings
+
+settings = load_settings()  # fails with the offending config keys before any resource exists
+
+topics = AlertTopics("alerts", settings)
+lambdas = MonitoringLambdas("handlers", settings, topics.topic_arns, topics.key.arn)
+alarms = PipelineAlarms("alarms", settings, topics.topic_arns)
+dashboard = PipelineDashboard("dashboard", settings)
+
+pulumi.export("dashboardUrl", dashboard.url)
+pulumi.export("dashboardName", settings.dashboard_name)
+for route, arn in topics.topic_arns.items():
+    pulumi.export(f"{route.value}TopicArn", arn)
+pulumi.export("functionArns", {h.value: f.arn for h, f in lambdas.functions.items()})
+pulumi.export("functionNames", {h.value: f.name for h, f in lambdas.functions.items()})
+pulumi.export("alarmNames", alarms.alarm_names)

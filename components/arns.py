@@ -1,0 +1,67 @@
+"""ARNs and resource names derived from settings: one place, so policies and resources agree."""
+
+from __future__ import annotations
+
+from handlers import contract
+from handlers.contract import HandlerKey
+
+from .settings import S3Location, Settings, TableName
+
+
+def _arn(settings: Settings, service: str, resource: str, *, region: bool = True) -> str:
+    where = settings.region if region else ""
+    return f"arn:{settings.partition}:{service}:{where}:{settings.account_id}:{resource}"
+
+
+def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
+    return f"/aws/lambda/{contract.function_name(settings.environment, handler)}"
+
+
+def log_group_arn(settings: Settings, name: str) -> str:
+    """The ARN IAM matches for log streams in a group (`...:log-group:<name>:*`)."""
+    return _arn(settings, "logs", f"log-group:{name}:*")
+
+
+def alarm_arn_pattern(settings: Settings) -> str:
+    """Every alarm of this stack: names all start with the environment's resource prefix."""
+    return _arn(settings, "cloudwatch", f"alarm:{settings.prefix}-*")
+
+
+def glue_job_arn(settings: Settings) -> str:
+    return _arn(settings, "glue", f"job/{settings.glue_job_name}")
+
+
+def glue_catalog_arn(settings: Settings) -> str:
+    return _arn(settings, "glue", "catalog")
+
+
+def glue_database_arn(settings: Settings, database: str) -> str:
+    return _arn(settings, "glue", f"database/{database}")
+
+
+def glue_table_arn(settings: Settings, table: TableName) -> str:
+    return _arn(settings, "glue", f"table/{table.database}/{table.table}")
+
+
+def state_machine_executions_arn(settings: Settings) -> str:
+    return _arn(settings, "states", f"execution:{settings.state_machine_name}:*")
+
+
+def athena_workgroup_arn(settings: Settings) -> str:
+    return _arn(settings, "athena", f"workgroup/{settings.athena_workgroup}")
+
+
+def s3_bucket_arn(settings: Settings, bucket: str) -> str:
+    return f"arn:{settings.partition}:s3:::{bucket}"
+
+
+def s3_objects_arn(settings: Settings, location: S3Location) -> str:
+    return f"{s3_bucket_arn(settings, location.bucket)}/{location.prefix}*"
+
+
+def dashboard_url(settings: Settings) -> str:
+    region = settings.region
+    return (
+        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+        f"#dashboards:name={settings.dashboard_name}"
+    )

@@ -1,0 +1,174 @@
+"""Least-privilege IAM documents for the monitoring Lambdas, as plain dicts.
+
+No wildcard actions. `Resource: "*"` appears only where the service has no resource-level
+permissions: X-Ray trace upload, `cloudwatch:PutMetricData` (bounded by the namespace
+condition instead) and `lakeformation:GetDataAccess` (only when the tables are LF-governed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from handlers import contract
+from handlers.contract import AlertRoute, HandlerKey
+
+from . import arns
+from .settings import Settings, parse_s3_uri
+
+Statement = dict[str, Any]
+PolicyDocument = dict[str, Any]
+
+XRAY_ACTIONS: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+UNSCOPED_ACTIONS: Final = frozenset(
+    {*XRAY_ACTIONS, "cloudwatch:PutMetricData", "lakeformation:GetDataAccess"}
+)
+ATHENA_QUERY_ACTIONS: Final = (
+    "athena:StartQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:StopQueryExecution",
+)
+GLUE_CATALOG_READ_ACTIONS: Final = ("glue:GetDatabase", "glue:GetTable", "glue:GetPartitions")
+RESULTS_BUCKET_ACTIONS: Final = ("s3:GetBucketLocation", "s3:ListBucket")
+RESULTS_OBJECT_ACTIONS: Final = (
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+)
+
+
+@dataclass(frozen=True)
+class AlertTargets:
+    """The alert topics and their key, resolved to ARNs (the error handler publishes there)."""
+
+    topic_arns: Mapping[AlertRoute, str]
+    key_arn: str
+
+
+def document(statements: list[Statement]) -> PolicyDocument:
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def lambda_assume_role_policy() -> PolicyDocument:
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    )
+
+
+def _allow(
+    sid: str,
+    actions: tuple[str, ...] | list[str],
+    resources: str | list[str],
+    condition: dict[str, Any] | None = None,
+) -> Statement:
+    statement: Statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": resources,
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def logs_statement(settings: Settings, handler: HandlerKey) -> Statement:
+    group = arns.lambda_log_group(settings, handler)
+    return _allow(
+        "WriteOwnLogGroup",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        arns.log_group_arn(settings, group),
+    )
+
+
+def xray_statement() -> Statement:
+    return _allow("UploadTraces", XRAY_ACTIONS, "*")
+
+
+def put_metric_data_statement() -> Statement:
+    return _allow(
+        "PublishPipelineMetrics",
+        ["cloudwatch:PutMetricData"],
+        "*",
+        {"StringEquals": {"cloudwatch:namespace": contract.NAMESPACE}},
+    )
+
+
+def _s3_read(settings: Settings, sid: str, uris: tuple[str, ...]) -> list[Statement]:
+    locations = [parse_s3_uri(uri) for uri in uris]
+    statements = [
+        _allow(
+            f"{sid}Objects",
+            ["s3:GetObject"],
+            sorted({arns.s3_objects_arn(settings, loc) for loc in locations}),
+        )
+    ]
+    for index, bucket in enumerate(sorted({loc.bucket for loc in locations})):
+        prefixes = sorted({f"{loc.prefix}*" for loc in locations if loc.bucket == bucket})
+        statements.append(
+            _allow(
+                f"{sid}List{index}",
+                ["s3:ListBucket"],
+                arns.s3_bucket_arn(settings, bucket),
+                {"StringLike": {"s3:prefix": prefixes}},
+            )
+        )
+    return statements
+
+
+def metrics_publisher_statements(settings: Settings) -> list[Statement]:
+    artifacts = parse_s3_uri(settings.dbt_artifacts_s3_uri)
+    return [_allow("ReadDbtArtifacts", ["s3:GetObject"], arns.s3_objects_arn(settings, artifacts))]
+
+
+def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[Statement]:
+    return [
+        _allow("PublishAlerts", ["sns:Publish"], sorted(targets.topic_arns.values())),
+        _allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], targets.key_arn),
+        _allow("ReadGlueJobRun", ["glue:GetJobRun"], arns.glue_job_arn(settings)),
+        _allow(
+            "DescribePipelineExecution",
+            ["states:DescribeExecution"],
+            arns.state_machine_executions_arn(settings),
+        ),
+    ]
+
+
+def pipeline_validator_statements(settings: Settings) -> list[Statement]:
+    databases = sorted({settings.athena_database, *(t.database for t in settings.tables)})
+    catalog_resources = [
+        arns.glue_catalog_arn(settings),
+        *(arns.glue_database_arn(settings, database) for database in databases),
+        *(arns.glue_table_arn(settings, table) for table in settings.tables),
+    ]
+    results_bucket = arns.s3_bucket_arn(settings, settings.athena_results_bucket)
+    statements = [
+        _allow("QueryOwnWorkgroup", ATHENA_QUERY_ACTIONS, arns.athena_workgroup_arn(settings)),
+        _allow("ReadPipelineTables", GLUE_CATALOG_READ_ACTIONS, catalog_resources),
+        *_s3_read(settings, "ReadPipelineData", settings.data_locations),
+        _allow("AthenaResultsBucket", RESULTS_BUCKET_ACTIONS, results_bucket),
+        _allow("AthenaResultsObjects", RESULTS_OBJECT_ACTIONS, f"{results_bucket}/*"),
+    ]
+    if settings.lake_formation_governed:
+        statements.append(_allow("LakeFormationCredentials", ["lakeformation:GetDataAccess"], "*"))
+    return statements
+
+
+def lambda_policy(settings: Settings, handler: HandlerKey, targets: AlertTargets) -> PolicyDocument:
+    """The complete inline policy of one handler's role."""
+    specific = {
+        HandlerKey.METRICS_PUBLISHER: lambda: metrics_publisher_statements(settings),
+        HandlerKey.ERROR_HANDLER: lambda: error_handler_statements(settings, targets),
+        HandlerKey.PIPELINE_VALIDATOR: lambda: pipeline_validator_statements(settings),
+    }[handler]()
+    common = [logs_statement(settings, handler), xray_statement(), put_metric_data_statement()]
+    return document(common + specific)

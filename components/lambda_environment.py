@@ -1,0 +1,50 @@
+"""Environment variables of the monitoring Lambdas, named by `contract.EnvVar`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import pulumi
+
+from handlers.contract import AlertRoute, EnvVar, HandlerKey
+
+from .settings import Settings
+
+QUERY_ENGINE: Final = "athena"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def lambda_environment(
+    settings: Settings,
+    handler: HandlerKey,
+    topic_arns: Mapping[AlertRoute, pulumi.Input[str]],
+) -> dict[str, pulumi.Input[str]]:
+    """All handlers share one environment except the Powertools service name."""
+    variables: dict[str, pulumi.Input[str]] = {
+        EnvVar.ENVIRONMENT: settings.environment.value,
+        EnvVar.CRITICAL_TOPIC_ARN: topic_arns[AlertRoute.CRITICAL],
+        EnvVar.WARNING_TOPIC_ARN: topic_arns[AlertRoute.WARNING],
+        EnvVar.DASHBOARD_NAME: settings.dashboard_name,
+        EnvVar.STATE_MACHINE_ARN: settings.state_machine_arn,
+        EnvVar.GLUE_JOB_NAME: settings.glue_job_name,
+        EnvVar.ATHENA_DATABASE: settings.athena_database,
+        EnvVar.ATHENA_WORKGROUP: settings.athena_workgroup,
+        EnvVar.S3_RESULTS_BUCKET: settings.athena_results_bucket,
+        EnvVar.QUERY_ENGINE: QUERY_ENGINE,
+        EnvVar.RAW_TABLE: settings.table(settings.raw_table).qualified,
+        EnvVar.SCD_TABLE: settings.table(settings.scd_table).qualified,
+        EnvVar.FRESHNESS_HOURS: _number(settings.freshness_hours),
+        EnvVar.MIN_RECORD_COUNT: str(settings.min_record_count),
+        EnvVar.DATA_QUALITY_THRESHOLD: _number(settings.data_quality_threshold),
+        EnvVar.SCD_INTEGRITY_THRESHOLD: _number(settings.scd_integrity_threshold),
+        EnvVar.RUNBOOK_BASE_URL: settings.runbook_base_url,
+        EnvVar.POWERTOOLS_SERVICE_NAME: handler.value,
+        EnvVar.POWERTOOLS_LOG_LEVEL: settings.log_level,
+    }
+    if settings.required_fields:
+        variables[EnvVar.REQUIRED_FIELDS] = ",".join(settings.required_fields)
+    return {str(name): value for name, value in variables.items()}

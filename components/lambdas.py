@@ -1,0 +1,124 @@
+"""MonitoringLambdas: log groups, one least-privilege role per handler, and the three functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from handlers import contract
+from handlers.contract import HANDLER_ENTRY_POINTS, AlertRoute, HandlerKey
+
+from . import arns
+from .iam_policies import AlertTargets, lambda_assume_role_policy, lambda_policy
+from .lambda_environment import lambda_environment
+from .lambda_package import handler_archive
+from .settings import LogGroupKind, Settings
+
+RUNTIME: Final = "python3.12"
+ARCHITECTURE: Final = "x86_64"  # must match the Powertools layer ARN's architecture
+
+STATE_MACHINE_LOG_GROUP: Final = "state-machine"
+GLUE_JOB_LOG_GROUP: Final = "glue-job"
+
+
+def managed_log_groups(settings: Settings) -> dict[str, str]:
+    """Log group key -> name, for the groups this stack creates (per `createLogGroups`)."""
+    groups: dict[str, str] = {}
+    if LogGroupKind.LAMBDAS in settings.create_log_groups:
+        for handler in HandlerKey:
+            groups[handler.value] = arns.lambda_log_group(settings, handler)
+    if LogGroupKind.STATE_MACHINE in settings.create_log_groups:
+        groups[STATE_MACHINE_LOG_GROUP] = contract.state_machine_log_group(settings.environment)
+    if LogGroupKind.GLUE_JOB in settings.create_log_groups:
+        groups[GLUE_JOB_LOG_GROUP] = settings.glue_log_group
+    return groups
+
+
+def _policy_json(
+    settings: Settings, handler: HandlerKey, routes: list[AlertRoute]
+) -> Callable[[list[str]], str]:
+    """Renders a handler's policy once the key ARN and topic ARNs (in `routes` order) resolve."""
+
+    def render(resolved: list[str]) -> str:
+        key_arn, *topic_arns = resolved
+        targets = AlertTargets(dict(zip(routes, topic_arns, strict=True)), key_arn)
+        return json.dumps(lambda_policy(settings, handler, targets))
+
+    return render
+
+
+class MonitoringLambdas(pulumi.ComponentResource):
+    """`sfuser:monitoring:MonitoringLambdas`: metrics publisher, error handler, validator."""
+
+    log_groups: dict[str, aws.cloudwatch.LogGroup]
+    roles: dict[HandlerKey, aws.iam.Role]
+    functions: dict[HandlerKey, aws.lambda_.Function]
+
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        topic_arns: Mapping[AlertRoute, pulumi.Output[str]],
+        key_arn: pulumi.Output[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("sfuser:monitoring:MonitoringLambdas", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.log_groups = {
+            key: aws.cloudwatch.LogGroup(
+                f"{name}-logs-{key}",
+                name=group,
+                retention_in_days=settings.log_retention_days,
+                opts=child,
+            )
+            for key, group in managed_log_groups(settings).items()
+        }
+        code = handler_archive()
+        routes = list(topic_arns)
+        policy_inputs = pulumi.Output.all(key_arn, *(topic_arns[route] for route in routes))
+        self.roles = {}
+        self.functions = {}
+        for handler in HandlerKey:
+            role = aws.iam.Role(
+                f"{name}-{handler.value}-role",
+                name=f"{contract.function_name(settings.environment, handler)}-role",
+                assume_role_policy=json.dumps(lambda_assume_role_policy()),
+                opts=child,
+            )
+            policy = aws.iam.RolePolicy(
+                f"{name}-{handler.value}-policy",
+                role=role.id,
+                policy=policy_inputs.apply(_policy_json(settings, handler, routes)),
+                opts=child,
+            )
+            sizing = settings.sizing(handler)
+            own_log_group = self.log_groups.get(handler.value)
+            ready: list[pulumi.Resource] = [policy]
+            if own_log_group is not None:
+                ready.append(own_log_group)
+            self.roles[handler] = role
+            self.functions[handler] = aws.lambda_.Function(
+                f"{name}-{handler.value}",
+                name=contract.function_name(settings.environment, handler),
+                role=role.arn,
+                runtime=RUNTIME,
+                architectures=[ARCHITECTURE],
+                handler=HANDLER_ENTRY_POINTS[handler],
+                code=code,
+                layers=[settings.powertools_layer_arn],
+                memory_size=sizing.memory_mb,
+                timeout=sizing.timeout_seconds,
+                tracing_config={"mode": "Active"},
+                environment={"variables": lambda_environment(settings, handler, topic_arns)},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+            )
+        self.register_outputs(
+            {
+                "functionArns": {h.value: f.arn for h, f in self.functions.items()},
+                "functionNames": {h.value: f.name for h, f in self.functions.items()},
+            }
+        )

@@ -1,0 +1,32 @@
+"""Fixtures over the Pulumi mocks harness: one cached program run per stack file."""
+
+import functools
+
+import pytest
+
+from components.settings import Settings, parse_settings
+from tests.infra.pulumi_harness import STACKS, StackRun, run_stack
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pulumi_aws warns about its own deprecated resource classes when they are imported.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws")
+
+
+@functools.cache
+def cached_run(stack: str) -> StackRun:
+    return run_stack(stack)
+
+
+@pytest.fixture(params=STACKS)
+def stack_run(request: pytest.FixtureRequest) -> StackRun:
+    return cached_run(request.param)
+
+
+@pytest.fixture
+def stack_settings(stack_run: StackRun) -> Settings:
+    """The settings the run used, parsed independently from the same config map."""
+    prefix = "sf-user-monitoring:"
+    raw = {k.removeprefix(prefix): v for k, v in stack_run.config.items() if k.startswith(prefix)}
+    raw["region"] = stack_run.config["aws:region"]
+    return parse_settings(raw)

@@ -1,0 +1,117 @@
+"""Alert topics: encrypted, and deliverable from CloudWatch alarms and EventBridge end to end."""
+
+import fnmatch
+
+import pytest
+
+from components.settings import SettingsError
+from handlers import contract
+from handlers.contract import AlertRoute
+from tests.infra.pulumi_harness import StackRunError, is_secret, run_stack, unsecret
+
+KMS_NEEDED = {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def _as_list(value):
+    return [value] if isinstance(value, str) else value
+
+
+def _allows(document, service, action, resource=None):
+    return [
+        s for s in document["Statement"]
+        if s["Effect"] == "Allow"
+        and s.get("Principal") == {"Service": service}
+        and (action in _as_list(s["Action"]) or set(_as_list(s["Action"])) >= set(action))
+        and (resource is None or s["Resource"] == resource)
+    ]  # fmt: skip
+
+
+def test_key_rotates_and_lets_publishers_encrypt(stack_run, stack_settings):
+    (key,) = stack_run.of_type("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    policy = key.json_input("policy")
+    (root,) = [s for s in policy["Statement"] if "AWS" in s.get("Principal", {})]
+    assert root["Principal"]["AWS"] == f"arn:aws:iam::{stack_settings.account_id}:root"
+    (cloudwatch,) = _allows(policy, "cloudwatch.amazonaws.com", KMS_NEEDED)
+    assert set(cloudwatch["Action"]) == KMS_NEEDED
+    assert cloudwatch["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": stack_settings.account_id
+    }
+    (events,) = _allows(policy, "events.amazonaws.com", KMS_NEEDED)
+    assert set(events["Action"]) == KMS_NEEDED
+    assert "Condition" not in events  # EventBridge's KMS calls carry no source context keys
+
+
+def test_each_route_has_an_encrypted_topic_with_a_delivery_policy(stack_run, stack_settings):
+    (key,) = stack_run.of_type("aws:kms/key:Key")
+    topics = {t.inputs["name"]: t for t in stack_run.of_type("aws:sns/topic:Topic")}
+    policies = {p.inputs["arn"]: p.json_input("policy") for p in
+                stack_run.of_type("aws:sns/topicPolicy:TopicPolicy")}  # fmt: skip
+    assert len(topics) == len(AlertRoute)
+    for route in AlertRoute:
+        arn = stack_run.outputs[f"{route.value}TopicArn"]
+        topic = topics[arn.rsplit(":", 1)[1]]
+        assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
+        policy = policies[arn]
+        (cloudwatch,) = _allows(policy, "cloudwatch.amazonaws.com", "sns:Publish", arn)
+        assert cloudwatch["Condition"]["StringEquals"]["aws:SourceAccount"] == (
+            stack_settings.account_id
+        )
+        pattern = cloudwatch["Condition"]["ArnLike"]["aws:SourceArn"]
+        for name in stack_run.outputs["alarmNames"]:
+            alarm_arn = f"arn:aws:cloudwatch:{stack_settings.region}:{stack_settings.account_id}"
+            assert fnmatch.fnmatchcase(f"{alarm_arn}:alarm:{name}", pattern)
+        assert not fnmatch.fnmatchcase(f"{alarm_arn}:alarm:someone-elses-alarm", pattern)
+        (events,) = _allows(policy, "events.amazonaws.com", "sns:Publish", arn)
+        assert events["Condition"]["StringEquals"]["aws:SourceAccount"] == (
+            stack_settings.account_id
+        )
+
+
+def test_subscriptions_exist_only_when_configured_and_are_secret(stack_run, stack_settings):
+    subscriptions = stack_run.of_type("aws:sns/topicSubscription:TopicSubscription")
+    expected = set()
+    for route in AlertRoute:
+        arn = stack_run.outputs[f"{route.value}TopicArn"]
+        expected |= {
+            (arn, "email", e.get_secret_value()) for e in stack_settings.alert_emails(route)
+        }
+        expected |= {
+            (arn, "https", w.get_secret_value()) for w in stack_settings.alert_webhooks(route)
+        }
+    actual = {(s.inputs["topic"], s.inputs["protocol"], unsecret(s.inputs["endpoint"]))
+              for s in subscriptions}  # fmt: skip
+    assert actual == expected
+    assert all(is_secret(s.inputs["endpoint"]) for s in subscriptions)
+
+
+def test_subscription_added_when_a_stack_configures_one():
+    run = run_stack(
+        "staging",
+        {"sf-user-monitoring:warningAlertWebhooks": '["https://hooks.example.com/sf-user"]'},
+    )
+    (subscription,) = run.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert subscription.inputs["protocol"] == "https"
+    assert subscription.inputs["topic"] == run.outputs["warningTopicArn"]
+
+
+def test_components_use_the_project_type_tokens_and_parent_their_children(stack_run):
+    components = {r.type for r in stack_run.resources if not r.custom}
+    assert components == {
+        f"sfuser:monitoring:{n}"
+        for n in ("AlertTopics", "PipelineAlarms", "PipelineDashboard", "MonitoringLambdas")
+    }
+    for resource in stack_run.resources:
+        if resource.custom:
+            assert resource.parent_type in components, resource.name
+    assert contract.PROJECT_NAME == "sf-user-monitoring"
+
+
+def test_bad_config_fails_before_any_resource_is_registered():
+    with pytest.raises(StackRunError) as failure:
+        run_stack("prod", {"sf-user-monitoring:dataQualityThreshold": "-5"})
+    assert failure.value.resources == []
+    assert isinstance(failure.value.__cause__, SettingsError)
+    assert "sf-user-monitoring:dataQualityThreshold: must be between 0 and 100, got -5" in str(
+        failure.value.__cause__
+    )

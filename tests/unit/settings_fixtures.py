@@ -1,0 +1,24 @@
+"""A valid raw settings map (field aliases -> config strings) for pure-spec unit tests."""
+
+import json
+
+from components.settings import Settings, parse_settings
+
+VALID_RAW: dict[str, str] = {
+    "region": "us-east-1",
+    "environment": "dev",
+    "stateMachineArn": "arn:aws:states:us-east-1:111122223333:stateMachine:sf-user-pipeline-dev",
+    "glueJobName": "sf-user-extract-dev",
+    "dbtRunnerFunctionName": "sf-user-pipeline-dev-dbt-runner",
+    "athenaResultsBucket": "athena-results-111122223333",
+    "dataLocations": json.dumps(["s3://lake-111122223333/raw/sf_user/", "s3://curated-bkt/scd"]),
+    "dbtArtifactsS3Uri": "s3://dbt-artifacts-111122223333/sf_user/",
+    "powertoolsLayerArn": (
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:28"
+    ),
+    "runbookBaseUrl": "https://runbooks.example.com/sf-user",
+}
+
+
+def make_settings(**overrides: str) -> Settings:
+    return parse_settings({**VALID_RAW, **overrides})

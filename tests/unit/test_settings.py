@@ -1,0 +1,126 @@
+"""Settings: defaults from the contract, derived values, and one clear message per bad key."""
+
+import json
+
+import pytest
+
+from components.settings import LogGroupKind, SettingsError, parse_settings
+from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, HandlerKey
+from tests.unit.settings_fixtures import VALID_RAW, make_settings
+
+P = "sf-user-monitoring"
+
+
+def test_defaults_come_from_the_contract():
+    settings = make_settings()
+    assert settings.thresholds == DEFAULT_THRESHOLDS
+    assert settings.create_log_groups == {LogGroupKind.LAMBDAS}
+    assert settings.alert_emails(AlertRoute.CRITICAL) == ()
+
+
+def test_derived_values():
+    settings = make_settings(scdTable="dim_sf_user_scd", athenaDatabase="curated")
+    assert settings.account_id == "111122223333"
+    assert settings.partition == "aws"
+    assert settings.state_machine_name == "sf-user-pipeline-dev"
+    assert settings.table(settings.scd_table).qualified == "curated.dim_sf_user_scd"
+    assert settings.table(settings.raw_table).qualified == "salesforce_raw.sf_user"
+    assert settings.sizing(HandlerKey.PIPELINE_VALIDATOR).memory_mb == 512
+    assert settings.sizing(HandlerKey.ERROR_HANDLER).timeout_seconds == 60
+
+
+def test_config_strings_are_coerced():
+    settings = make_settings(
+        dataQualityThreshold="97.5",
+        minRecordCount="250",
+        lakeFormationGoverned="true",
+        createLogGroups=json.dumps(["lambdas", "glueJob"]),
+        criticalAlertEmails=json.dumps(["oncall@example.com"]),
+    )
+    assert settings.data_quality_threshold == 97.5
+    assert settings.min_record_count == 250
+    assert settings.lake_formation_governed is True
+    assert settings.create_log_groups == {LogGroupKind.LAMBDAS, LogGroupKind.GLUE_JOB}
+    (email,) = settings.alert_emails(AlertRoute.CRITICAL)
+    assert email.get_secret_value() == "oncall@example.com"
+    assert "oncall" not in repr(settings)
+
+
+BAD_VALUES = [
+    ("dataQualityThreshold", "-5", f"{P}:dataQualityThreshold: must be between 0 and 100, got -5"),
+    ("scdIntegrityThreshold", "101", f"{P}:scdIntegrityThreshold: must be between 0 and 100"),
+    ("minRecordCount", "-1", f"{P}:minRecordCount: must be greater than 0, got -1"),
+    ("pipelineTimeoutMs", "0", f"{P}:pipelineTimeoutMs: must be greater than 0, got 0"),
+    ("freshnessHours", "-2", f"{P}:freshnessHours: must not be negative, got -2"),
+    ("logRetentionDays", "10", f"{P}:logRetentionDays: must be one of the CloudWatch Logs"),
+    ("logRetentionDays", "ten", f"{P}:logRetentionDays: Input should be a valid integer"),
+    ("environment", "qa", f"{P}:environment: Input should be 'local', 'dev', 'staging' or"),
+    ("stateMachineArn", "sf-user-pipeline-dev", f"{P}:stateMachineArn: must be a state machine"),
+    (
+        "stateMachineArn",
+        "arn:aws:states:us-west-2:111122223333:stateMachine:sf-user-pipeline-dev",
+        f"{P}:stateMachineArn: is in region us-west-2 but the stack deploys to us-east-1",
+    ),
+    (
+        "powertoolsLayerArn",
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:3",
+        f"{P}:powertoolsLayerArn: must be the Powertools layer ARN",
+    ),
+    (
+        "powertoolsLayerArn",
+        "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3",
+        f"{P}:powertoolsLayerArn: is in region eu-west-1 but the stack deploys to us-east-1",
+    ),
+    ("region", "Mars", "aws:region: String should match pattern"),
+    (
+        "criticalAlertEmails",
+        json.dumps(["ok@example.com", "not-an-email"]),
+        f"{P}:criticalAlertEmails[1]: is not a valid email address, got <secret>",
+    ),
+    (
+        "warningAlertWebhooks",
+        json.dumps(["http://hooks.example.com/x"]),
+        f"{P}:warningAlertWebhooks[0]: must be an https:// URL, got <secret>",
+    ),
+    ("criticalAlertEmails", "oncall@example.com", f"{P}:criticalAlertEmails: must be a JSON list"),
+    ("dataLocations", json.dumps(["/local/path"]), f"{P}:dataLocations[0]: must be an s3://"),
+    ("dataLocations", json.dumps([]), f"{P}:dataLocations: Tuple should have at least 1 item"),
+    ("dbtArtifactsS3Uri", "https://bucket/x", f"{P}:dbtArtifactsS3Uri: must be an s3://"),
+    ("athenaResultsBucket", "Bad_Bucket", f"{P}:athenaResultsBucket: must be an S3 bucket name"),
+    ("rawTable", "a.b.c", f"{P}:rawTable: must be `table` or `database.table`"),
+    ("runbookBaseUrl", "http://runbooks.example.com", f"{P}:runbookBaseUrl: String should match"),
+    ("dbtRunnerFunctionName", "dbt runner", f"{P}:dbtRunnerFunctionName: must be a Lambda"),
+    ("pipelineValidatorMemoryMb", "64", f"{P}:pipelineValidatorMemoryMb: must be between 128"),
+    ("errorHandlerTimeoutSeconds", "901", f"{P}:errorHandlerTimeoutSeconds: must be between 1"),
+    ("logLevel", "TRACE", f"{P}:logLevel: must be one of DEBUG, INFO"),
+    (
+        "createLogGroups",
+        json.dumps(["bogus"]),
+        f"{P}:createLogGroups[0]: Input should be 'lambdas'",
+    ),
+    ("unknownKey", "x", None),  # unknown config keys are not settings: ignored, not an error
+]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), BAD_VALUES)
+def test_each_bad_value_names_its_config_key(key, value, expected):
+    if expected is None:
+        make_settings(**{key: value})
+        return
+    with pytest.raises(SettingsError) as error:
+        make_settings(**{key: value})
+    assert expected in str(error.value)
+
+
+@pytest.mark.parametrize("missing", ["stateMachineArn", "runbookBaseUrl", "dataLocations"])
+def test_required_keys_are_reported_when_missing(missing):
+    raw = {key: value for key, value in VALID_RAW.items() if key != missing}
+    with pytest.raises(SettingsError, match=f"{P}:{missing}: is required"):
+        parse_settings(raw)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(SettingsError) as error:
+        make_settings(dataQualityThreshold="-5", logRetentionDays="10")
+    assert "dataQualityThreshold" in str(error.value)
+    assert "logRetentionDays" in str(error.value)

@@ -1,0 +1,84 @@
+"""Pure spec functions: alarms, dashboard, policies (no Pulumi runtime)."""
+
+import pytest
+
+from components import alarm_specs as specs
+from components.alert_topics import key_policy, topic_policy
+from components.dashboard_body import dashboard_body, widget_specs
+from components.iam_policies import AlertTargets, lambda_policy
+from handlers.contract import AlarmKey, AlertRoute, HandlerKey
+from tests.unit.settings_fixtures import make_settings
+
+TARGETS = AlertTargets(
+    {AlertRoute.CRITICAL: "arn:aws:sns:us-east-1:111122223333:c",
+     AlertRoute.WARNING: "arn:aws:sns:us-east-1:111122223333:w"},
+    "arn:aws:kms:us-east-1:111122223333:key/k",
+)  # fmt: skip
+
+
+def test_one_spec_per_metric_alarm_key_and_the_composite_covers_them():
+    settings = make_settings()
+    alarms = specs.alarm_specs(settings)
+    assert [a.key for a in alarms] == [k for k in AlarmKey if k is not AlarmKey.PIPELINE_HEALTH]
+    composite = specs.composite_spec(settings, alarms)
+    assert composite.rule.count("ALARM(") == len(alarms)
+
+
+def test_thresholds_follow_settings():
+    by_key = {a.key: a for a in specs.alarm_specs(make_settings(dataQualityThreshold="90"))}
+    assert by_key[AlarmKey.DATA_QUALITY].threshold == 90
+
+
+def test_composite_rule_needs_children():
+    with pytest.raises(ValueError, match="at least one child"):
+        specs.any_in_alarm(())
+
+
+def test_overlong_description_is_rejected():
+    settings = make_settings(runbookBaseUrl="https://example.com/" + "r" * 1000)
+    with pytest.raises(ValueError, match="limit is 1024"):
+        _ = specs.alarm_specs(settings)[0].description
+
+
+def test_widget_specs_keep_their_metric_lists_for_other_renderers():
+    widgets = widget_specs(make_settings())
+    assert len(widgets) == 6
+    assert sum(w.kind == "log" for w in widgets) == 1
+    assert all(w.metrics for w in widgets if w.kind == "metric")
+    assert len(dashboard_body(make_settings())["widgets"]) == 6
+
+
+def test_lake_formation_grant_only_when_governed():
+    def actions(settings):
+        policy = lambda_policy(settings, HandlerKey.PIPELINE_VALIDATOR, TARGETS)
+        return {a for s in policy["Statement"] for a in s["Action"]}
+
+    assert "lakeformation:GetDataAccess" not in actions(make_settings())
+    assert "lakeformation:GetDataAccess" in actions(make_settings(lakeFormationGoverned="true"))
+
+
+def test_validator_reads_each_table_and_database():
+    settings = make_settings(scdTable="curated.dim_sf_user_scd")
+    policy = lambda_policy(settings, HandlerKey.PIPELINE_VALIDATOR, TARGETS)
+    (glue,) = [s for s in policy["Statement"] if "glue:GetTable" in s["Action"]]
+    assert "arn:aws:glue:us-east-1:111122223333:table/curated/dim_sf_user_scd" in glue["Resource"]
+    assert "arn:aws:glue:us-east-1:111122223333:database/salesforce_raw" in glue["Resource"]
+    assert "arn:aws:glue:us-east-1:111122223333:catalog" in glue["Resource"]
+
+
+def test_data_listing_is_limited_to_configured_prefixes():
+    policy = lambda_policy(make_settings(), HandlerKey.PIPELINE_VALIDATOR, TARGETS)
+    listings = [s for s in policy["Statement"] if s["Action"] == ["s3:ListBucket"]]
+    prefixes = {s["Resource"]: s.get("Condition") for s in listings}
+    assert prefixes["arn:aws:s3:::lake-111122223333"] == {
+        "StringLike": {"s3:prefix": ["raw/sf_user/*"]}
+    }
+    assert prefixes["arn:aws:s3:::curated-bkt"] == {"StringLike": {"s3:prefix": ["scd/*"]}}
+
+
+def test_policies_are_scoped_to_the_account():
+    settings = make_settings()
+    assert "111122223333" in str(key_policy(settings))
+    policy = topic_policy(settings, "arn:aws:sns:us-east-1:111122223333:c")
+    denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert denies and denies[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
