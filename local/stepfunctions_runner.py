@@ -52,6 +52,7 @@ class PipelineComponents:
 
 @dataclass(frozen=True)
 class ExecutionResult:
+    execution_arn: str
     status: str
     output: Any
     error: str | None
@@ -100,6 +101,7 @@ class LocalPipeline:
         history = self._sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)
         output = described.get("output")
         return ExecutionResult(
+            execution_arn=execution_arn,
             status=described["status"],
             output=json.loads(output) if output else None,
             error=described.get("error"),
