@@ -119,7 +119,7 @@ def test_untracked_changes_exist_and_make_no_version(warehouse):
     assert _rows(warehouse, untracked_only)[0][0] > 0
 
 
-def test_deleted_scd_row_carries_last_values_and_a_returning_user_gets_a_new_version():
+def test_null_is_a_tracked_value_and_a_returning_user_gets_a_new_version():
     day = [LATEST - timedelta(days=2 - d) for d in range(3)]
     a, b = "005000000000001AAA", "005000000000002AAA"
 
@@ -129,7 +129,7 @@ def test_deleted_scd_row_carries_last_values_and_a_returning_user_gets_a_new_ver
     connection = duckdb.connect()
     load_raw(
         connection,
-        [row(a, None, day[0]), row(a, "Sales NA", day[1]), row(a, "Sales NA", day[2]),
+        [row(a, None, day[0]), row(a, "Sales NA", day[1]), row(a, None, day[2]),
          row(b, "Finance", day[0]), row(b, "Finance", day[2])],
     )  # fmt: skip
     build_scd(connection)
@@ -141,7 +141,8 @@ def test_deleted_scd_row_carries_last_values_and_a_returning_user_gets_a_new_ver
     )
     assert versions == [
         (a, None, day[0], day[1], False, False),
-        (a, "Sales NA", day[1], None, True, False),
+        (a, "Sales NA", day[1], day[2], False, False),
+        (a, None, day[2], None, True, False),
         (b, "Finance", day[0], day[1], False, False),
         (b, "Finance", day[1], day[2], False, True),
         (b, "Finance", day[2], None, True, False),
