@@ -12,7 +12,8 @@ call moto's own Lambda and Glue backends, so three patches make a local run poss
 * `.sync` service integrations crash in moto 5.2.5: `StateTaskServiceCallback.
   _eval_integration_pattern` calls `callback_endpoint.interrupt_all()` in a `finally` block
   although the endpoint is None for integrations without `.waitForTaskToken` (Glue's
-  `startJobRun.sync`), which fails every such task with States.Runtime. The patch runs the same
+  `startJobRun.sync`), which fails every such task with States.Runtime (the same bug in the
+  LocalStack interpreter moto ports: localstack/localstack#13705). The patch runs the same
   sync polling without that call; heartbeats are not supported on this path. moto would also
   put boto3's `datetime` objects into the state (which then fails to serialise); the patch
   converts them to epoch milliseconds, the form Step Functions gives Glue's JobRun timestamps.
