@@ -1,0 +1,253 @@
+"""A local stand-in for the pipeline's warehouse: the raw extract table and the SCD2 dimension,
+as DuckDB tables with the names and columns the validator reads by default.
+
+`build_scd` derives `salesforce_curated.dim_sf_user_scd` from all extracts the way dbt's snapshot
+`check` strategy (check_cols = division, audit_phase__c; hard_deletes = new_record) would if it ran
+after every extract: a new version only when a tracked column changed (NULL counts as a value),
+the extract time as `valid_from`, and a deleted current row for a user missing from an extract.
+The `plant_*` functions break a built warehouse in one specific way each, for the broken demo run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+import duckdb
+
+from local.salesforce_users import ExtractPlan, UserRecord, generate_extracts
+
+RAW_TABLE: Final = "salesforce_raw.sf_user"
+SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
+_INSERT_CHUNK_ROWS: Final = 500
+
+
+class Column(StrEnum):
+    USER_ID = "user_id"
+    USERNAME = "username"
+    EMAIL = "email"
+    DIVISION = "division"
+    AUDIT_PHASE = "audit_phase__c"
+    IS_ACTIVE = "is_active"
+    EXTRACTED_AT = "_extracted_at"
+    VALID_FROM = "valid_from"
+    VALID_TO = "valid_to"
+    IS_CURRENT = "is_current"
+    IS_DELETED = "is_deleted"
+
+
+TRACKED_COLUMNS: Final = (Column.DIVISION, Column.AUDIT_PHASE)
+
+_RAW_DDL: Final = f"""
+CREATE SCHEMA IF NOT EXISTS {RAW_TABLE.split(".")[0]};
+CREATE OR REPLACE TABLE {RAW_TABLE} (
+    {Column.USER_ID} VARCHAR NOT NULL,
+    {Column.USERNAME} VARCHAR,
+    {Column.EMAIL} VARCHAR,
+    {Column.DIVISION} VARCHAR,
+    {Column.AUDIT_PHASE} VARCHAR,
+    {Column.IS_ACTIVE} BOOLEAN,
+    {Column.EXTRACTED_AT} TIMESTAMP NOT NULL
+)"""
+
+# One row per user per extract from the user's first extract on; a missing user is a deleted
+# state that keeps its last tracked values. A version starts where that state changes.
+_SCD_SQL: Final = f"""
+CREATE SCHEMA IF NOT EXISTS {SCD_TABLE.split(".")[0]};
+CREATE OR REPLACE TABLE {SCD_TABLE} AS
+WITH extracts AS (
+    SELECT DISTINCT {Column.EXTRACTED_AT} AS extracted_at FROM {RAW_TABLE}
+),
+first_seen AS (
+    SELECT {Column.USER_ID} AS user_id, min({Column.EXTRACTED_AT}) AS first_at
+    FROM {RAW_TABLE} GROUP BY 1
+),
+states AS (
+    SELECT
+        f.user_id,
+        e.extracted_at,
+        r.{Column.USER_ID} IS NULL AS is_deleted,
+        last_value(r.{Column.DIVISION} IGNORE NULLS) OVER user_history AS carried_division,
+        r.{Column.DIVISION} AS division,
+        last_value(r.{Column.AUDIT_PHASE} IGNORE NULLS) OVER user_history AS carried_phase,
+        r.{Column.AUDIT_PHASE} AS audit_phase
+    FROM first_seen AS f
+    JOIN extracts AS e ON e.extracted_at >= f.first_at
+    LEFT JOIN {RAW_TABLE} AS r
+        ON r.{Column.USER_ID} = f.user_id AND r.{Column.EXTRACTED_AT} = e.extracted_at
+    WINDOW user_history AS (
+        PARTITION BY f.user_id ORDER BY e.extracted_at ROWS UNBOUNDED PRECEDING
+    )
+),
+resolved AS (
+    -- A present row's values are taken as they are (NULL included); a deleted one carries.
+    SELECT
+        user_id,
+        extracted_at,
+        is_deleted,
+        CASE WHEN is_deleted THEN carried_division ELSE division END AS division,
+        CASE WHEN is_deleted THEN carried_phase ELSE audit_phase END AS audit_phase
+    FROM states
+),
+changes AS (
+    SELECT
+        *,
+        lag(extracted_at) OVER by_user IS NULL
+        OR is_deleted IS DISTINCT FROM lag(is_deleted) OVER by_user
+        OR (NOT is_deleted AND (
+            division IS DISTINCT FROM lag(division) OVER by_user
+            OR audit_phase IS DISTINCT FROM lag(audit_phase) OVER by_user
+        )) AS starts_version
+    FROM resolved
+    WINDOW by_user AS (PARTITION BY user_id ORDER BY extracted_at)
+),
+versions AS (
+    SELECT
+        user_id,
+        division,
+        audit_phase,
+        extracted_at AS valid_from,
+        lead(extracted_at) OVER (PARTITION BY user_id ORDER BY extracted_at) AS valid_to,
+        is_deleted
+    FROM changes
+    WHERE starts_version
+)
+SELECT
+    user_id AS {Column.USER_ID},
+    division AS {Column.DIVISION},
+    audit_phase AS {Column.AUDIT_PHASE},
+    valid_from AS {Column.VALID_FROM},
+    valid_to AS {Column.VALID_TO},
+    valid_to IS NULL AS {Column.IS_CURRENT},
+    is_deleted AS {Column.IS_DELETED}
+FROM versions
+ORDER BY 1, 4
+"""
+
+
+@dataclass(frozen=True)
+class WarehouseSummary:
+    raw_rows: int
+    extracts: int
+    scd_rows: int
+    current_users: int
+    latest_extract_at: datetime
+
+
+def load_raw(connection: duckdb.DuckDBPyConnection, rows: Iterable[UserRecord]) -> None:
+    """(Re)create the raw table with `rows`."""
+    connection.execute(_RAW_DDL)
+    values = [astuple(row) for row in rows]
+    # One multi-row INSERT per chunk: DuckDB's executemany runs a statement per row.
+    for start in range(0, len(values), _INSERT_CHUNK_ROWS):
+        chunk = values[start : start + _INSERT_CHUNK_ROWS]
+        placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+        parameters = [value for row in chunk for value in row]
+        connection.execute(f"INSERT INTO {RAW_TABLE} VALUES {placeholders}", parameters)
+
+
+def build_scd(connection: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the SCD2 dimension from every extract in the raw table."""
+    connection.execute(_SCD_SQL)
+
+
+def summarise(connection: duckdb.DuckDBPyConnection) -> WarehouseSummary:
+    row = _first_row(
+        connection,
+        f"""SELECT
+            (SELECT count(*) FROM {RAW_TABLE}),
+            (SELECT count(DISTINCT {Column.EXTRACTED_AT}) FROM {RAW_TABLE}),
+            (SELECT count(*) FROM {SCD_TABLE}),
+            (SELECT count(*) FROM {SCD_TABLE}
+                WHERE {Column.IS_CURRENT} AND NOT {Column.IS_DELETED}),
+            (SELECT max({Column.EXTRACTED_AT}) FROM {RAW_TABLE})""",
+    )
+    assert row is not None
+    return WarehouseSummary(*row)
+
+
+def build_warehouse(
+    connection: duckdb.DuckDBPyConnection, plan: ExtractPlan, latest_extract_at: datetime
+) -> WarehouseSummary:
+    """Generate the extracts of `plan`, load them and build the dimension."""
+    load_raw(connection, generate_extracts(plan, latest_extract_at))
+    build_scd(connection)
+    return summarise(connection)
+
+
+def _first_row(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: list[object] | None = None
+) -> tuple[Any, ...] | None:
+    # DuckDB 2 refuses new work on a connection with an unfinished result: fetch all of it.
+    rows = connection.execute(sql, parameters).fetchall()
+    return rows[0] if rows else None
+
+
+def _one_user(connection: duckdb.DuckDBPyConnection, sql: str, defect: str) -> str:
+    row = _first_row(connection, sql)
+    if row is None:
+        raise ValueError(f"no user in {SCD_TABLE} qualifies for planting {defect}")
+    user_id: str = row[0]
+    return user_id
+
+
+def plant_stale_extract(connection: duckdb.DuckDBPyConnection, hours: float) -> datetime:
+    """Age every extract by `hours`, as if the Glue job had silently re-loaded old data.
+
+    Returns the new latest `_extracted_at`.
+    """
+    connection.execute(
+        f"UPDATE {RAW_TABLE} SET {Column.EXTRACTED_AT} = {Column.EXTRACTED_AT} - ?",
+        [timedelta(hours=hours)],
+    )
+    latest = _first_row(connection, f"SELECT max({Column.EXTRACTED_AT}) FROM {RAW_TABLE}")
+    assert latest is not None
+    stale: datetime = latest[0]
+    return stale
+
+
+def plant_duplicate_current_row(connection: duckdb.DuckDBPyConnection) -> str:
+    """Give one user a second current row (a re-run MERGE that inserted instead of updating).
+
+    The copy starts an hour after the real current row and has the next audit phase.
+    Returns the user's id.
+    """
+    user_id = _one_user(
+        connection,
+        f"SELECT {Column.USER_ID} FROM {SCD_TABLE} WHERE {Column.IS_CURRENT}"
+        f" AND NOT {Column.IS_DELETED} ORDER BY {Column.USER_ID} LIMIT 1",
+        "a duplicate current row",
+    )
+    connection.execute(
+        f"""INSERT INTO {SCD_TABLE}
+        SELECT {Column.USER_ID}, {Column.DIVISION},
+               CASE WHEN {Column.AUDIT_PHASE} = 'Certified' THEN 'In Review' ELSE 'Certified' END,
+               {Column.VALID_FROM} + INTERVAL 1 HOUR, NULL, TRUE, FALSE
+        FROM {SCD_TABLE} WHERE {Column.USER_ID} = ? AND {Column.IS_CURRENT}""",
+        [user_id],
+    )
+    return user_id
+
+
+def plant_overlapping_history(connection: duckdb.DuckDBPyConnection) -> str:
+    """Stretch one user's closed version 12 hours past the start of the next one.
+
+    Returns the user's id.
+    """
+    user_id = _one_user(
+        connection,
+        f"SELECT {Column.USER_ID} FROM {SCD_TABLE} WHERE NOT {Column.IS_CURRENT}"
+        f" ORDER BY {Column.USER_ID} LIMIT 1",
+        "overlapping history",
+    )
+    connection.execute(
+        f"""UPDATE {SCD_TABLE} SET {Column.VALID_TO} = {Column.VALID_TO} + INTERVAL 12 HOUR
+        WHERE {Column.USER_ID} = ? AND {Column.VALID_FROM} = (
+            SELECT min({Column.VALID_FROM}) FROM {SCD_TABLE}
+            WHERE {Column.USER_ID} = ? AND NOT {Column.IS_CURRENT})""",
+        [user_id, user_id],
+    )
+    return user_id
