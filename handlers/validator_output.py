@@ -16,7 +16,7 @@ ValidationType = Literal["ingestion", "scd_integrity"]
 INGESTION: ValidationType = "ingestion"
 SCD_INTEGRITY: ValidationType = "scd_integrity"
 
-Observation = float | str | bool | None
+Observation = bool | int | float | str | None
 
 
 class CheckResult(ContractModel):

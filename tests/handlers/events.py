@@ -78,7 +78,7 @@ def failing_model_results() -> dict[str, Any]:
             node.update(
                 status="error",
                 message="Runtime Error in model stg_orders (models/staging/stg_orders.sql)\n"
-                "  Binder Error: Referenced column \"order_date\" not found",
+                '  Binder Error: Referenced column "order_date" not found',
                 adapter_response={},
             )
         elif node["unique_id"] in {"model.jaffle_shop.orders", "model.jaffle_shop.customers"}:
@@ -137,8 +137,8 @@ def validator_output(
         ]  # fmt: skip
     for check in checks[:failed]:
         check.update(passed=False, observed=17)
-    score_field = "scd_integrity_score" if validation_type == "scd_integrity" else (
-        "data_quality_score"
+    score_field = (
+        "scd_integrity_score" if validation_type == "scd_integrity" else ("data_quality_score")
     )
     return {"validation_type": validation_type, "passed": passed, score_field: score,
             "checks": checks}  # fmt: skip
