@@ -17,7 +17,7 @@ A status that is not valid for its node type is a malformed artifact and raises.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Literal
 
@@ -144,22 +144,13 @@ class DbtCounts:
 
     def __add__(self, other: DbtCounts) -> DbtCounts:
         return DbtCounts(
-            self.models_run + other.models_run,
-            self.models_failed + other.models_failed,
-            self.models_skipped + other.models_skipped,
-            self.tests_passed + other.tests_passed,
-            self.tests_failed + other.tests_failed,
-            self.tests_skipped + other.tests_skipped,
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
         )
 
 
 def count(run_results: RunResults) -> DbtCounts:
     """Model and test outcomes in one artifact (see the module docstring for the rules)."""
-    tally = dict.fromkeys(
-        ("models_run", "models_failed", "models_skipped", "tests_passed", "tests_failed",
-         "tests_skipped"),
-        0,
-    )  # fmt: skip
+    tally = dict.fromkeys((f.name for f in fields(DbtCounts)), 0)
     for node in run_results.results:
         outcome = node.outcome()
         if outcome is None:
