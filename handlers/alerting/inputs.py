@@ -61,7 +61,7 @@ class CatchPayload(ContractModel):
     error_type: ErrorType | None = None
     error: StepFunctionsError | None = None
     execution: ExecutionContext | None = None
-    context: dict[str, Any] | None = None
+    context: Any = None  # whatever state the Catch passed along; only read for evidence
 
 
 class ExecutionStatusDetail(ContractModel):
@@ -126,7 +126,7 @@ class Failure:
     occurred_at: datetime | None = None
     glue_job_name: str | None = None
     glue_job_run_id: str | None = None
-    context: Mapping[str, Any] | None = None
+    context: Any = None
     problems: tuple[str, ...] = field(default=())
 
 

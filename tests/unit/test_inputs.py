@@ -70,3 +70,10 @@ def test_malformed_eventbridge_event_is_unreadable():
     failure = normalise(event)
     assert failure.source is Source.UNREADABLE
     assert any("detail.executionArn" in problem for problem in failure.problems)
+
+
+def test_any_context_shape_is_kept_for_evidence():
+    context = [{"state": "RunDbtTests"}]
+    failure = normalise(events.catch_payload("States.Timeout", None, context=context))
+    assert failure.source is Source.CATCH
+    assert failure.context == context
