@@ -1,0 +1,1 @@
+"""The error handler's pure logic: reading failures, classifying them, writing alerts."""

@@ -1,0 +1,58 @@
+"""Lambda: publish one pipeline run's metrics to CloudWatch (ARCHITECTURE.md section 3).
+
+Thin shell: parse the event (Powertools Parser), resolve dbt artifacts stored in S3, build the
+metric data (`handlers.publishing.run_metrics`) and publish it in as few PutMetricData calls as
+the API allows. The correlation id of every log line is the Step Functions execution ARN.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
+
+from handlers import cloudwatch_metrics
+from handlers.contract import Environment, EnvVar
+from handlers.publishing import artifacts, run_metrics
+from handlers.publishing.event import PublisherEvent
+from handlers.settings import HandlerSettings, load
+
+EXECUTION_ARN_PATH = "execution.Id"
+
+logger = Logger()
+tracer = Tracer()
+
+
+class PublisherSettings(HandlerSettings):
+    environment: Environment = Field(alias=EnvVar.ENVIRONMENT)
+
+
+@functools.cache
+def settings() -> PublisherSettings:
+    return load(PublisherSettings)
+
+
+@logger.inject_lambda_context(correlation_id_path=EXECUTION_ARN_PATH)
+@tracer.capture_lambda_handler
+@event_parser(model=PublisherEvent)
+def handler(event: PublisherEvent, context: LambdaContext) -> dict[str, Any]:
+    environment = settings().environment
+    dbt = artifacts.resolve(event.dbt)
+    for name, results in (("dbt.run", dbt.run), ("dbt.test", dbt.test)):
+        if results is not None and not results.schema_supported:
+            logger.warning(
+                "dbt artifact schema not verified; counting by status anyway",
+                part=name,
+                dbt_schema_version=results.metadata.dbt_schema_version,
+            )
+    plan = run_metrics.build(event, dbt, environment.value, published_at=datetime.now(UTC))
+    if plan.skipped:
+        logger.info("parts absent from the event; their metrics are skipped", skipped=plan.skipped)
+    result = cloudwatch_metrics.publish(plan.data)
+    logger.info("metrics published", metric_names=plan.metric_names, published=result.as_dict())
+    return {"published": result.as_dict(), "metrics": plan.metric_names}

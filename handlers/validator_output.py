@@ -1,0 +1,44 @@
+"""The pipeline validator's output as the other handlers read it (ARCHITECTURE.md section 3).
+
+The metrics publisher reads the scores; the error handler reads the failed checks. Unknown extra
+fields are ignored so the validator can add detail without breaking its readers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from handlers.events import ContractModel
+
+ValidationType = Literal["ingestion", "scd_integrity"]
+INGESTION: ValidationType = "ingestion"
+SCD_INTEGRITY: ValidationType = "scd_integrity"
+
+Observation = bool | int | float | str | None
+
+
+class CheckResult(ContractModel):
+    name: str
+    passed: bool
+    observed: Observation = None
+    threshold: Observation = None
+    message: str = ""
+
+    def describe(self) -> str:
+        """`name: observed X vs threshold Y (message)`, for alerts."""
+        text = f"{self.name}: observed {self.observed} vs threshold {self.threshold}"
+        return f"{text} ({self.message})" if self.message else text
+
+
+class ValidatorOutput(ContractModel):
+    validation_type: ValidationType
+    passed: bool
+    data_quality_score: float | None = Field(default=None, ge=0, le=100)
+    scd_integrity_score: float | None = Field(default=None, ge=0, le=100)
+    checks: tuple[CheckResult, ...] = ()
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(check for check in self.checks if not check.passed)

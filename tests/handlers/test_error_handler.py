@@ -1,0 +1,152 @@
+import json
+
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from handlers import aws_clients, error_handler
+from handlers.contract import NAMESPACE, EnvVar, Metric
+from handlers.settings import ConfigurationError
+from tests.handlers import events
+from tests.handlers.logs import invoke_logged
+
+
+class Topics:
+    def __init__(self) -> None:
+        sns = aws_clients.client("sns")
+        self.sqs = sqs = aws_clients.client("sqs")
+        self.arn: dict[str, str] = {}
+        self.queue: dict[str, str] = {}
+        for route in ("critical", "warning"):
+            topic = sns.create_topic(Name=f"sf-user-pipeline-dev-{route}")["TopicArn"]
+            queue_url = sqs.create_queue(QueueName=f"alerts-{route}")["QueueUrl"]
+            queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            # Raw message delivery off: the queue receives SNS's JSON envelope, as email would.
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+            self.arn[route], self.queue[route] = topic, queue_url
+
+    def received(self, route: str) -> list[dict]:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue[route], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+
+@pytest.fixture
+def topics(monkeypatch):
+    with mock_aws():
+        created = Topics()
+        monkeypatch.setenv(EnvVar.CRITICAL_TOPIC_ARN, created.arn["critical"])
+        monkeypatch.setenv(EnvVar.WARNING_TOPIC_ARN, created.arn["warning"])
+        monkeypatch.setenv(EnvVar.ENVIRONMENT, "dev")
+        monkeypatch.setenv(EnvVar.DASHBOARD_NAME, "sf-user-pipeline-dev")
+        monkeypatch.setenv(EnvVar.RUNBOOK_BASE_URL, "https://runbooks.example.com/sf-user")
+        yield created
+
+
+def _error_metrics() -> list[dict[str, str]]:
+    listed = aws_clients.client("cloudwatch").list_metrics(
+        Namespace=NAMESPACE, MetricName=Metric.PIPELINE_ERRORS.name
+    )["Metrics"]
+    return sorted(
+        ({d["Name"]: d["Value"] for d in metric["Dimensions"]} for metric in listed), key=len
+    )
+
+
+def test_glue_failure_alerts_the_critical_topic_once(topics, lambda_context):
+    result = error_handler.handler(events.glue_catch(), lambda_context)
+
+    (envelope,) = topics.received("critical")
+    assert topics.received("warning") == []
+    assert envelope["Subject"] == result["subject"]
+    assert envelope["Subject"].startswith("[HIGH] sf-user-pipeline-dev glue_job_failure: Glue job")
+    assert events.GLUE_ERROR_MESSAGE in envelope["Message"]
+    assert "RECOMMENDED ACTIONS" in envelope["Message"]
+    assert "https://runbooks.example.com/sf-user/error-glue-job-failure.md" in envelope["Message"]
+    assert envelope["MessageAttributes"] == {
+        "severity": {"Type": "String", "Value": "HIGH"},
+        "error_type": {"Type": "String", "Value": "glue_job_failure"},
+    }
+    assert result["message_id"] == envelope["MessageId"]
+    assert result["topic_arn"] == topics.arn["critical"]
+    assert result["metrics_published"] is True
+
+
+def test_error_metrics_carry_every_contract_dimension_set(topics, lambda_context):
+    error_handler.handler(events.dbt_test_catch(), lambda_context)
+    assert _error_metrics() == [
+        {"Environment": "dev"},
+        {"Environment": "dev", "ErrorType": "dbt_test_failure", "Severity": "MEDIUM"},
+    ]
+    assert len(_error_metrics()) == len(Metric.PIPELINE_ERRORS.dimension_sets)
+
+
+@pytest.mark.parametrize(
+    ("event", "route", "severity"),
+    [
+        (events.dbt_test_catch(), "warning", "MEDIUM"),
+        (events.dbt_run_catch(), "critical", "HIGH"),
+        (events.validation_catch("scd_integrity", score=90.0, failed=1), "critical", "HIGH"),
+        (events.execution_status_change("ABORTED"), "warning", "LOW"),
+        (events.glue_job_state_change("TIMEOUT", "Job run timed out"), "critical", "HIGH"),
+    ],
+)
+def test_severity_routes_to_the_contract_topic(topics, lambda_context, event, route, severity):
+    error_handler.handler(event, lambda_context)
+    other = "warning" if route == "critical" else "critical"
+    (envelope,) = topics.received(route)
+    assert topics.received(other) == []
+    assert envelope["MessageAttributes"]["severity"]["Value"] == severity
+
+
+@pytest.mark.parametrize("garbage", [None, "boom", 7, [1, 2], {"execution": {"Id": 5}}])
+def test_garbage_still_alerts_as_unknown(topics, lambda_context, garbage):
+    result = error_handler.handler(garbage, lambda_context)
+    (envelope,) = topics.received("critical")
+    assert envelope["MessageAttributes"]["error_type"]["Value"] == "unknown"
+    assert result["error_type"] == "unknown"
+    assert "RAW DETAIL" in envelope["Message"]
+
+
+def test_huge_cause_is_truncated_but_delivered(topics, lambda_context):
+    cause = events.lambda_error_cause("DbtCommandFailed", "dbt run: " + "x" * 400_000)
+    result = error_handler.handler(events.catch_payload("DbtCommandFailed", cause), lambda_context)
+    (envelope,) = topics.received("critical")
+    assert len(envelope["Message"].encode()) < 256 * 1024
+    assert "truncated" in envelope["Message"]
+    assert result["error_type"] == "dbt_run_failure"
+
+
+def test_a_failed_publish_raises_so_the_caller_retries(topics, lambda_context):
+    sns = aws_clients.client("sns")
+    with Stubber(sns) as stub:
+        stub.add_client_error("publish", "InternalError", "SNS is down", 500)
+        with pytest.raises(sns.exceptions.ClientError, match="SNS is down"):
+            error_handler.handler(events.glue_catch(), lambda_context)
+    assert _error_metrics() == []  # no alert, no metric
+
+
+def test_metrics_failure_after_delivery_is_logged_not_raised(topics, lambda_context):
+    cloudwatch = aws_clients.client("cloudwatch")
+    with Stubber(cloudwatch) as stub:
+        stub.add_client_error("put_metric_data", "Throttling", "Rate exceeded", 400)
+        result, logs = invoke_logged(error_handler, events.glue_catch(), lambda_context)
+    assert result["metrics_published"] is False
+    assert len(topics.received("critical")) == 1
+    assert any(line["level"] == "ERROR" and "metrics" in line["message"] for line in logs)
+
+
+def test_missing_topic_configuration_is_a_hard_error(topics, monkeypatch, lambda_context):
+    monkeypatch.delenv(EnvVar.WARNING_TOPIC_ARN)
+    with pytest.raises(ConfigurationError, match=EnvVar.WARNING_TOPIC_ARN.value):
+        error_handler.handler(events.glue_catch(), lambda_context)
+
+
+def test_logs_hold_the_full_event_under_the_execution_correlation_id(topics, lambda_context):
+    event = events.execution_status_change("FAILED", "States.TaskFailed", "c" * 50_000)
+    result, logs = invoke_logged(error_handler, event, lambda_context)
+    assert result["error_type"] == "unknown"
+    assert {line["correlation_id"] for line in logs} == {events.EXECUTION_ARN}
+    assert any(line.get("raw_event") == event for line in logs)

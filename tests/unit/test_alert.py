@@ -1,0 +1,111 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from handlers.alerting import alert
+from handlers.alerting.inputs import normalise
+from handlers.alerting.message import (
+    MAX_SUBJECT_CHARS,
+    SNS_MAX_MESSAGE_BYTES,
+    attributes_bytes,
+)
+from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, ErrorType, Severity, runbook_slug
+from tests.handlers import events
+
+NOW = datetime(2026, 11, 26, 2, 8, tzinfo=UTC)
+CONFIG = alert.AlertConfig(
+    environment="dev",
+    region="eu-west-1",
+    thresholds=DEFAULT_THRESHOLDS,
+    dashboard_name="sf-user-pipeline-dev",
+    runbook_base_url="https://wiki.example.com/runbooks/",
+    handler_log_group="/aws/lambda/sf-user-pipeline-dev-error-handler",
+)
+
+
+def _alert(event) -> alert.Alert:
+    return alert.build(normalise(event), CONFIG, NOW)
+
+
+def test_glue_alert_root_cause_links_and_route():
+    built = _alert(events.glue_catch())
+    assert built.error_type is ErrorType.GLUE_JOB_FAILURE
+    assert (built.severity, built.route) == (Severity.HIGH, AlertRoute.CRITICAL)
+    assert events.GLUE_ERROR_MESSAGE in built.root_cause
+    assert events.GLUE_RUN_ID in built.root_cause
+    region = events.REGION  # the execution's region wins over the configured one
+    assert built.links["Step Functions execution"] == (
+        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{events.EXECUTION_ARN}"
+    )
+    assert built.links["Glue job run"].endswith(
+        f"#/job/{events.GLUE_JOB_NAME}/run/{events.GLUE_RUN_ID}"
+    )
+    assert "$252Faws-glue$252Fjobs$252Ferror" in built.links["Glue error log"]
+    assert (
+        "$252Faws$252Fstepfunctions$252Fsf-user-pipeline-dev" in built.links["Pipeline log group"]
+    )
+    assert built.links["Dashboard"].endswith("#dashboards/dashboard/sf-user-pipeline-dev")
+    assert built.links["Runbook"] == "https://wiki.example.com/runbooks/error-glue-job-failure.md"
+    for url in built.links.values():
+        assert url in built.message
+
+
+def test_dbt_alert_lists_failing_nodes_with_messages():
+    built = _alert(events.dbt_test_catch())
+    for unique_id in events.FAILING_TESTS:
+        assert unique_id in built.root_cause
+    assert "Got 3 results, configured to fail if != 0" in built.root_cause
+    assert "Glue job run" not in built.links
+
+
+def test_validation_alert_shows_observed_vs_threshold():
+    built = _alert(events.validation_catch("ingestion", score=91.5, failed=1))
+    assert built.error_type is ErrorType.DATA_QUALITY_FAILURE
+    assert "data_quality_score 91.5 is below the threshold 95" in built.root_cause
+    assert "record_count: observed 17 vs threshold 100" in built.root_cause
+
+
+def test_every_error_type_has_actions_a_guide_and_its_runbook():
+    for error_type in ErrorType:
+        built = _alert(events.catch_payload("E", "c", error_type=error_type.value))
+        assert built.recommended_actions and len(built.investigation_guide) >= 3
+        assert built.links["Runbook"].endswith(f"/{runbook_slug(error_type)}.md")
+
+
+def test_runbook_defaults_to_the_repository_path():
+    config = alert.AlertConfig("dev", "us-east-1", DEFAULT_THRESHOLDS)
+    built = alert.build(normalise(events.glue_catch()), config, NOW)
+    assert built.links["Runbook"] == "docs/runbooks/error-glue-job-failure.md"
+    assert "Dashboard" not in built.links
+
+
+def test_subject_obeys_the_sns_rules_for_hostile_causes():
+    built = _alert(events.catch_payload("Bad\nError™", "line one\nline two ✓ " + "x" * 500))
+    assert len(built.subject) <= MAX_SUBJECT_CHARS
+    assert all(0x20 <= ord(char) <= 0x7E for char in built.subject)
+    assert built.subject.startswith("[HIGH] sf-user-pipeline-dev unknown: Bad Error")
+
+
+@pytest.mark.parametrize("size", [300_000, 2_000_000])
+def test_huge_causes_are_truncated_under_the_sns_limit(size):
+    cause = json.dumps({"errorMessage": "é" * size, "errorType": "DbtCommandFailed"})
+    built = _alert(events.catch_payload("DbtCommandFailed", cause))
+    total = len(built.message.encode()) + attributes_bytes(built.message_attributes())
+    assert total + len(built.subject) <= SNS_MAX_MESSAGE_BYTES
+    assert "truncated" in built.message
+    assert "RECOMMENDED ACTIONS" in built.message  # the useful parts survive the cut
+
+
+def test_garbage_still_yields_an_unknown_alert_with_the_raw_payload():
+    built = _alert(["not", "an", "event"])
+    assert built.error_type is ErrorType.UNKNOWN
+    assert built.severity is Severity.HIGH
+    assert '"an"' in built.message
+    assert "expected a JSON object" in built.root_cause
+
+
+def test_as_dict_is_json_serialisable():
+    data = _alert(events.dbt_run_catch()).as_dict()
+    assert json.loads(json.dumps(data))["error_type"] == "dbt_run_failure"

@@ -1,0 +1,32 @@
+"""Every error type links to a runbook that exists and says what the alert promises."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from handlers.alerting.guidance import GUIDANCE
+from handlers.contract import ERROR_SEVERITY, ErrorType, runbook_slug
+
+RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks"
+SECTIONS = ("## Meaning", "## Likely causes", "## First three steps", "## Verify the fix")
+
+
+@pytest.mark.parametrize("error_type", list(ErrorType))
+def test_runbook_exists_with_every_section(error_type):
+    text = (RUNBOOKS / f"{runbook_slug(error_type)}.md").read_text()
+    assert text.startswith(f"# Error: {error_type.value}\n")
+    positions = [text.index(section) for section in SECTIONS]
+    assert positions == sorted(positions)
+    steps = text.split("## First three steps")[1].split("##")[0]
+    assert re.findall(r"^\d\. ", steps, flags=re.MULTILINE) == ["1. ", "2. ", "3. "]
+
+
+@pytest.mark.parametrize("error_type", list(ErrorType))
+def test_runbook_states_the_contract_severity(error_type):
+    text = (RUNBOOKS / f"{runbook_slug(error_type)}.md").read_text()
+    assert f"Severity {ERROR_SEVERITY[error_type].value}" in text
+
+
+def test_guidance_covers_every_error_type():
+    assert set(GUIDANCE) == set(ErrorType)
