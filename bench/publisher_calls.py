@@ -41,7 +41,7 @@ def main() -> None:
     print(f"{'metrics':>8} {'calls':>6} {'baseline':>9} {'fewer calls (x)':>16}")
     for size in SIZES:
         fake = CountingCloudWatch()
-        aws_clients.client.cache_clear()
+        aws_clients.reset()
         original = aws_clients.client
         aws_clients.client = lambda service, fake=fake: fake  # type: ignore[assignment]
         try:

@@ -23,6 +23,18 @@ RETRY_CONFIG = Config(
 
 
 @functools.cache
+def _session() -> boto3.session.Session:
+    # One Session per process: building one parses service models again (~0.25 s per client).
+    return boto3.session.Session()
+
+
+@functools.cache
 def client(service: str) -> Any:
-    """A cached client for `service`; call `client.cache_clear()` after changing the environment."""
-    return boto3.session.Session().client(service, config=RETRY_CONFIG)
+    """A cached client for `service`; call `reset()` after changing the environment."""
+    return _session().client(service, config=RETRY_CONFIG)
+
+
+def reset() -> None:
+    """Forget cached clients and the session (tests, or a changed endpoint or credentials)."""
+    client.cache_clear()
+    _session.cache_clear()

@@ -193,10 +193,10 @@ def running_emulator(region: str = REGION) -> Iterator[Emulator]:
     try:
         with mock.patch.dict(os.environ, environment):
             os.environ.pop("AWS_PROFILE", None)
-            aws_clients.client.cache_clear()
+            aws_clients.reset()
             yield Emulator(endpoint_url, region)
     finally:
-        aws_clients.client.cache_clear()
+        aws_clients.reset()
         server.stop()
         moto_api_backend.reset()
         request_log.setLevel(request_log_level)

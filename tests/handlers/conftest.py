@@ -3,10 +3,9 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import boto3
 import pytest
 
-from handlers import aws_clients, error_handler, metrics_publisher
+from handlers import error_handler, metrics_publisher
 
 
 @dataclass
@@ -32,18 +31,3 @@ def _fresh_settings() -> Iterator[None]:
     yield
     metrics_publisher.settings.cache_clear()
     error_handler.settings.cache_clear()
-
-
-_SHARED_SESSION: list[boto3.session.Session] = []
-
-
-@pytest.fixture(autouse=True)
-def _one_botocore_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Share one boto3 Session across tests so service models are parsed once, not per client.
-
-    `aws_clients.client` builds each client from a new Session (as a Lambda container does
-    once); re-parsing the models for every test would dominate the suite's run time.
-    """
-    if not _SHARED_SESSION:
-        _SHARED_SESSION.append(boto3.session.Session())
-    monkeypatch.setattr(aws_clients.boto3.session, "Session", lambda: _SHARED_SESSION[0])
