@@ -99,7 +99,9 @@ def validate_scd(settings: Settings, engine: QueryEngine) -> ValidationReport:
     score = share_percent(int(row["passing_users"]), users)
     found = [
         *checks.rule_checks(row, sql.scd_rules(settings), users, settings.scd_integrity_threshold),
-        checks.score(CheckName.SCD_INTEGRITY_SCORE, score, settings.scd_integrity_threshold, "users"),
+        checks.score(
+            CheckName.SCD_INTEGRITY_SCORE, score, settings.scd_integrity_threshold, "users"
+        ),
     ]
     return ValidationReport(
         ValidationType.SCD_INTEGRITY, tuple(found), (result.stats,), scd_integrity_score=score

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Final, TypeVar
 
-from handlers.contract import DEFAULT_THRESHOLDS, EnvVar, Environment
+from handlers.contract import DEFAULT_THRESHOLDS, Environment, EnvVar
 from handlers.validation import identifiers
 from handlers.validation.errors import ConfigurationError
 

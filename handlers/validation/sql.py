@@ -104,9 +104,7 @@ def _latest_extract_filter(settings: Settings, alias: str) -> str:
     """
     raw = identifiers.table(EnvVar.RAW_TABLE, settings.raw_table)
     extracted_at = settings.columns.quoted("extracted_at")
-    return (
-        f"{alias}.{extracted_at} = (SELECT MAX(newest.{extracted_at}) FROM {raw} newest)"
-    )
+    return f"{alias}.{extracted_at} = (SELECT MAX(newest.{extracted_at}) FROM {raw} newest)"
 
 
 def ingestion_rules() -> tuple[Rule, ...]:
@@ -167,7 +165,9 @@ def scd_query(settings: Settings) -> str:
     columns = settings.columns
     raw = identifiers.table(EnvVar.RAW_TABLE, settings.raw_table)
     scd = identifiers.table(EnvVar.SCD_TABLE, settings.scd_table)
-    user_id, valid_from, valid_to = (columns.quoted(n) for n in ("user_id", "valid_from", "valid_to"))
+    user_id, valid_from, valid_to = (
+        columns.quoted(n) for n in ("user_id", "valid_from", "valid_to")
+    )
     division, audit_phase = columns.quoted("division"), columns.quoted("audit_phase")
     current_flag = (
         _flag("s." + columns.quoted("is_current"))

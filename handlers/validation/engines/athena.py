@@ -22,8 +22,6 @@ from handlers.validation.settings import Settings
 
 RESULTS_PREFIX: Final = "validator/"
 _TERMINAL_FAILURES: Final = frozenset({"FAILED", "CANCELLED"})
-_INTEGER_TYPES: Final = frozenset({"tinyint", "smallint", "integer", "int", "bigint"})
-_FLOAT_TYPES: Final = frozenset({"double", "float", "real"})
 
 
 @dataclass(frozen=True)
@@ -55,24 +53,26 @@ def _timestamp(text: str) -> datetime:
     return local.replace(tzinfo=UTC if zone[0] == "UTC" else ZoneInfo(zone[0]))
 
 
+_PARSERS: Final[dict[str, Callable[[str], Any]]] = {
+    **dict.fromkeys(("tinyint", "smallint", "integer", "int", "bigint"), int),
+    **dict.fromkeys(("double", "float", "real"), float),
+    "decimal": Decimal,
+    "boolean": lambda text: text.lower() == "true",
+    "timestamp": _timestamp,
+    "date": date.fromisoformat,
+}
+
+
 def convert(value: str | None, athena_type: str) -> Any:
-    """One result cell as a Python value; a missing VarCharValue is SQL NULL."""
+    """One result cell as a Python value by its Athena type; a missing VarCharValue is NULL.
+
+    `timestamp(6) with time zone` -> `timestamp`; unknown types stay strings.
+    """
     if value is None:
         return None
-    base = athena_type.lower().split("(")[0].strip()
-    if base in _INTEGER_TYPES:
-        return int(value)
-    if base in _FLOAT_TYPES:
-        return float(value)
-    if base == "decimal":
-        return Decimal(value)
-    if base == "boolean":
-        return value.lower() == "true"
-    if base.startswith("timestamp"):
-        return _timestamp(value)
-    if base == "date":
-        return date.fromisoformat(value)
-    return value
+    base = athena_type.lower().split("(")[0].split(" ")[0].strip()
+    parser = _PARSERS.get(base)
+    return value if parser is None else parser(value)
 
 
 class AthenaEngine:
@@ -81,10 +81,11 @@ class AthenaEngine:
     def __init__(
         self,
         client: Any,
+        *,
         workgroup: str,
         database: str | None = None,
         output_location: str | None = None,
-        backoff: Backoff = Backoff(),  # noqa: B008 - frozen dataclass, safe as a default
+        backoff: Backoff = Backoff(),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
@@ -131,9 +132,9 @@ class AthenaEngine:
 
     def _wait(self, name: str, query_id: str) -> dict[str, Any]:
         for delay in [*self._backoff.delays(), None]:
-            execution: dict[str, Any] = self._client.get_query_execution(
-                QueryExecutionId=query_id
-            )["QueryExecution"]
+            execution: dict[str, Any] = self._client.get_query_execution(QueryExecutionId=query_id)[
+                "QueryExecution"
+            ]
             status = execution["Status"]
             state = status["State"]
             if state == "SUCCEEDED":

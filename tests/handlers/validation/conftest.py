@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from moto.athena.models import QueryResults, athena_backends
+from moto.core import DEFAULT_ACCOUNT_ID
 
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.settings import Columns, QueryEngineName, Settings
@@ -72,7 +74,10 @@ class Warehouse:
             "raw_table": "salesforce_raw.sf_user",
             "scd_table": "salesforce_curated.dim_sf_user_scd",
             "columns": self.columns,
-            "required_fields": ("user_id" if self.columns.user_id == "user_id" else "id", "division"),
+            "required_fields": (
+                "user_id" if self.columns.user_id == "user_id" else "id",
+                "division",
+            ),
             "min_record_count": 5,
         }
         values.update(overrides)
@@ -92,7 +97,9 @@ def build_warehouse(path: Path, columns: Columns) -> Warehouse:
             f"CREATE TABLE salesforce_raw.sf_user ({c.user_id} VARCHAR, username VARCHAR,"
             f" {c.division} VARCHAR, {c.audit_phase} VARCHAR, {c.extracted_at} TIMESTAMP)"
         )
-        connection.executemany("INSERT INTO salesforce_raw.sf_user VALUES (?, ?, ?, ?, ?)", RAW_ROWS)
+        connection.executemany(
+            "INSERT INTO salesforce_raw.sf_user VALUES (?, ?, ?, ?, ?)", RAW_ROWS
+        )
         connection.execute(
             f"CREATE TABLE salesforce_curated.dim_sf_user_scd ({c.user_id} VARCHAR,"
             f" {c.division} VARCHAR, {c.audit_phase} VARCHAR, {c.valid_from} TIMESTAMP,"
@@ -122,3 +129,20 @@ def seed_warehouse(tmp_path: Path) -> Warehouse:
 
 
 WarehouseFactory = Callable[[Columns], Warehouse]
+
+
+def athena_row(*values: str | None) -> dict:
+    return {"Data": [{} if value is None else {"VarCharValue": value} for value in values]}
+
+
+def queue_athena_result(
+    columns: list[tuple[str, str]], rows: list[tuple[str | None, ...]], region: str = "us-east-1"
+) -> None:
+    """Queue the result set (header row first, as Athena returns it) of moto's next query."""
+    backend = athena_backends[DEFAULT_ACCOUNT_ID][region]
+    backend.query_results_queue.append(
+        QueryResults(
+            rows=[athena_row(*(name for name, _ in columns)), *(athena_row(*r) for r in rows)],
+            column_info=[{"Name": name, "Label": name, "Type": kind} for name, kind in columns],
+        )
+    )

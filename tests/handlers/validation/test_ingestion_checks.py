@@ -15,8 +15,12 @@ LATEST = "TIMESTAMP '2026-11-26 01:00:00'"
 
 def _job_run(state: str) -> GlueJobRun:
     return GlueJobRun.model_validate(
-        {"Id": "jr_1", "JobName": "sf-user-extract", "JobRunState": state,
-         "ErrorMessage": "OOM" if state == "FAILED" else None}
+        {
+            "Id": "jr_1",
+            "JobName": "sf-user-extract",
+            "JobRunState": state,
+            "ErrorMessage": "OOM" if state == "FAILED" else None,
+        }
     )
 
 
@@ -29,20 +33,29 @@ def _check(report, name):
 
 
 def test_clean_extract_passes_with_freshness_in_hours(warehouse):
-    report = validate_ingestion(warehouse.settings(), warehouse.engine(), NOW, _job_run("SUCCEEDED"))
+    report = validate_ingestion(
+        warehouse.settings(), warehouse.engine(), NOW, _job_run("SUCCEEDED")
+    )
     assert report.passed
     assert report.data_quality_score == 100.0
     assert report.data_freshness_hours == 1.0
     assert [c.name for c in report.checks] == [
-        "glue_job_status", "min_record_count", "data_freshness",
-        "required_fields_present", "unique_user_id", "data_quality_score",
+        "glue_job_status",
+        "min_record_count",
+        "data_freshness",
+        "required_fields_present",
+        "unique_user_id",
+        "data_quality_score",
     ]
 
 
 @pytest.mark.parametrize("blank", ["NULL", "''", "'   '"])
 def test_missing_required_field_fails_the_rule_and_scores_80(warehouse, blank):
-    _plant(warehouse, f"UPDATE {RAW} SET {{division}} = {blank}"
-                      f" WHERE {{user_id}} = 'u2' AND {{extracted_at}} = {LATEST}")
+    _plant(
+        warehouse,
+        f"UPDATE {RAW} SET {{division}} = {blank}"
+        f" WHERE {{user_id}} = 'u2' AND {{extracted_at}} = {LATEST}",
+    )
     report = validate_ingestion(warehouse.settings(), warehouse.engine(), NOW)
     assert set(report.failed_checks) == {"required_fields_present", "data_quality_score"}
     assert _check(report, "required_fields_present").observed == 1
@@ -51,7 +64,9 @@ def test_missing_required_field_fails_the_rule_and_scores_80(warehouse, blank):
 
 def test_default_required_fields_are_user_id_and_the_tracked_attributes(seed_warehouse):
     # u6 has no audit phase in the latest extract: 1 of 5 rows.
-    report = validate_ingestion(seed_warehouse.settings(required_fields=()), seed_warehouse.engine(), NOW)
+    report = validate_ingestion(
+        seed_warehouse.settings(required_fields=()), seed_warehouse.engine(), NOW
+    )
     assert set(report.failed_checks) == {"required_fields_present", "data_quality_score"}
     assert report.data_quality_score == 80.0
 
@@ -100,7 +115,12 @@ def test_empty_raw_table_fails_count_freshness_and_score(seed_warehouse):
 
 
 def test_quality_threshold_decides_the_score_check(warehouse):
-    _plant(warehouse, f"UPDATE {RAW} SET {{division}} = NULL"
-                      f" WHERE {{user_id}} = 'u2' AND {{extracted_at}} = {LATEST}")
-    report = validate_ingestion(warehouse.settings(data_quality_threshold=80.0), warehouse.engine(), NOW)
+    _plant(
+        warehouse,
+        f"UPDATE {RAW} SET {{division}} = NULL"
+        f" WHERE {{user_id}} = 'u2' AND {{extracted_at}} = {LATEST}",
+    )
+    report = validate_ingestion(
+        warehouse.settings(data_quality_threshold=80.0), warehouse.engine(), NOW
+    )
     assert report.passed  # 80.0 >= 80.0, and 1 bad row of 5 is within the 20 % tolerance

@@ -43,18 +43,24 @@ DEFECTS = {
     ),
     "two_open_versions": (
         {"current_record_uniqueness", "validity_continuity"},
-        [f"INSERT INTO {SCD} ({{user_id}}, {{division}}, {{audit_phase}}, {{valid_from}},"
-         f" {{valid_to}}, {{is_deleted}}) VALUES ('u2', 'Ops', 'P1', '2026-08-01', NULL, false)"],
+        [
+            f"INSERT INTO {SCD} ({{user_id}}, {{division}}, {{audit_phase}}, {{valid_from}},"
+            f" {{valid_to}}, {{is_deleted}}) VALUES ('u2', 'Ops', 'P1', '2026-08-01', NULL, false)"
+        ],
     ),
     "gap_between_versions": (
         {"validity_continuity"},
-        [f"UPDATE {SCD} SET {{valid_from}} = TIMESTAMP '2026-03-02'"
-         f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = TIMESTAMP '2026-03-01'"],
+        [
+            f"UPDATE {SCD} SET {{valid_from}} = TIMESTAMP '2026-03-02'"
+            f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = TIMESTAMP '2026-03-01'"
+        ],
     ),
     "overlapping_versions": (
         {"validity_continuity"},
-        [f"UPDATE {SCD} SET {{valid_from}} = TIMESTAMP '2026-02-15'"
-         f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = TIMESTAMP '2026-03-01'"],
+        [
+            f"UPDATE {SCD} SET {{valid_from}} = TIMESTAMP '2026-02-15'"
+            f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = TIMESTAMP '2026-03-01'"
+        ],
     ),
     "version_without_a_change": (
         {"change_driven_versions"},
@@ -68,8 +74,10 @@ DEFECTS = {
     ),
     "current_differs_from_latest_extract": (
         {"current_matches_source"},
-        [f"UPDATE {RAW} SET {{division}} = 'Legal'"
-         f" WHERE {{user_id}} = 'u1' AND {{extracted_at}} = {LATEST}"],
+        [
+            f"UPDATE {RAW} SET {{division}} = 'Legal'"
+            f" WHERE {{user_id}} = 'u1' AND {{extracted_at}} = {LATEST}"
+        ],
     ),
     "extracted_user_flagged_deleted": (
         {"current_matches_source"},
@@ -130,7 +138,9 @@ def test_score_counts_users_not_defects(warehouse):
 def test_violations_within_the_threshold_tolerance_pass(seed_warehouse):
     _plant(seed_warehouse, *DEFECTS["gap_between_versions"][1])
     # 80 % of 6 users tolerates one violating user.
-    report = validate_scd(seed_warehouse.settings(scd_integrity_threshold=80.0), seed_warehouse.engine())
+    report = validate_scd(
+        seed_warehouse.settings(scd_integrity_threshold=80.0), seed_warehouse.engine()
+    )
     continuity = next(c for c in report.checks if c.name == "validity_continuity")
     assert (continuity.observed, continuity.threshold, continuity.passed) == (1, 1, True)
     assert report.passed

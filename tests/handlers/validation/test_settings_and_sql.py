@@ -23,12 +23,18 @@ def test_defaults_follow_the_seed_and_the_contract():
     settings = load_settings({})
     assert settings.engine is QueryEngineName.ATHENA
     assert (settings.raw_table, settings.scd_table) == (
-        "salesforce_raw.sf_user", "salesforce_curated.dim_sf_user_scd"
+        "salesforce_raw.sf_user",
+        "salesforce_curated.dim_sf_user_scd",
     )
     assert settings.columns.configured() == {
-        "user_id": "user_id", "valid_from": "valid_from", "valid_to": "valid_to",
-        "is_current": "is_current", "is_deleted": "is_deleted", "division": "division",
-        "audit_phase": "audit_phase__c", "extracted_at": "_extracted_at",
+        "user_id": "user_id",
+        "valid_from": "valid_from",
+        "valid_to": "valid_to",
+        "is_current": "is_current",
+        "is_deleted": "is_deleted",
+        "division": "division",
+        "audit_phase": "audit_phase__c",
+        "extracted_at": "_extracted_at",
     }
     assert settings.data_quality_threshold == DEFAULT_THRESHOLDS.data_quality_percent
     assert settings.scd_integrity_threshold == DEFAULT_THRESHOLDS.scd_integrity_percent
@@ -37,13 +43,19 @@ def test_defaults_follow_the_seed_and_the_contract():
 
 
 def test_dbt_snapshot_columns_and_other_settings_come_from_the_environment():
-    settings = load_settings({
-        **DBT_ENV,
-        EnvVar.QUERY_ENGINE: "duckdb", EnvVar.DUCKDB_PATH: "/tmp/w.duckdb",
-        EnvVar.REQUIRED_FIELDS: " id , division,", EnvVar.FRESHNESS_HOURS: "12",
-        EnvVar.MIN_RECORD_COUNT: "7", EnvVar.DATA_QUALITY_THRESHOLD: "90.5",
-        EnvVar.SCD_INTEGRITY_THRESHOLD: "99", EnvVar.RAW_TABLE: "raw.users",
-    })
+    settings = load_settings(
+        {
+            **DBT_ENV,
+            EnvVar.QUERY_ENGINE: "duckdb",
+            EnvVar.DUCKDB_PATH: "/tmp/w.duckdb",
+            EnvVar.REQUIRED_FIELDS: " id , division,",
+            EnvVar.FRESHNESS_HOURS: "12",
+            EnvVar.MIN_RECORD_COUNT: "7",
+            EnvVar.DATA_QUALITY_THRESHOLD: "90.5",
+            EnvVar.SCD_INTEGRITY_THRESHOLD: "99",
+            EnvVar.RAW_TABLE: "raw.users",
+        }
+    )
     assert settings.columns == DBT_COLUMNS
     assert settings.required_fields == ("id", "division")
     assert (settings.freshness_hours, settings.min_record_count) == (12.0, 7)
