@@ -26,7 +26,7 @@ from handlers.validation.settings import QueryEngineName, load_settings
 EXIT_PASSED, EXIT_CHECK_FAILED, EXIT_CANNOT_VALIDATE = 0, 1, 2
 
 # dbt snapshot metadata columns (hard_deletes='new_record'); snapshots have no is_current.
-DBT_SNAPSHOT_COLUMNS = {
+DBT_SNAPSHOT_COLUMNS: dict[str, str] = {
     EnvVar.COLUMN_VALID_FROM: "dbt_valid_from",
     EnvVar.COLUMN_VALID_TO: "dbt_valid_to",
     EnvVar.COLUMN_IS_DELETED: "dbt_is_deleted",
@@ -58,7 +58,7 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     if args.duckdb:
         environ[EnvVar.QUERY_ENGINE] = QueryEngineName.DUCKDB
         environ[EnvVar.DUCKDB_PATH] = args.duckdb
-    overrides = {
+    overrides: dict[str, str | None] = {
         EnvVar.RAW_TABLE: args.raw_table,
         EnvVar.SCD_TABLE: args.scd_table,
         EnvVar.REQUIRED_FIELDS: args.required_fields,
