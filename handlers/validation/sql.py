@@ -2,7 +2,8 @@
 
 Each validation is ONE query that returns ONE row of aggregates; every check reads a column of
 that row. The SCD query reads the SCD table once (one window pass partitioned by user, folded
-into per-user flags, then counted) and the latest raw extract once.
+into per-user flags, then counted); both queries find the latest raw extract with a MAX over
+the one timestamp column and then read only that extract's rows.
 
 Constructs relied on, all in the common subset of Trino and DuckDB:
 - CTEs, scalar subqueries, FULL OUTER JOIN, GROUP BY, `COUNT/SUM/MAX`, `CASE WHEN`;
@@ -192,10 +193,10 @@ WITH flagged AS (
 versions AS (
     SELECT
         f.*,
-        ROW_NUMBER() OVER ({by_user}) AS version_number,
         LEAD(valid_from) OVER ({by_user}) AS next_valid_from,
         LAG(division) OVER ({by_user}) AS previous_division,
         LAG(audit_phase) OVER ({by_user}) AS previous_audit_phase,
+        -- NULL only on a user's first version: is_deleted itself is never NULL.
         LAG(is_deleted) OVER ({by_user}) AS previous_is_deleted
     FROM flagged f
 ),
@@ -215,7 +216,7 @@ user_flags AS (
             WHEN current_flag IS NULL OR current_flag <> (valid_to IS NULL) THEN 1 ELSE 0
         END) AS inconsistent_flags,
         MAX(CASE
-            WHEN version_number > 1
+            WHEN previous_is_deleted IS NOT NULL
                 AND division IS NOT DISTINCT FROM previous_division
                 AND audit_phase IS NOT DISTINCT FROM previous_audit_phase
                 AND is_deleted = previous_is_deleted
