@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from handlers.events import GlueJobRun
+from handlers.validation.errors import QueryEngineError
 from handlers.validation.runner import validate_ingestion
 
 from .conftest import NOW
@@ -124,3 +125,10 @@ def test_quality_threshold_decides_the_score_check(warehouse):
         warehouse.settings(data_quality_threshold=80.0), warehouse.engine(), NOW
     )
     assert report.passed  # 80.0 >= 80.0, and 1 bad row of 5 is within the 20 % tolerance
+
+
+def test_missing_table_is_an_engine_error_not_a_failed_check(warehouse):
+    with pytest.raises(QueryEngineError, match="ingestion"):
+        validate_ingestion(
+            warehouse.settings(raw_table="salesforce_raw.nope"), warehouse.engine(), NOW
+        )

@@ -126,13 +126,18 @@ def test_user_missing_from_the_dimension_counts_as_a_user(warehouse):
 
 
 def test_score_counts_users_not_defects(warehouse):
-    # Two defects on u3 and one on u1: two bad users of six.
-    _plant(warehouse, *DEFECTS["gap_between_versions"][1], *DEFECTS["version_without_a_change"][1])
+    # u3: a gap and a mismatch with the extract; u1: a mismatch. Two bad users of six.
+    _plant(warehouse, *DEFECTS["gap_between_versions"][1])
     _plant(warehouse, *DEFECTS["current_differs_from_latest_extract"][1])
-    if warehouse.columns.is_current is not None:
-        _plant(warehouse, f"UPDATE {SCD} SET {{is_current}} = ({{valid_to}} IS NULL)")
+    _plant(
+        warehouse,
+        f"UPDATE {RAW} SET {{division}} = 'Legal'"
+        f" WHERE {{user_id}} = 'u3' AND {{extracted_at}} = {LATEST}",
+    )
     report = validate_scd(warehouse.settings(), warehouse.engine())
-    assert report.scd_integrity_score == round(3 / 6 * 100, 2)
+    observed = {check.name: check.observed for check in report.checks}
+    assert (observed["validity_continuity"], observed["current_matches_source"]) == (1, 2)
+    assert report.scd_integrity_score == round(4 / 6 * 100, 2)
 
 
 def test_violations_within_the_threshold_tolerance_pass(seed_warehouse):
