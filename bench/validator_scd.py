@@ -175,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     time_ratio = baseline["seconds"] / single["seconds"]
     memory_ratio = baseline["peak_rss_mb"] / single["peak_rss_mb"]
     print(f"baseline / single-pass: time x{time_ratio:.2f}, peak memory x{memory_ratio:.2f}")
+    single_sql = scd_query(Settings(engine=QueryEngineName.DUCKDB, duckdb_path="-"))
+    print(
+        "SCD table reads (what Athena bills as bytes scanned):"
+        f" single-pass {single_sql.count('dim_sf_user_scd')},"
+        f" baseline {sum(text.count('dim_sf_user_scd') for text in BASELINE.values())}"
+    )
     print(f"violating users per check: {single['counts']}")
     if single["counts"] != baseline["counts"]:
         print(f"MISMATCH: baseline found {baseline['counts']}", file=sys.stderr)
