@@ -1,0 +1,117 @@
+"""Run a validation locally and print a check table.
+
+    python -m handlers.validation.cli --duckdb warehouse.duckdb --type scd_integrity
+    python -m handlers.validation.cli --duckdb w.duckdb --type ingestion --dbt-snapshot --json
+
+Settings come from the same environment variables as the Lambda (`contract.EnvVar`); flags
+override them. Exit status: 0 when every check passes, 1 when a check fails (so it can gate CI),
+2 when validation could not run (usage, configuration or engine error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from handlers.contract import EnvVar
+from handlers.validation.engines import create_engine
+from handlers.validation.errors import ConfigurationError, QueryEngineError
+from handlers.validation.runner import ValidationReport, ValidationType, validate
+from handlers.validation.settings import QueryEngineName, load_settings
+
+EXIT_PASSED, EXIT_CHECK_FAILED, EXIT_CANNOT_VALIDATE = 0, 1, 2
+
+# dbt snapshot metadata columns (hard_deletes='new_record'); snapshots have no is_current.
+DBT_SNAPSHOT_COLUMNS: dict[str, str] = {
+    EnvVar.COLUMN_VALID_FROM: "dbt_valid_from",
+    EnvVar.COLUMN_VALID_TO: "dbt_valid_to",
+    EnvVar.COLUMN_IS_DELETED: "dbt_is_deleted",
+    EnvVar.COLUMN_IS_CURRENT: "",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m handlers.validation.cli", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--type", required=True, choices=[t.value for t in ValidationType])
+    parser.add_argument("--duckdb", metavar="PATH", help="DuckDB file (else QUERY_ENGINE decides)")
+    parser.add_argument("--raw-table", help=f"overrides {EnvVar.RAW_TABLE}")
+    parser.add_argument("--scd-table", help=f"overrides {EnvVar.SCD_TABLE}")
+    parser.add_argument("--required-fields", help=f"overrides {EnvVar.REQUIRED_FIELDS}")
+    parser.add_argument("--freshness-hours", help=f"overrides {EnvVar.FRESHNESS_HOURS}")
+    parser.add_argument("--min-records", help=f"overrides {EnvVar.MIN_RECORD_COUNT}")
+    parser.add_argument("--dbt-snapshot", action="store_true", help="use dbt snapshot column names")
+    parser.add_argument("--now", type=datetime.fromisoformat, help="clock for freshness (ISO)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    environ = dict(os.environ)
+    if args.dbt_snapshot:
+        environ.update(DBT_SNAPSHOT_COLUMNS)
+    if args.duckdb:
+        environ[EnvVar.QUERY_ENGINE] = QueryEngineName.DUCKDB
+        environ[EnvVar.DUCKDB_PATH] = args.duckdb
+    overrides: dict[str, str | None] = {
+        EnvVar.RAW_TABLE: args.raw_table,
+        EnvVar.SCD_TABLE: args.scd_table,
+        EnvVar.REQUIRED_FIELDS: args.required_fields,
+        EnvVar.FRESHNESS_HOURS: args.freshness_hours,
+        EnvVar.MIN_RECORD_COUNT: args.min_records,
+    }
+    environ.update({name: value for name, value in overrides.items() if value is not None})
+    return environ
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def render(report: ValidationReport) -> str:
+    """A fixed-width check table and a verdict line."""
+    header = ("CHECK", "RESULT", "OBSERVED", "THRESHOLD", "MESSAGE")
+    rows = [
+        (c.name, "PASS" if c.passed else "FAIL", _cell(c.observed), _cell(c.threshold), c.message)
+        for c in report.checks
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    lines = [
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]])
+        for row in [header, *rows]
+    ]
+    scores = [
+        f"{label} {value} %"
+        for label, value in (
+            ("DataQualityScore", report.data_quality_score),
+            ("SCDIntegrityScore", report.scd_integrity_score),
+        )
+        if value is not None
+    ]
+    verdict = "PASSED" if report.passed else f"FAILED ({', '.join(report.failed_checks)})"
+    lines.append(f"\n{report.validation_type.value}: {verdict}; {'; '.join(scores)}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    now = args.now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    try:
+        settings = load_settings(_environment(args))
+        report = validate(ValidationType(args.type), settings, create_engine(settings), now)
+    except (ConfigurationError, QueryEngineError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CANNOT_VALIDATE
+    print(json.dumps(report.as_dict(), indent=2, default=str) if args.json else render(report))
+    return EXIT_PASSED if report.passed else EXIT_CHECK_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""Query engines behind one interface; `create_engine` picks one from settings."""
+
+from __future__ import annotations
+
+from handlers.validation.engines.base import QueryEngine, QueryResult, QueryStats
+from handlers.validation.settings import QueryEngineName, Settings
+
+__all__ = ["QueryEngine", "QueryResult", "QueryStats", "create_engine"]
+
+
+def create_engine(settings: Settings) -> QueryEngine:
+    """The engine QUERY_ENGINE names. DuckDB is imported only when chosen (not in the Lambda)."""
+    if settings.engine is QueryEngineName.DUCKDB:
+        from handlers.validation.engines.duckdb import DuckDBEngine  # noqa: PLC0415
+
+        assert settings.duckdb_path is not None  # Settings enforces it
+        return DuckDBEngine(settings.duckdb_path)
+    from handlers.validation.engines.athena import AthenaEngine  # noqa: PLC0415
+
+    return AthenaEngine.from_settings(settings)

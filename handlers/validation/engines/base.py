@@ -1,0 +1,36 @@
+"""The query-engine interface: run one SQL text, get rows as dicts plus what it cost."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class QueryStats:
+    """Cost of one query. `bytes_scanned` is None where the engine does not report it."""
+
+    name: str
+    engine: str
+    engine_ms: int
+    bytes_scanned: int | None = None
+    query_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    rows: list[Row]
+    stats: QueryStats
+
+
+class QueryEngine(Protocol):
+    """Runs a query to completion; raises QueryEngineError when the engine cannot."""
+
+    name: str
+
+    def run(self, name: str, sql: str) -> QueryResult: ...

@@ -1,0 +1,148 @@
+"""A small, clean sf_user warehouse in DuckDB, and helpers to plant one defect at a time.
+
+Six users in the SCD table (several versions each; u4 deleted the dbt-snapshot way: its current
+version is flagged deleted and it is missing from the latest extract). Two raw extracts; the
+latest (one hour before NOW) has five rows: u1, u2, u3, u5, u6.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from moto.athena.models import QueryResults, athena_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from handlers.validation.engines.duckdb import DuckDBEngine
+from handlers.validation.settings import Columns, QueryEngineName, Settings
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+LATEST = "2026-11-26 01:00:00"
+PREVIOUS = "2026-11-25 01:00:00"
+
+# user, division, audit phase, valid_from, valid_to, deleted
+SCD_VERSIONS = [
+    ("u1", "Sales", "P1", "2026-01-01", "2026-06-01", False),
+    ("u1", "Finance", "P1", "2026-06-01", None, False),
+    ("u2", "Sales", "P1", "2026-01-01", None, False),
+    ("u3", "Sales", "P1", "2026-01-01", "2026-03-01", False),
+    ("u3", "Sales", "P2", "2026-03-01", "2026-09-01", False),
+    ("u3", "Ops", "P2", "2026-09-01", None, False),
+    ("u4", "Sales", "P3", "2026-01-01", "2026-10-01", False),
+    ("u4", "Sales", "P3", "2026-10-01", None, True),
+    ("u5", "Finance", "P1", "2026-02-01", "2026-05-01", False),
+    ("u5", "Finance", "P2", "2026-05-01", None, False),
+    ("u6", "Ops", None, "2026-04-01", None, False),
+]
+# user, username, division, audit phase, extracted at
+RAW_ROWS = [
+    ("u1", "ann", "Finance", "P1", PREVIOUS),
+    ("u2", "bob", "Sales", "P1", PREVIOUS),
+    ("u3", "cy", "Ops", "P2", PREVIOUS),
+    ("u4", "di", "Sales", "P3", PREVIOUS),
+    ("u1", "ann", "Finance", "P1", LATEST),
+    ("u2", "bob", "Sales", "P1", LATEST),
+    ("u3", "cy", "Ops", "P2", LATEST),
+    ("u5", "eve", "Finance", "P2", LATEST),
+    ("u6", "fay", "Ops", None, LATEST),
+]
+
+DBT_COLUMNS = Columns(
+    user_id="id",
+    valid_from="dbt_valid_from",
+    valid_to="dbt_valid_to",
+    is_current=None,
+    is_deleted="dbt_is_deleted",
+)
+
+
+@dataclass
+class Warehouse:
+    path: Path
+    columns: Columns
+
+    def execute(self, statement: str) -> None:
+        with duckdb.connect(str(self.path)) as connection:
+            connection.execute(statement)
+
+    def settings(self, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "engine": QueryEngineName.DUCKDB,
+            "duckdb_path": str(self.path),
+            "raw_table": "salesforce_raw.sf_user",
+            "scd_table": "salesforce_curated.dim_sf_user_scd",
+            "columns": self.columns,
+            "required_fields": (
+                "user_id" if self.columns.user_id == "user_id" else "id",
+                "division",
+            ),
+            "min_record_count": 5,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def engine(self) -> DuckDBEngine:
+        return DuckDBEngine(self.path)
+
+
+def build_warehouse(path: Path, columns: Columns) -> Warehouse:
+    c = columns
+    flag_type = "VARCHAR" if c is DBT_COLUMNS else "BOOLEAN"
+    current_column = f", {c.is_current} BOOLEAN" if c.is_current else ""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("CREATE SCHEMA salesforce_raw; CREATE SCHEMA salesforce_curated")
+        connection.execute(
+            f"CREATE TABLE salesforce_raw.sf_user ({c.user_id} VARCHAR, username VARCHAR,"
+            f" {c.division} VARCHAR, {c.audit_phase} VARCHAR, {c.extracted_at} TIMESTAMP)"
+        )
+        connection.executemany(
+            "INSERT INTO salesforce_raw.sf_user VALUES (?, ?, ?, ?, ?)", RAW_ROWS
+        )
+        connection.execute(
+            f"CREATE TABLE salesforce_curated.dim_sf_user_scd ({c.user_id} VARCHAR,"
+            f" {c.division} VARCHAR, {c.audit_phase} VARCHAR, {c.valid_from} TIMESTAMP,"
+            f" {c.valid_to} TIMESTAMP, {c.is_deleted} {flag_type}{current_column})"
+        )
+        for user, division, phase, start, end, deleted in SCD_VERSIONS:
+            flag: object = ("True" if deleted else "False") if flag_type == "VARCHAR" else deleted
+            values: list[object] = [user, division, phase, start, end, flag]
+            if c.is_current:
+                values.append(end is None)
+            marks = ", ".join("?" for _ in values)
+            connection.execute(
+                f"INSERT INTO salesforce_curated.dim_sf_user_scd VALUES ({marks})", values
+            )
+    return Warehouse(path, columns)
+
+
+@pytest.fixture(params=["seed", "dbt_snapshot"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
+    columns = Columns() if request.param == "seed" else DBT_COLUMNS
+    return build_warehouse(tmp_path / "warehouse.duckdb", columns)
+
+
+@pytest.fixture
+def seed_warehouse(tmp_path: Path) -> Warehouse:
+    return build_warehouse(tmp_path / "warehouse.duckdb", Columns())
+
+
+WarehouseFactory = Callable[[Columns], Warehouse]
+
+
+def athena_row(*values: str | None) -> dict:
+    return {"Data": [{} if value is None else {"VarCharValue": value} for value in values]}
+
+
+def queue_athena_result(
+    columns: list[tuple[str, str]], rows: list[tuple[str | None, ...]], region: str = "us-east-1"
+) -> None:
+    """Queue the result set (header row first, as Athena returns it) of moto's next query."""
+    backend = athena_backends[DEFAULT_ACCOUNT_ID][region]
+    backend.query_results_queue.append(
+        QueryResults(
+            rows=[athena_row(*(name for name, _ in columns)), *(athena_row(*r) for r in rows)],
+            column_info=[{"Name": name, "Label": name, "Type": kind} for name, kind in columns],
+        )
+    )

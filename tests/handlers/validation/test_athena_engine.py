@@ -1,0 +1,184 @@
+"""The Athena engine against moto (queued results) and botocore's Stubber (pages, failures)."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from handlers.contract import EnvVar
+from handlers.validation.engines import create_engine
+from handlers.validation.engines.athena import AthenaEngine, Backoff, convert
+from handlers.validation.errors import QueryEngineError
+from handlers.validation.settings import load_settings
+
+from .conftest import athena_row as _row
+from .conftest import queue_athena_result
+
+COLUMNS = [("users", "bigint"), ("latest", "timestamp"), ("note", "varchar")]
+
+
+def _column_info():
+    return [{"Name": name, "Label": name, "Type": kind} for name, kind in COLUMNS]
+
+
+HEADER = _row(*(name for name, _ in COLUMNS))
+
+
+@mock_aws
+def test_moto_round_trip_sends_workgroup_database_and_output_location():
+    boto3.client("athena").create_work_group(Name="sf-user-monitoring")
+    settings = load_settings(
+        {
+            EnvVar.ATHENA_WORKGROUP: "sf-user-monitoring",
+            EnvVar.ATHENA_DATABASE: "salesforce_curated",
+            EnvVar.S3_RESULTS_BUCKET: "results-bucket",
+        }
+    )
+    engine = create_engine(settings)
+    assert isinstance(engine, AthenaEngine)
+    queue_athena_result(COLUMNS, [("6", "2026-11-26 01:00:00.000", None)])
+
+    result = engine.run("scd_integrity", "SELECT 1")
+
+    assert result.rows == [{"users": 6, "latest": datetime(2026, 11, 26, 1), "note": None}]
+    assert result.stats.bytes_scanned == 0 and result.stats.engine == "athena"
+    execution = boto3.client("athena").get_query_execution(QueryExecutionId=result.stats.query_id)
+    execution = execution["QueryExecution"]
+    assert execution["WorkGroup"] == "sf-user-monitoring"
+    assert execution["QueryExecutionContext"] == {"Database": "salesforce_curated"}
+    assert execution["ResultConfiguration"]["OutputLocation"].startswith(
+        "s3://results-bucket/validator/"
+    )
+
+
+def _stubbed_engine(**kwargs):
+    client = boto3.client("athena", region_name="us-east-1")
+    stubber = Stubber(client)
+    slept: list[float] = []
+    engine = AthenaEngine(client, workgroup="primary", sleep=slept.append, **kwargs)
+    return engine, stubber, slept
+
+
+def _execution(state, reason=None, scanned=0, millis=0):
+    status = {"State": state}
+    if reason:
+        status["StateChangeReason"] = reason
+    return {
+        "QueryExecution": {
+            "QueryExecutionId": "q-1",
+            "Status": status,
+            "Statistics": {"DataScannedInBytes": scanned, "EngineExecutionTimeInMillis": millis},
+        }
+    }
+
+
+def _page(rows, token=None, with_header=False):
+    page = {
+        "ResultSet": {
+            "Rows": ([HEADER] if with_header else []) + rows,
+            "ResultSetMetadata": {"ColumnInfo": _column_info()},
+        }
+    }
+    if token:
+        page["NextToken"] = token
+    return page
+
+
+def test_polls_with_capped_backoff_pages_results_and_reports_statistics():
+    engine, stubber, slept = _stubbed_engine(backoff=Backoff(initial=1, cap=2, deadline=60))
+    stubber.add_response(
+        "start_query_execution",
+        {"QueryExecutionId": "q-1"},
+        {"QueryString": "SELECT 1", "WorkGroup": "primary"},
+    )
+    for state in ("QUEUED", "RUNNING", "RUNNING", "RUNNING"):
+        stubber.add_response("get_query_execution", _execution(state), {"QueryExecutionId": "q-1"})
+    stubber.add_response(
+        "get_query_execution",
+        _execution("SUCCEEDED", scanned=123_456, millis=789),
+        {"QueryExecutionId": "q-1"},
+    )
+    stubber.add_response(
+        "get_query_results",
+        _page([_row("1", None, "a")], token="t2", with_header=True),
+        {"QueryExecutionId": "q-1"},
+    )
+    stubber.add_response(
+        "get_query_results",
+        _page([_row("2", None, "b")]),
+        {"QueryExecutionId": "q-1", "NextToken": "t2"},
+    )
+    with stubber:
+        result = engine.run("ingestion", "SELECT 1")
+    stubber.assert_no_pending_responses()
+    assert slept == [1, 2, 2, 2]
+    assert [row["users"] for row in result.rows] == [1, 2]  # header skipped on page 1 only
+    assert (result.stats.bytes_scanned, result.stats.engine_ms) == (123_456, 789)
+    assert result.stats.query_id == "q-1"
+
+
+@pytest.mark.parametrize("state", ["FAILED", "CANCELLED"])
+def test_failed_or_cancelled_query_raises_with_state_and_reason(state):
+    engine, stubber, _ = _stubbed_engine()
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+    stubber.add_response(
+        "get_query_execution",
+        _execution(state, reason="TABLE_NOT_FOUND: Table salesforce_raw.sf_user does not exist"),
+    )
+    with stubber, pytest.raises(QueryEngineError) as raised:
+        engine.run("ingestion", "SELECT 1")
+    assert state in str(raised.value)
+    assert "TABLE_NOT_FOUND" in str(raised.value)
+    assert "ingestion" in str(raised.value)
+
+
+def test_query_still_running_at_the_deadline_is_stopped_and_raises():
+    engine, stubber, slept = _stubbed_engine(backoff=Backoff(initial=1, cap=1, deadline=2))
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+    for _ in range(3):
+        stubber.add_response("get_query_execution", _execution("RUNNING"))
+    stubber.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
+    with stubber, pytest.raises(QueryEngineError, match="still RUNNING"):
+        engine.run("scd_integrity", "SELECT 1")
+    stubber.assert_no_pending_responses()
+    assert slept == [1, 1]
+
+
+def test_backoff_delays_double_up_to_the_cap_within_the_deadline():
+    assert Backoff(initial=0.25, cap=1, deadline=4).delays() == [0.25, 0.5, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("value", "athena_type", "expected"),
+    [
+        ("42", "bigint", 42),
+        ("1.5", "double", 1.5),
+        ("12.30", "decimal(10,2)", Decimal("12.30")),
+        ("true", "boolean", True),
+        ("2026-11-26", "date", date(2026, 11, 26)),
+        ("2026-11-26 01:00:00.123456", "timestamp(6)", datetime(2026, 11, 26, 1, 0, 0, 123456)),
+        (
+            "2026-11-26 01:00:00.000 UTC",
+            "timestamp with time zone",
+            datetime(2026, 11, 26, 1, tzinfo=UTC),
+        ),
+        (
+            "2026-11-26 02:00:00.000 Europe/Paris",
+            "timestamp(3) with time zone",
+            datetime(2026, 11, 26, 2, tzinfo=ZoneInfo("Europe/Paris")),
+        ),
+        (
+            "2026-11-26 02:00:00.000 +01:00",
+            "timestamp with time zone",
+            datetime(2026, 11, 26, 1, tzinfo=UTC),
+        ),
+        ("u1", "varchar", "u1"),
+        (None, "bigint", None),
+    ],
+)
+def test_cells_convert_by_column_type(value, athena_type, expected):
+    assert convert(value, athena_type) == expected

@@ -1,0 +1,148 @@
+"""The Lambda handler: event in, report out, metrics in moto CloudWatch with contract dimensions."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+from pydantic import ValidationError
+
+from handlers import pipeline_validator
+from handlers.contract import NAMESPACE, EnvVar, Metric
+from handlers.validation.errors import QueryEngineError
+
+from .conftest import RAW_ROWS, queue_athena_result
+
+EXECUTION = {
+    "Id": "arn:aws:states:us-east-1:123456789012:execution:sf-user-pipeline-dev:run-1",
+    "Name": "run-1",
+    "StartTime": "2026-11-26T02:00:00Z",
+}
+JOB_RUN = {"Id": "jr_1", "JobName": "sf-user-extract", "JobRunState": "SUCCEEDED", "Extra": 1}
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "sf-user-pipeline-dev-pipeline-validator"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:validator"
+    aws_request_id: str = "req-1"
+
+
+def _metric_values(metric, environment="dev"):
+    """Maximum of each published datapoint, read back with exactly the contract's dimensions."""
+    now = datetime.now(UTC)
+    dimensions = [{"Name": k, "Value": v} for k, v in metric.dimensions(environment).items()]
+    points = boto3.client("cloudwatch").get_metric_statistics(
+        Namespace=NAMESPACE,
+        MetricName=metric.name,
+        Dimensions=dimensions,
+        StartTime=now - timedelta(hours=1),
+        EndTime=now + timedelta(hours=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    return [point["Maximum"] for point in points]
+
+
+@pytest.fixture
+def duckdb_env(monkeypatch, seed_warehouse):
+    monkeypatch.setenv(EnvVar.QUERY_ENGINE, "duckdb")
+    monkeypatch.setenv(EnvVar.DUCKDB_PATH, str(seed_warehouse.path))
+    monkeypatch.setenv(EnvVar.ENVIRONMENT, "dev")
+    monkeypatch.setenv(EnvVar.MIN_RECORD_COUNT, "5")
+    monkeypatch.setenv(EnvVar.REQUIRED_FIELDS, "user_id,division")
+    return seed_warehouse
+
+
+@mock_aws
+def test_scd_event_returns_the_report_and_publishes_the_scd_score(duckdb_env):
+    output = pipeline_validator.handler(
+        {"validation_type": "scd_integrity", "execution": EXECUTION}, FakeContext()
+    )
+    assert output["validation_type"] == "scd_integrity"
+    assert output["passed"] is True
+    assert (output["scd_integrity_score"], output["data_quality_score"]) == (100.0, None)
+    assert {"name", "passed", "observed", "threshold", "message"} == set(output["checks"][0])
+    assert output["queries"][0]["engine"] == "duckdb"
+    assert _metric_values(Metric.SCD_INTEGRITY_SCORE) == [100.0]
+    assert _metric_values(Metric.DATA_QUALITY_SCORE) == []
+    assert _metric_values(Metric.ATHENA_BYTES_SCANNED) == []
+
+
+@mock_aws
+def test_ingestion_event_publishes_quality_and_freshness(duckdb_env):
+    extracted = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=2)
+    duckdb_env.execute(
+        f"UPDATE salesforce_raw.sf_user SET _extracted_at = TIMESTAMP '{extracted}'"
+        f" WHERE _extracted_at = TIMESTAMP '{RAW_ROWS[-1][-1]}'"
+    )
+    duckdb_env.execute(
+        "UPDATE salesforce_raw.sf_user SET division = NULL WHERE user_id = 'u2'"
+        f" AND _extracted_at = TIMESTAMP '{extracted}'"
+    )
+    output = pipeline_validator.handler(
+        {"validation_type": "ingestion", "execution": EXECUTION, "glue_job": JOB_RUN}, FakeContext()
+    )
+    assert output["passed"] is False
+    assert [c["name"] for c in output["checks"] if not c["passed"]] == [
+        "required_fields_present",
+        "data_quality_score",
+    ]
+    assert output["data_quality_score"] == 80.0
+    assert _metric_values(Metric.DATA_QUALITY_SCORE) == [80.0]
+    [freshness] = _metric_values(Metric.DATA_FRESHNESS_HOURS)
+    assert 2.0 <= freshness < 2.1
+    assert _metric_values(Metric.SCD_INTEGRITY_SCORE) == []
+
+
+@mock_aws
+def test_athena_engine_end_to_end_publishes_bytes_scanned(monkeypatch):
+    monkeypatch.setenv(EnvVar.QUERY_ENGINE, "athena")
+    monkeypatch.setenv(EnvVar.ENVIRONMENT, "staging")
+    monkeypatch.setenv(EnvVar.SCD_INTEGRITY_THRESHOLD, "80")
+    # The aggregate row the SCD query returns: 1 of 10 users with a continuity gap.
+    names = [
+        "users",
+        "versions",
+        "current_record_uniqueness",
+        "validity_continuity",
+        "current_flag_consistency",
+        "change_driven_versions",
+        "current_matches_source",
+        "deleted_users_flagged",
+        "passing_users",
+    ]
+    values = ("10", "25", "0", "1", "0", "0", "0", "0", "9")
+    queue_athena_result([(name, "bigint") for name in names], [values])
+    output = pipeline_validator.handler(
+        {"validation_type": "scd_integrity", "execution": EXECUTION}, FakeContext()
+    )
+    assert output["scd_integrity_score"] == 90.0
+    assert output["passed"] is True  # 1 of 10 tolerated at 80 %
+    assert output["bytes_scanned"] == 0
+    assert _metric_values(Metric.SCD_INTEGRITY_SCORE, "staging") == [90.0]
+    assert _metric_values(Metric.ATHENA_BYTES_SCANNED, "staging") == [0.0]
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"validation_type": "schema", "execution": EXECUTION}, "validation_type"),
+        ({"validation_type": "ingestion"}, "execution"),
+    ],
+)
+def test_malformed_event_raises_naming_the_field(duckdb_env, event, field):
+    with pytest.raises(ValidationError, match=field):
+        pipeline_validator.handler(event, FakeContext())
+
+
+@mock_aws
+def test_engine_failure_raises_and_publishes_nothing(duckdb_env, monkeypatch, tmp_path):
+    monkeypatch.setenv(EnvVar.DUCKDB_PATH, str(tmp_path / "missing.duckdb"))
+    with pytest.raises(QueryEngineError, match="does not exist"):
+        pipeline_validator.handler(
+            {"validation_type": "scd_integrity", "execution": EXECUTION}, FakeContext()
+        )
+    assert boto3.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"] == []
