@@ -226,6 +226,12 @@ class Metric:
     MONITORING_HEARTBEAT: Final = MetricDef(
         "MonitoringHeartbeat", Unit.COUNT, (_ENV,), description="Canary self-test of the monitoring"
     )
+    MAINTENANCE_MODE: Final = MetricDef(
+        "MaintenanceMode",
+        Unit.NONE,
+        (_ENV,),
+        description="Set by operators: 1 starts planned maintenance (paging suppressed), 0 ends it",
+    )
 
 
 ALL_METRICS: Final[tuple[MetricDef, ...]] = tuple(
@@ -316,6 +322,10 @@ class AlarmKey(StrEnum):
     DATA_FRESHNESS = "DataFreshness"
     MONITORING_HEARTBEAT = "MonitoringHeartbeat"
     MONITORING_HANDLER_ERRORS = "MonitoringHandlerErrors"
+    # Failure events that neither EventBridge nor Lambda could get through the error handler.
+    ALERT_DEAD_LETTERS = "AlertDeadLetters"
+    # Suppresses paging while operators hold MaintenanceMode at 1 (only when configured so).
+    MAINTENANCE_MODE = "MaintenanceMode"
 
 
 ALARM_ROUTE: Final = MappingProxyType(
@@ -335,6 +345,8 @@ ALARM_ROUTE: Final = MappingProxyType(
         AlarmKey.DATA_FRESHNESS: AlertRoute.WARNING,
         AlarmKey.MONITORING_HEARTBEAT: AlertRoute.CRITICAL,
         AlarmKey.MONITORING_HANDLER_ERRORS: AlertRoute.CRITICAL,
+        AlarmKey.ALERT_DEAD_LETTERS: AlertRoute.CRITICAL,
+        AlarmKey.MAINTENANCE_MODE: AlertRoute.WARNING,
     }
 )
 
