@@ -5,8 +5,11 @@ import pulumi
 from components.alarms import PipelineAlarms
 from components.alert_topics import AlertTopics
 from components.dashboard import PipelineDashboard
+from components.event_capture import EventCapture
+from components.idempotency_table import IdempotencyTable
 from components.lambdas import MonitoringLambdas
 from components.settings import load_settings
+from handlers.contract import HandlerKey
 
 settings = load_settings()  # fails with the offending config keys before any resource exists
 
@@ -14,6 +17,10 @@ topics = AlertTopics("alerts", settings)
 lambdas = MonitoringLambdas("handlers", settings, topics.topic_arns, topics.key.arn)
 alarms = PipelineAlarms("alarms", settings, topics.topic_arns)
 dashboard = PipelineDashboard("dashboard", settings)
+idempotency = IdempotencyTable("idempotency", settings)
+capture = EventCapture(
+    "capture", settings, lambdas.functions[HandlerKey.ERROR_HANDLER], handler_ready=[lambdas]
+)
 
 pulumi.export("dashboardUrl", dashboard.url)
 pulumi.export("dashboardName", settings.dashboard_name)
@@ -22,3 +29,5 @@ for route, arn in topics.topic_arns.items():
 pulumi.export("functionArns", {h.value: f.arn for h, f in lambdas.functions.items()})
 pulumi.export("functionNames", {h.value: f.name for h, f in lambdas.functions.items()})
 pulumi.export("alarmNames", alarms.alarm_names)
+pulumi.export("idempotencyTableName", idempotency.table.name)
+pulumi.export("alertDeadLetterQueueArn", capture.dead_letters.arn)

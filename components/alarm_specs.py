@@ -16,15 +16,20 @@ from typing import Final
 from handlers import contract
 from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, HandlerKey, Metric, MetricDef
 
+from . import arns
+from .anomaly_band import AnomalyBand, BandComparison
 from .settings import Settings
 
 MAX_DESCRIPTION_CHARS: Final = 1024  # PutMetricAlarm / PutCompositeAlarm AlarmDescription limit
 FIVE_MINUTES: Final = 300
+ONE_HOUR: Final = 3_600
 ONE_DAY: Final = 86_400
+SEVEN_DAYS: Final = 7 * ONE_DAY
 
 STATES_NAMESPACE: Final = "AWS/States"
 GLUE_NAMESPACE: Final = "Glue"
 LAMBDA_NAMESPACE: Final = "AWS/Lambda"
+SQS_NAMESPACE: Final = "AWS/SQS"
 
 
 class Comparison(StrEnum):
@@ -50,8 +55,8 @@ class AlarmSpec:
     statistic: str
     dimensions: Mapping[str, str]
     period_seconds: int
-    threshold: float
-    comparison: Comparison
+    threshold: float | AnomalyBand  # a static value, or the metric's anomaly-detection band
+    comparison: Comparison | BandComparison
     treat_missing_data: MissingData
     missing_data_reason: str
     route: AlertRoute
@@ -59,9 +64,25 @@ class AlarmSpec:
     evaluation_periods: int = 1
     datapoints_to_alarm: int = 1
 
+    def __post_init__(self) -> None:
+        if isinstance(self.threshold, AnomalyBand) != isinstance(self.comparison, BandComparison):
+            raise ValueError(f"{self.name}: a band threshold needs a band comparison and only it")
+        if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
+            raise ValueError(f"{self.name}: datapoints to alarm must be 1..evaluation periods")
+        limit = max_evaluation_range(self.period_seconds)
+        if self.period_seconds * self.evaluation_periods > limit:
+            raise ValueError(
+                f"{self.name}: period x evaluation periods exceeds CloudWatch's {limit} s"
+            )
+
     @property
     def description(self) -> str:
         return _description(self.summary, self.missing_data_reason, self.runbook_url)
+
+
+def max_evaluation_range(period_seconds: int) -> int:
+    """PutMetricAlarm's cap on Period x EvaluationPeriods: 1 day under one-hour periods, else 7."""
+    return ONE_DAY if period_seconds < ONE_HOUR else SEVEN_DAYS
 
 
 @dataclass(frozen=True)
@@ -168,7 +189,7 @@ def _lambda_errors(function_name: str) -> dict[str, object]:
 
 
 def alarm_specs(settings: Settings) -> list[AlarmSpec]:
-    """The eight metric alarms, in AlarmKey order."""
+    """Every metric alarm that pages, in AlarmKey order (the seed's eight, then the rest)."""
     thresholds = settings.thresholds
     env = settings.environment
     return [
@@ -247,7 +268,116 @@ def alarm_specs(settings: Settings) -> list[AlarmSpec]:
             summary="The pipeline validator Lambda raised errors.",
             **_lambda_errors(contract.function_name(env, HandlerKey.PIPELINE_VALIDATOR)),
         ),
+        *beyond_seed_specs(settings),
     ]
+
+
+def beyond_seed_specs(settings: Settings) -> list[AlarmSpec]:
+    """What does not happen, anomaly bands, freshness and undelivered failures (issue 5)."""
+    thresholds = settings.thresholds
+    band = AnomalyBand(settings.anomaly_band_width)
+    hours = thresholds.missed_run_hours
+    dead_letters = arns.alert_dead_letter_queue_name(settings)
+    return [
+        # A 26-hour window as 26 one-hour periods that must ALL breach (26 of 26): one success
+        # in the window keeps it OK. Missing hours are breaching, so a pipeline that stops
+        # running alarms. One-hour periods may span up to 7 days (PutMetricAlarm limit); a
+        # single 26-hour period would rely on periods beyond a day, which we avoid.
+        _spec(
+            settings,
+            AlarmKey.MISSED_RUN,
+            summary=f"No run of {settings.state_machine_name} succeeded in the last {hours} hours.",
+            namespace=STATES_NAMESPACE,
+            metric_name="ExecutionsSucceeded",
+            dimensions=state_machine_dimensions(settings),
+            statistic="Sum",
+            period_seconds=ONE_HOUR,
+            evaluation_periods=hours,
+            datapoints_to_alarm=hours,
+            threshold=1,
+            comparison=Comparison.LESS,
+            treat_missing_data=MissingData.BREACHING,
+            missing_data_reason=(
+                "an hour without a succeeded execution is breaching; the alarm fires when "
+                f"every one of the last {hours} hours is."
+            ),
+        ),
+        _spec(
+            settings,
+            AlarmKey.RECORD_VOLUME_BAND,
+            summary=(
+                f"A run extracted an unusual number of Salesforce users: outside the anomaly "
+                f"band ({band.width:g} standard deviations) learned from past runs "
+                f"({settings.environment})."
+            ),
+            **_custom(settings, Metric.RECORDS_PROCESSED),
+            **_per_run_band(band, "Sum", BandComparison.OUTSIDE),
+        ),
+        _spec(
+            settings,
+            AlarmKey.DURATION_BAND,
+            summary=(
+                f"A run of {settings.state_machine_name} took longer than the anomaly band "
+                f"({band.width:g} standard deviations) learned from past runs."
+            ),
+            namespace=STATES_NAMESPACE,
+            metric_name="ExecutionTime",
+            dimensions=state_machine_dimensions(settings),
+            **_per_run_band(band, "Maximum", BandComparison.ABOVE),
+        ),
+        _spec(
+            settings,
+            AlarmKey.DATA_FRESHNESS,
+            summary=(
+                f"The latest Salesforce extract was older than {thresholds.freshness_hours:g} "
+                "hours when validated."
+            ),
+            **_custom(settings, Metric.DATA_FRESHNESS_HOURS),
+            statistic="Maximum",
+            period_seconds=FIVE_MINUTES,
+            threshold=thresholds.freshness_hours,
+            comparison=Comparison.GREATER,
+            treat_missing_data=MissingData.IGNORE,
+            missing_data_reason=(
+                "published once per validation; keep the last state until the next run "
+                "(MissedRun covers runs that never come)."
+            ),
+        ),
+        _spec(
+            settings,
+            AlarmKey.ALERT_DEAD_LETTERS,
+            summary=(
+                f"Pipeline failure events reached the dead-letter queue {dead_letters}: "
+                "the error handler did not process them, so no alert was sent for them."
+            ),
+            namespace=SQS_NAMESPACE,
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dead_letters},
+            statistic="Maximum",
+            period_seconds=FIVE_MINUTES,
+            threshold=0,
+            comparison=Comparison.GREATER,
+            treat_missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=(
+                "SQS stops reporting for a queue idle for six hours; a queue holding messages "
+                "is active and reports."
+            ),
+        ),
+    ]
+
+
+def _per_run_band(
+    band: AnomalyBand, statistic: str, comparison: BandComparison
+) -> dict[str, object]:
+    """Band alarm on a once-per-run value: one-hour periods hold one run of a daily pipeline."""
+    return {
+        "statistic": statistic,
+        "period_seconds": ONE_HOUR,
+        "threshold": band,
+        "comparison": comparison,
+        "treat_missing_data": MissingData.NOT_BREACHING,
+        "missing_data_reason": "emitted once per run; hours without a run are not anomalies.",
+    }
 
 
 def composite_spec(settings: Settings, children: list[AlarmSpec]) -> CompositeAlarmSpec:

@@ -9,6 +9,7 @@ import pulumi
 
 from handlers.contract import AlertRoute, EnvVar, HandlerKey
 
+from . import arns
 from .settings import Settings
 
 QUERY_ENGINE: Final = "athena"
@@ -23,7 +24,8 @@ def lambda_environment(
     handler: HandlerKey,
     topic_arns: Mapping[AlertRoute, pulumi.Input[str]],
 ) -> dict[str, pulumi.Input[str]]:
-    """All handlers share one environment except the Powertools service name."""
+    """All handlers share one environment except the Powertools service name and the error
+    handler's idempotency settings."""
     variables: dict[str, pulumi.Input[str]] = {
         EnvVar.ENVIRONMENT: settings.environment.value,
         EnvVar.CRITICAL_TOPIC_ARN: topic_arns[AlertRoute.CRITICAL],
@@ -47,4 +49,7 @@ def lambda_environment(
     }
     if settings.required_fields:
         variables[EnvVar.REQUIRED_FIELDS] = ",".join(settings.required_fields)
+    if handler is HandlerKey.ERROR_HANDLER:  # only it de-duplicates alerts
+        variables[EnvVar.IDEMPOTENCY_TABLE] = arns.idempotency_table_name(settings)
+        variables[EnvVar.IDEMPOTENCY_WINDOW_SECONDS] = str(settings.dedup_window_seconds)
     return {str(name): value for name, value in variables.items()}

@@ -70,6 +70,18 @@ class ErrorType(StrEnum):
     UNKNOWN = "unknown"
 
 
+class ValidationType(StrEnum):
+    """What Step Functions asks the pipeline validator to check."""
+
+    INGESTION = "ingestion"
+    SCD_INTEGRITY = "scd_integrity"
+
+
+# The canary's scheduled events carry this key (`{"self_test": true}`); a handler answers them
+# with its self-test and never counts them as pipeline activity.
+SELF_TEST_KEY: Final = "self_test"
+
+
 class AlertRoute(StrEnum):
     """Which SNS topic an alert or alarm goes to."""
 
@@ -214,6 +226,12 @@ class Metric:
     MONITORING_HEARTBEAT: Final = MetricDef(
         "MonitoringHeartbeat", Unit.COUNT, (_ENV,), description="Canary self-test of the monitoring"
     )
+    MAINTENANCE_MODE: Final = MetricDef(
+        "MaintenanceMode",
+        Unit.NONE,
+        (_ENV,),
+        description="Set by operators: 1 starts planned maintenance (paging suppressed), 0 ends it",
+    )
 
 
 ALL_METRICS: Final[tuple[MetricDef, ...]] = tuple(
@@ -275,6 +293,12 @@ class EnvVar(StrEnum):
     COLUMN_AUDIT_PHASE = "COLUMN_AUDIT_PHASE"
     COLUMN_EXTRACTED_AT = "COLUMN_EXTRACTED_AT"
     RUNBOOK_BASE_URL = "RUNBOOK_BASE_URL"
+    IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+    IDEMPOTENCY_WINDOW_SECONDS = "IDEMPOTENCY_WINDOW_SECONDS"
+    SELF_TEST_TOPIC_ARN = "SELF_TEST_TOPIC_ARN"
+    SELF_TEST_ALERTS = "SELF_TEST_ALERTS"  # "publish" (to the self-test topic) or "log"
+    ATHENA_RESULT_REUSE_MINUTES = "ATHENA_RESULT_REUSE_MINUTES"
+    INGESTION_LOOKBACK_DAYS = "INGESTION_LOOKBACK_DAYS"
     POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 
@@ -291,6 +315,17 @@ class AlarmKey(StrEnum):
     DBT_RUNNER_ERROR = "DbtRunnerError"
     VALIDATOR_ERROR = "ValidatorError"
     PIPELINE_HEALTH = "PipelineHealth"
+    # Beyond the seed: what does not happen, anomaly bands, and the monitoring's own health.
+    MISSED_RUN = "MissedRun"
+    RECORD_VOLUME_BAND = "RecordVolumeBand"
+    DURATION_BAND = "DurationBand"
+    DATA_FRESHNESS = "DataFreshness"
+    MONITORING_HEARTBEAT = "MonitoringHeartbeat"
+    MONITORING_HANDLER_ERRORS = "MonitoringHandlerErrors"
+    # Failure events that neither EventBridge nor Lambda could get through the error handler.
+    ALERT_DEAD_LETTERS = "AlertDeadLetters"
+    # Suppresses paging while operators hold MaintenanceMode at 1 (only when configured so).
+    MAINTENANCE_MODE = "MaintenanceMode"
 
 
 ALARM_ROUTE: Final = MappingProxyType(
@@ -304,6 +339,14 @@ ALARM_ROUTE: Final = MappingProxyType(
         AlarmKey.DBT_RUNNER_ERROR: AlertRoute.CRITICAL,
         AlarmKey.VALIDATOR_ERROR: AlertRoute.CRITICAL,
         AlarmKey.PIPELINE_HEALTH: AlertRoute.CRITICAL,
+        AlarmKey.MISSED_RUN: AlertRoute.CRITICAL,
+        AlarmKey.RECORD_VOLUME_BAND: AlertRoute.WARNING,
+        AlarmKey.DURATION_BAND: AlertRoute.WARNING,
+        AlarmKey.DATA_FRESHNESS: AlertRoute.WARNING,
+        AlarmKey.MONITORING_HEARTBEAT: AlertRoute.CRITICAL,
+        AlarmKey.MONITORING_HANDLER_ERRORS: AlertRoute.CRITICAL,
+        AlarmKey.ALERT_DEAD_LETTERS: AlertRoute.CRITICAL,
+        AlarmKey.MAINTENANCE_MODE: AlertRoute.WARNING,
     }
 )
 

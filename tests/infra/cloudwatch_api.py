@@ -31,30 +31,62 @@ def validate(operation: str, params: dict[str, Any]) -> None:
             raise ValueError(f"{operation}.{name} has length {size}, the model allows {maximum}")
 
 
+def _dimensions(dimensions: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": v} for k, v in dimensions.items()]
+
+
+def _metric_data_query(query: dict[str, Any]) -> dict[str, Any]:
+    """A Pulumi `metricQueries` item as PutMetricAlarm's MetricDataQuery."""
+    params: dict[str, Any] = {"Id": query["id"], "ReturnData": query["returnData"]}
+    if "expression" in query:
+        params["Expression"] = query["expression"]
+    if "label" in query:
+        params["Label"] = query["label"]
+    if "metric" in query:
+        metric = query["metric"]
+        params["MetricStat"] = {
+            "Metric": {
+                "Namespace": metric["namespace"],
+                "MetricName": metric["metricName"],
+                "Dimensions": _dimensions(metric["dimensions"]),
+            },
+            "Period": int(metric["period"]),
+            "Stat": metric["stat"],
+        }
+    return params
+
+
 def put_metric_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
     i = alarm.inputs
-    return {
+    params = {
         "AlarmName": i["name"],
         "AlarmDescription": i["alarmDescription"],
         "ActionsEnabled": i["actionsEnabled"],
         "OKActions": i["okActions"],
         "AlarmActions": i["alarmActions"],
+        "EvaluationPeriods": int(i["evaluationPeriods"]),
+        "DatapointsToAlarm": int(i["datapointsToAlarm"]),
+        "ComparisonOperator": i["comparisonOperator"],
+        "TreatMissingData": i["treatMissingData"],
+    }
+    if "metricQueries" in i:
+        params["Metrics"] = [_metric_data_query(q) for q in i["metricQueries"]]
+        params["ThresholdMetricId"] = i["thresholdMetricId"]
+        return params
+    return {
+        **params,
         "MetricName": i["metricName"],
         "Namespace": i["namespace"],
         "Statistic": i["statistic"],
-        "Dimensions": [{"Name": k, "Value": v} for k, v in i["dimensions"].items()],
+        "Dimensions": _dimensions(i["dimensions"]),
         "Period": int(i["period"]),
-        "EvaluationPeriods": int(i["evaluationPeriods"]),
-        "DatapointsToAlarm": int(i["datapointsToAlarm"]),
         "Threshold": float(i["threshold"]),
-        "ComparisonOperator": i["comparisonOperator"],
-        "TreatMissingData": i["treatMissingData"],
     }
 
 
 def put_composite_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
     i = alarm.inputs
-    return {
+    params = {
         "AlarmName": i["alarmName"],
         "AlarmDescription": i["alarmDescription"],
         "AlarmRule": i["alarmRule"],
@@ -62,6 +94,12 @@ def put_composite_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
         "AlarmActions": i["alarmActions"],
         "OKActions": i["okActions"],
     }
+    suppressor = i.get("actionsSuppressor")
+    if suppressor is not None:
+        params["ActionsSuppressor"] = suppressor["alarm"]
+        params["ActionsSuppressorWaitPeriod"] = int(suppressor["waitPeriod"])
+        params["ActionsSuppressorExtensionPeriod"] = int(suppressor["extensionPeriod"])
+    return params
 
 
 def put_dashboard_params(dashboard: RegisteredResource) -> dict[str, Any]:

@@ -143,6 +143,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         }.get(service, physical)
         if service == "iam":
             return f"arn:aws:iam::{self.account}:role/{physical}"
+        if type_token == "aws:cloudwatch/eventRule:EventRule":
+            return f"arn:aws:events:{where}:rule/{physical}"
+        if type_token == "aws:dynamodb/table:Table":
+            return f"arn:aws:dynamodb:{where}:table/{physical}"
         return f"arn:aws:{service}:{where}:{resource}"
 
 

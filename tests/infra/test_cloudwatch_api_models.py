@@ -18,10 +18,18 @@ def test_metric_alarms_validate_as_put_metric_alarm(stack_run):
     for alarm in alarms:
         params = put_metric_alarm_params(alarm)
         validate("PutMetricAlarm", params)
-        assert params["Statistic"] in enum_values("Statistic")
         assert params["ComparisonOperator"] in enum_values("ComparisonOperator")
-        assert params["Period"] in (10, 20, 30) or params["Period"] % 60 == 0
-        assert params["Period"] * params["EvaluationPeriods"] <= 86_400
+        if "Metrics" in params:  # anomaly band: the period lives in the metric query
+            (stat,) = [q["MetricStat"] for q in params["Metrics"] if "MetricStat" in q]
+            period = stat["Period"]
+            assert stat["Stat"] in enum_values("Statistic")
+        else:
+            assert params["Statistic"] in enum_values("Statistic")
+            period = params["Period"]
+        assert period in (10, 20, 30) or period % 60 == 0
+        # PutMetricAlarm: at most 1 day of evaluation below one-hour periods, 7 days otherwise.
+        limit = 86_400 if period < 3_600 else 7 * 86_400
+        assert period * params["EvaluationPeriods"] <= limit, params["AlarmName"]
 
 
 def test_composite_alarm_validates_as_put_composite_alarm(stack_run):

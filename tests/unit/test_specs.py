@@ -16,10 +16,17 @@ TARGETS = AlertTargets(
 )  # fmt: skip
 
 
+# Not pipeline metric alarms: the rollup, and the suppressor (created only on request).
+NOT_METRIC_ALARMS = {AlarmKey.PIPELINE_HEALTH, AlarmKey.MAINTENANCE_MODE}
+# TODO(merge): the `cost` branch adds specs for these two; drop this exclusion when it lands.
+SPECS_FROM_COST_BRANCH = {AlarmKey.MONITORING_HEARTBEAT, AlarmKey.MONITORING_HANDLER_ERRORS}
+
+
 def test_one_spec_per_metric_alarm_key_and_the_composite_covers_them():
     settings = make_settings()
     alarms = specs.alarm_specs(settings)
-    assert [a.key for a in alarms] == [k for k in AlarmKey if k is not AlarmKey.PIPELINE_HEALTH]
+    expected = [k for k in AlarmKey if k not in NOT_METRIC_ALARMS | SPECS_FROM_COST_BRANCH]
+    assert [a.key for a in alarms] == expected
     composite = specs.composite_spec(settings, alarms)
     assert composite.rule.count("ALARM(") == len(alarms)
 
