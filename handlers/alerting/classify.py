@@ -28,9 +28,8 @@ from collections.abc import Callable
 
 from handlers.alerting.evidence import Evidence, FailureEvidence
 from handlers.alerting.inputs import Failure, Source
-from handlers.contract import ERROR_SEVERITY, ErrorType, Severity
+from handlers.contract import ERROR_SEVERITY, ErrorType, Severity, ValidationType
 from handlers.dbt_results import failing_nodes
-from handlers.validator_output import SCD_INTEGRITY
 
 OPERATOR_STOPPED = frozenset({"ABORTED", "STOPPED"})
 TIMEOUT_ERROR = "States.Timeout"
@@ -74,7 +73,7 @@ def _from_lambda_errors(evidence: Evidence) -> ErrorType | None:
 
 def _from_validation(evidence: Evidence, data_quality_threshold: float) -> ErrorType | None:
     for output in evidence.failed_validations:
-        if output.validation_type == SCD_INTEGRITY:
+        if output.validation_type is ValidationType.SCD_INTEGRITY:
             return ErrorType.SCD_VALIDATION_FAILURE
         score = output.data_quality_score
         if score is not None and score < data_quality_threshold:
