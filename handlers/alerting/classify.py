@@ -18,7 +18,7 @@ Inference, first match wins, when the payload does not name `error_type`:
 3. Otherwise `unknown`.
 
 Severity is `contract.ERROR_SEVERITY[error_type]`, downgraded to LOW when an operator stopped
-the run: an ABORTED execution or a STOPPED Glue job run.
+the run (an ABORTED execution or a STOPPED Glue job run) and for the canary's test alert.
 """
 
 from __future__ import annotations
@@ -134,6 +134,6 @@ def operator_stopped(failure: Failure, evidence: FailureEvidence) -> bool:
 
 
 def severity_for(error_type: ErrorType, failure: Failure, evidence: FailureEvidence) -> Severity:
-    if operator_stopped(failure, evidence):
+    if failure.source is Source.SELF_TEST or operator_stopped(failure, evidence):
         return Severity.LOW
     return ERROR_SEVERITY[error_type]

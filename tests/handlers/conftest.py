@@ -18,6 +18,9 @@ class FakeLambdaContext:
     )
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
 
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
