@@ -29,6 +29,7 @@ CHAT_PROTOCOL: Final = "https"
 # Slack renders at most 3,000 characters in one text block; keep the description inside it.
 DESCRIPTION_MAX_BYTES: Final = 3_000
 MAX_FIT_ROUNDS: Final = 8
+MAX_JSON_ESCAPE_GROWTH: Final = 6  # one control character becomes `\u00XX`
 CHAT_MARKER: Final = "\n... [truncated; full alert by email and in the error handler's log]"
 
 
@@ -77,17 +78,26 @@ def _envelope(text: str, chat: str) -> str:
     return json.dumps({DEFAULT_PROTOCOL: text, CHAT_PROTOCOL: chat}, ensure_ascii=False)
 
 
+def _escaped_bytes(text: str) -> int:
+    return len(json.dumps(text, ensure_ascii=False).encode("utf-8")) - 2  # minus the quotes
+
+
 def structured_message(text: str, chat: Mapping[str, Any], max_bytes: int) -> tuple[str, str]:
     """(the SNS JSON message, the text it carries), the whole envelope within `max_bytes`.
 
-    Only the text is shortened (the notification is bounded by DESCRIPTION_MAX_BYTES); JSON
-    escaping makes the envelope larger than its parts, so shorten by the excess until it fits.
+    Only the text is shortened (the notification is bounded by DESCRIPTION_MAX_BYTES). JSON
+    escaping can grow text up to six-fold (`\\u0001`), so cut in proportion to what escaping
+    costs this text, re-measure, and in the last resort keep a sixth of the room.
     """
     chat_text = json.dumps(chat, ensure_ascii=False)
+    room = max_bytes - len(_envelope("", chat_text).encode("utf-8"))
+    if room <= 0:
+        raise ValueError(f"the chat notification alone does not fit in {max_bytes} bytes")
     for _ in range(MAX_FIT_ROUNDS):
-        envelope = _envelope(text, chat_text)
-        excess = len(envelope.encode("utf-8")) - max_bytes
-        if excess <= 0:
-            return envelope, text
-        text = truncate_utf8(text, max(len(text.encode("utf-8")) - excess, 0))
-    raise ValueError(f"the chat notification alone does not fit in {max_bytes} bytes")
+        escaped = _escaped_bytes(text)
+        if escaped <= room:
+            return _envelope(text, chat_text), text
+        raw = len(text.encode("utf-8"))
+        text = truncate_utf8(text, min(raw * room // escaped, raw - 1))
+    text = truncate_utf8(text, room // MAX_JSON_ESCAPE_GROWTH)
+    return _envelope(text, chat_text), text
