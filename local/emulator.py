@@ -48,7 +48,9 @@ class Alert:
 
 @dataclass(frozen=True)
 class Emulator:
-    endpoint_url: str
+    """Clients for a moto server at `endpoint_url`, or for in-process `mock_aws` when None."""
+
+    endpoint_url: str | None
     region: str = REGION
 
     def client(self, service: str) -> Any:
@@ -70,26 +72,42 @@ class Emulator:
     ) -> float | None:
         """Sum of `metric` with exactly `dimensions` over the last `since`; None if no data."""
         end = datetime.now(UTC) + timedelta(minutes=1)
+        values = self.metric_values(
+            NAMESPACE, metric.name, dimensions, stat="Sum", start=end - since, end=end
+        )
+        return float(sum(values)) if values else None
+
+    def metric_values(
+        self,
+        namespace: str,
+        metric_name: str,
+        dimensions: Mapping[str, str],
+        *,
+        stat: str,
+        start: datetime,
+        end: datetime,
+        period_seconds: int = METRIC_PERIOD_SECONDS,
+    ) -> list[float]:
+        """`stat` of the metric with exactly `dimensions`, per period in [start, end)."""
         response = self.client("cloudwatch").get_metric_data(
             MetricDataQueries=[
                 {
                     "Id": "m",
                     "MetricStat": {
                         "Metric": {
-                            "Namespace": NAMESPACE,
-                            "MetricName": metric.name,
+                            "Namespace": namespace,
+                            "MetricName": metric_name,
                             "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
                         },
-                        "Period": METRIC_PERIOD_SECONDS,
-                        "Stat": "Sum",
+                        "Period": period_seconds,
+                        "Stat": stat,
                     },
                 }
             ],
-            StartTime=end - since,
+            StartTime=start,
             EndTime=end,
         )
-        values = response["MetricDataResults"][0]["Values"]
-        return float(sum(values)) if values else None
+        return [float(value) for value in response["MetricDataResults"][0]["Values"]]
 
 
 @dataclass(frozen=True)
