@@ -89,6 +89,29 @@ class Emulator:
         period_seconds: int = METRIC_PERIOD_SECONDS,
     ) -> list[float]:
         """`stat` of the metric with exactly `dimensions`, per period in [start, end)."""
+        series = self.metric_series(
+            namespace,
+            metric_name,
+            dimensions,
+            stat=stat,
+            start=start,
+            end=end,
+            period_seconds=period_seconds,
+        )
+        return [value for _, value in series]
+
+    def metric_series(
+        self,
+        namespace: str,
+        metric_name: str,
+        dimensions: Mapping[str, str],
+        *,
+        stat: str,
+        start: datetime,
+        end: datetime,
+        period_seconds: int = METRIC_PERIOD_SECONDS,
+    ) -> list[tuple[datetime, float]]:
+        """(period start, `stat`) of every period in [start, end) that has data, oldest first."""
         response = self.client("cloudwatch").get_metric_data(
             MetricDataQueries=[
                 {
@@ -106,8 +129,13 @@ class Emulator:
             ],
             StartTime=start,
             EndTime=end,
+            ScanBy="TimestampAscending",
         )
-        return [float(value) for value in response["MetricDataResults"][0]["Values"]]
+        result = response["MetricDataResults"][0]
+        return sorted(
+            (timestamp, float(value))
+            for timestamp, value in zip(result["Timestamps"], result["Values"], strict=True)
+        )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
-"""The real monitoring handlers, configured the way MonitoringLambdas would for a local run:
-the validator on DuckDB over the local warehouse, the error handler on the local alert topics.
+"""The real monitoring handlers, configured as MonitoringLambdas configures them, for a local run.
+
+The environment is the deployed one (`components.lambda_environment`, from the stack's settings)
+with three local differences: the validator queries DuckDB over the local warehouse instead of
+Athena, the alert topics are the emulator's, and handler logs below WARNING are dropped.
 """
 
 from __future__ import annotations
@@ -7,11 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey, resource_prefix
+from components.lambda_environment import lambda_environment
+from components.settings import Settings
+from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey
 from handlers.validation.settings import QueryEngineName
 from local.emulator import AlertInbox
 
 LOCAL_ENVIRONMENT: Final = "local"
+LOCAL_LOG_LEVEL: Final = "WARNING"
 
 
 def handler_path(handler: HandlerKey) -> str:
@@ -20,13 +26,13 @@ def handler_path(handler: HandlerKey) -> str:
 
 
 def handler_environment(
-    inbox: AlertInbox, warehouse: Path, environment: str = LOCAL_ENVIRONMENT
+    settings: Settings, handler: HandlerKey, inbox: AlertInbox, warehouse: Path
 ) -> dict[str, str]:
-    """Environment variables of the three handlers for a local run."""
+    """Environment variables of `handler` for a local run of the stack `settings` describe."""
+    deployed = lambda_environment(settings, handler, inbox.topic_arns)
     return {
-        **inbox.handler_environment(),
-        EnvVar.ENVIRONMENT: environment,
+        **{name: str(value) for name, value in deployed.items()},
         EnvVar.QUERY_ENGINE: QueryEngineName.DUCKDB.value,
         EnvVar.DUCKDB_PATH: str(warehouse),
-        EnvVar.DASHBOARD_NAME: resource_prefix(environment),
+        EnvVar.POWERTOOLS_LOG_LEVEL: LOCAL_LOG_LEVEL,
     }

@@ -213,11 +213,12 @@ def plant_duplicate_current_row(connection: duckdb.DuckDBPyConnection, users: in
     """Give `users` users a second current row (a re-run MERGE that inserted, not updated).
 
     Each copy starts an hour after the real current row and has the next audit phase.
-    Returns the first user's id.
+    Returns the first (highest) user id.
     """
     rows = connection.execute(
         f"SELECT {Column.USER_ID} FROM {SCD_TABLE} WHERE {Column.IS_CURRENT}"
-        f" AND NOT {Column.IS_DELETED} ORDER BY {Column.USER_ID} LIMIT ?",
+        # From the highest id down, so that it spares the user plant_overlapping_history picks.
+        f" AND NOT {Column.IS_DELETED} ORDER BY {Column.USER_ID} DESC LIMIT ?",
         [users],
     ).fetchall()
     if len(rows) < users or users < 1:

@@ -34,6 +34,7 @@ from local.emulator import Alert, AlertInbox, Emulator, create_alert_inbox
 from local.monitoring import LOCAL_ENVIRONMENT, handler_environment, handler_path
 from local.moto_integrations import GlueRunOutcome
 from local.salesforce_users import ExtractPlan
+from local.stack_settings import stack_settings
 from local.stepfunctions_runner import LocalPipeline, PipelineComponents, local_pipeline
 from local.warehouse import RAW_TABLE, SCD_TABLE, build_warehouse, plant_duplicate_current_row
 
@@ -91,7 +92,12 @@ def shared_loop(warehouses: Warehouses) -> Iterator[Loop]:
     with mock_aws():
         cloud = Emulator(endpoint_url=None)
         inbox = create_alert_inbox(cloud, LOCAL_ENVIRONMENT)
-        environment = handler_environment(inbox, warehouses.healthy)
+        environment = handler_environment(
+            stack_settings(LOCAL_ENVIRONMENT),
+            HandlerKey.PIPELINE_VALIDATOR,
+            inbox,
+            warehouses.healthy,
+        )
         components = PipelineComponents(
             dbt_runner=lambda event, context: doubles.dbt(event, context),  # noqa: PLW0108 - late bound
             pipeline_validator=handler_path(HandlerKey.PIPELINE_VALIDATOR),
