@@ -8,7 +8,7 @@ AWS publishes itself (AWS/States, Glue, AWS/Lambda) have no local data and are n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,7 +17,7 @@ from components.alarm_specs import AlarmSpec, Comparison, MissingData
 from handlers.contract import NAMESPACE
 from local.emulator import Emulator
 
-_AGGREGATE = {
+_AGGREGATE: dict[str, Callable[[Sequence[float]], float]] = {
     "Sum": sum,
     "SampleCount": sum,
     "Minimum": min,

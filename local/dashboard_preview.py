@@ -20,7 +20,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: no display needed
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
@@ -37,10 +36,14 @@ RESOLUTION_SECONDS: Final = 1
 PANEL_INCHES: Final = (7.0, 3.4)
 DPI: Final = 90
 TEXT_COLUMNS: Final = 80
-MAX_CAUSE_LINES: Final = 3
+MAX_CAUSE_LINES: Final = 2  # the summary and the first finding
 RUN_COLOURS: Final = ("tab:green", "tab:red", "tab:blue", "tab:orange")
 
 Run = tuple[str, RunRecord, Sequence[Alert]]
+
+
+def _offset(moment: datetime, origin: datetime) -> float:
+    return (moment - origin).total_seconds()
 
 
 def _window(runs: Sequence[Run]) -> tuple[datetime, datetime]:
@@ -87,12 +90,12 @@ def _no_data(axes: Axes, spec: WidgetSpec, runs: Sequence[Run]) -> None:
     axes.set_yticks([])
 
 
-def _run_spans(axes: Axes, runs: Sequence[Run]) -> None:
+def _run_spans(axes: Axes, runs: Sequence[Run], origin: datetime) -> None:
     """Shade each run from the second it started to the second after it ended."""
     for (label, record, _), colour in zip(runs, RUN_COLOURS, strict=False):
-        start = record.started_at.replace(microsecond=0)
-        end = (record.finished_at or record.started_at).replace(microsecond=0)
-        axes.axvspan(start, end + timedelta(seconds=1), color=colour, alpha=0.08)
+        start = _offset(record.started_at.replace(microsecond=0), origin)
+        end = _offset((record.finished_at or record.started_at).replace(microsecond=0), origin)
+        axes.axvspan(start, end + 1, color=colour, alpha=0.08)
         axes.annotate(
             f"{label} run", (start, 0.02), xycoords=("data", "axes fraction"), fontsize=7,
             color=colour, va="bottom", ha="left",
@@ -113,29 +116,30 @@ def _metric_panel(axes: Axes, spec: WidgetSpec, emulator: Emulator, runs: Sequen
             period_seconds=RESOLUTION_SECONDS,
         )
         if series:
-            # A point per one-second period, drawn mid-period so it sits inside its run's span.
-            times = [moment + timedelta(seconds=RESOLUTION_SECONDS / 2) for moment, _ in series]
+            # A point per one-second period, mid-period: inside the span of its run.
+            times = [_offset(moment, start) + RESOLUTION_SECONDS / 2 for moment, _ in series]
             values = [value for _, value in series]
             axes.plot(times, values, marker="o", label=f"{metric.label} ({metric.stat})")
             plotted = True
     if not plotted:
         _no_data(axes, spec, runs)
         return
-    _run_spans(axes, runs)
-    for index, annotation in enumerate(spec.annotations):
+    _run_spans(axes, runs, start)
+    highest = max((annotation.value for annotation in spec.annotations), default=0.0)
+    for annotation in spec.annotations:
         axes.axhline(annotation.value, color="crimson", linestyle="--", linewidth=1)
         axes.annotate(
             f"{annotation.label} {annotation.value:g}",
-            (0.01 + 0.45 * (index % 2), annotation.value),
+            (0.01, annotation.value),  # left of the runs, which start two seconds in
             xycoords=("axes fraction", "data"),
             color="crimson",
             fontsize=7,
-            va="bottom" if index % 2 else "top",
+            va="bottom" if annotation.value == highest else "top",  # close lines: split labels
         )
     if spec.y_range is not None:
         axes.set_ylim(spec.y_range[0] - 2, spec.y_range[1] + 5)
-    axes.set_xlim(start, end)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    axes.set_xlim(0, _offset(end, start))
+    axes.set_xlabel(f"seconds after {start:%H:%M:%S} UTC", fontsize=7)
     axes.tick_params(labelsize=7)
     axes.legend(fontsize=7, loc="lower right")
     axes.grid(alpha=0.3)
@@ -149,7 +153,8 @@ def _alerts_panel(axes: Axes, runs: Sequence[Run]) -> None:
             severity = alert.attributes.get("severity", "?")
             error_type = alert.attributes.get("error_type", "?")
             lines.append(f"  [{severity}] {error_type} -> {alert.route} topic")
-            for cause in root_cause(alert)[:MAX_CAUSE_LINES]:
+            causes = [line for line in root_cause(alert) if not line.endswith(":")]
+            for cause in causes[:MAX_CAUSE_LINES]:
                 lines += textwrap.wrap(
                     cause, TEXT_COLUMNS, initial_indent="      ", subsequent_indent="        "
                 )
