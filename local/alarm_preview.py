@@ -94,7 +94,7 @@ def evaluate_all(
             verdicts.append(AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail))
             continue
         end = at + timedelta(seconds=1)
-        values = emulator.metric_values(
+        series = emulator.metric_series(
             spec.namespace,
             spec.metric_name,
             spec.dimensions,
@@ -103,5 +103,5 @@ def evaluate_all(
             end=end,
             period_seconds=spec.period_seconds,
         )
-        verdicts.append(evaluate(spec, values))
+        verdicts.append(evaluate(spec, [value for _, value in series]))
     return verdicts

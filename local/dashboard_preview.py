@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import matplotlib
 
@@ -76,18 +76,19 @@ def _local_facts(namespace: str, runs: Sequence[Run]) -> list[str]:
     return []
 
 
+def _text_panel(axes: Axes, lines: Sequence[str], *, x: float, y: float, **style: Any) -> None:
+    axes.text(x, y, "\n".join(lines), transform=axes.transAxes, **{"fontsize": 9, **style})
+    axes.set_xticks([])
+    axes.set_yticks([])
+
+
 def _no_data(axes: Axes, spec: WidgetSpec, runs: Sequence[Run]) -> None:
     namespaces = sorted({metric.namespace for metric in spec.metrics})
     lines = [f"No local data: AWS publishes {', '.join(namespaces)} itself.", ""]
     facts = [fact for namespace in namespaces for fact in _local_facts(namespace, runs)]
     if facts:
         lines += ["What the local runs did:", *facts]
-    axes.text(
-        0.5, 0.5, "\n".join(lines), ha="center", va="center", color="dimgrey", fontsize=9,
-        transform=axes.transAxes,
-    )  # fmt: skip
-    axes.set_xticks([])
-    axes.set_yticks([])
+    _text_panel(axes, lines, x=0.5, y=0.5, ha="center", va="center", color="dimgrey")
 
 
 def _run_spans(axes: Axes, runs: Sequence[Run], origin: datetime) -> None:
@@ -159,12 +160,7 @@ def _alerts_panel(axes: Axes, runs: Sequence[Run]) -> None:
                     cause, TEXT_COLUMNS, initial_indent="      ", subsequent_indent="        "
                 )
         lines.append("")
-    axes.text(
-        0.01, 0.97, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=8,
-        transform=axes.transAxes,
-    )  # fmt: skip
-    axes.set_xticks([])
-    axes.set_yticks([])
+    _text_panel(axes, lines, x=0.01, y=0.97, ha="left", va="top", family="monospace", fontsize=8)
 
 
 def write(emulator: Emulator, settings: Settings, runs: Sequence[Run], path: Path) -> Path:

@@ -72,33 +72,10 @@ class Emulator:
     ) -> float | None:
         """Sum of `metric` with exactly `dimensions` over the last `since`; None if no data."""
         end = datetime.now(UTC) + timedelta(minutes=1)
-        values = self.metric_values(
+        series = self.metric_series(
             NAMESPACE, metric.name, dimensions, stat="Sum", start=end - since, end=end
         )
-        return float(sum(values)) if values else None
-
-    def metric_values(
-        self,
-        namespace: str,
-        metric_name: str,
-        dimensions: Mapping[str, str],
-        *,
-        stat: str,
-        start: datetime,
-        end: datetime,
-        period_seconds: int = METRIC_PERIOD_SECONDS,
-    ) -> list[float]:
-        """`stat` of the metric with exactly `dimensions`, per period in [start, end)."""
-        series = self.metric_series(
-            namespace,
-            metric_name,
-            dimensions,
-            stat=stat,
-            start=start,
-            end=end,
-            period_seconds=period_seconds,
-        )
-        return [value for _, value in series]
+        return float(sum(value for _, value in series)) if series else None
 
     def metric_series(
         self,

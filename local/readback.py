@@ -52,9 +52,9 @@ def read_back(emulator: Emulator, start: datetime, end: datetime) -> list[Readin
     readings = []
     for name, dimensions in streams(emulator):
         stat = statistic_for(name)
-        values = emulator.metric_values(
+        series = emulator.metric_series(
             NAMESPACE, name, dimensions, stat=stat, start=start, end=end, period_seconds=period
         )
-        if values:
-            readings.append(Reading(name, dimensions, stat, values[0]))
+        if series:
+            readings.append(Reading(name, dimensions, stat, series[0][1]))
     return readings

@@ -125,7 +125,7 @@ def loop(shared_loop: Loop, warehouses: Warehouses) -> Iterator[Loop]:
 
 def _minimum(loop: Loop, metric: MetricDef) -> float | None:
     end = datetime.now(UTC) + timedelta(minutes=1)
-    values = loop.cloud.metric_values(
+    series = loop.cloud.metric_series(
         NAMESPACE,
         metric.name,
         metric.dimensions(LOCAL_ENVIRONMENT),
@@ -133,7 +133,7 @@ def _minimum(loop: Loop, metric: MetricDef) -> float | None:
         start=end - timedelta(hours=1),
         end=end,
     )
-    return min(values) if values else None
+    return min(value for _, value in series) if series else None
 
 
 def _sum(loop: Loop, metric: MetricDef) -> float | None:
