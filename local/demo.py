@@ -155,6 +155,14 @@ def introduction(emulator: Emulator, warehouses: Warehouses, plan: ExtractPlan) 
     ]
 
 
+def _shown_path(path: Path) -> Path:
+    """Relative to the working directory when inside it (as `make demo` runs), else absolute."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local.demo", description=__doc__.split("\n")[0]
@@ -217,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *report.heading("Summary", "="),
         report.summary_line("healthy", healthy.record, len(healthy.alerts), healthy.verdicts),
         report.summary_line("broken", broken.record, len(broken.alerts), broken.verdicts),
-        f"Dashboard preview (same widget specs as the deployed dashboard): {preview}",
+        f"Dashboard preview (same widget specs as the deployed dashboard): {_shown_path(preview)}",
         f"Finished in {time.perf_counter() - started:.1f} s; the local AWS is stopped.",
     ]
     print("\n".join(lines))
