@@ -64,8 +64,17 @@ def breaches(value: float, comparison: Comparison, threshold: float) -> bool:
     return value < threshold
 
 
+def has_static_threshold(spec: AlarmSpec) -> bool:
+    """A fixed number and a plain comparison (an anomaly band needs CloudWatch's model)."""
+    threshold: object = spec.threshold
+    return isinstance(threshold, int | float) and spec.comparison in SYMBOL
+
+
 def evaluate(spec: AlarmSpec, values: Sequence[float]) -> AlarmVerdict:
     """The verdict for the datapoints in the spec's period (pure)."""
+    if not has_static_threshold(spec):
+        detail = "anomaly band: only CloudWatch's trained model can evaluate it"
+        return AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail)
     if not values:
         if spec.treat_missing_data is MissingData.BREACHING:
             return AlarmVerdict(

@@ -39,7 +39,12 @@ from local.alarm_preview import AlarmVerdict, evaluate_all
 from local.dbt_runner import DbtRunner, dbt_test_ids
 from local.emulator import Alert, AlertInbox, Emulator, create_alert_inbox, running_emulator
 from local.lambda_runtime import LocalFunction, resolve_handler
-from local.monitoring import LOCAL_LOG_LEVEL, handler_environment, handler_path
+from local.monitoring import (
+    LOCAL_LOG_LEVEL,
+    create_handler_tables,
+    handler_environment,
+    handler_path,
+)
 from local.readback import Reading, read_back
 from local.salesforce_users import ExtractPlan
 from local.stack_settings import PROJECT_ROOT, stack_settings
@@ -178,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     warehouses = build_warehouses(args.build_dir / "demo", plan)
     with running_emulator(settings.region) as emulator:
         inbox = create_alert_inbox(emulator, settings.environment.value)
+        create_handler_tables(
+            emulator,
+            handler_environment(settings, HandlerKey.ERROR_HANDLER, inbox, warehouses.healthy),
+        )
         healthy = run_once(
             "healthy",
             walkthrough(settings, inbox, warehouses.healthy, DbtRunner()),

@@ -56,3 +56,10 @@ def test_alarms_on_aws_published_metrics_are_not_evaluated():
 
 def test_periods_read_naturally():
     assert [period_text(s) for s in (86_400, 7200, 300, 45)] == ["1 d", "2 h", "5 min", "45 s"]
+
+
+def test_an_alarm_without_a_static_threshold_is_not_evaluated():
+    band = dataclasses.replace(SPECS[AlarmKey.SCD_INTEGRITY], comparison="LessThanLowerThreshold")
+    verdict = evaluate(band, [0.0])
+    assert verdict.verdict is Verdict.NOT_EVALUATED
+    assert "anomaly band" in verdict.detail

@@ -31,7 +31,12 @@ from handlers.contract import (
 )
 from local.dbt_runner import DbtRunner, dbt_test_ids
 from local.emulator import Alert, AlertInbox, Emulator, create_alert_inbox
-from local.monitoring import LOCAL_ENVIRONMENT, handler_environment, handler_path
+from local.monitoring import (
+    LOCAL_ENVIRONMENT,
+    create_handler_tables,
+    handler_environment,
+    handler_path,
+)
 from local.moto_integrations import GlueRunOutcome
 from local.salesforce_users import ExtractPlan
 from local.stack_settings import stack_settings
@@ -98,6 +103,7 @@ def shared_loop(warehouses: Warehouses) -> Iterator[Loop]:
             inbox,
             warehouses.healthy,
         )
+        create_handler_tables(cloud, environment)
         components = PipelineComponents(
             dbt_runner=lambda event, context: doubles.dbt(event, context),  # noqa: PLW0108 - late bound
             pipeline_validator=handler_path(HandlerKey.PIPELINE_VALIDATOR),
