@@ -48,7 +48,9 @@ class Alert:
 
 @dataclass(frozen=True)
 class Emulator:
-    endpoint_url: str
+    """Clients for a moto server at `endpoint_url`, or for in-process `mock_aws` when None."""
+
+    endpoint_url: str | None
     region: str = REGION
 
     def client(self, service: str) -> Any:
@@ -70,26 +72,47 @@ class Emulator:
     ) -> float | None:
         """Sum of `metric` with exactly `dimensions` over the last `since`; None if no data."""
         end = datetime.now(UTC) + timedelta(minutes=1)
+        series = self.metric_series(
+            NAMESPACE, metric.name, dimensions, stat="Sum", start=end - since, end=end
+        )
+        return float(sum(value for _, value in series)) if series else None
+
+    def metric_series(
+        self,
+        namespace: str,
+        metric_name: str,
+        dimensions: Mapping[str, str],
+        *,
+        stat: str,
+        start: datetime,
+        end: datetime,
+        period_seconds: int = METRIC_PERIOD_SECONDS,
+    ) -> list[tuple[datetime, float]]:
+        """(period start, `stat`) of every period in [start, end) that has data, oldest first."""
         response = self.client("cloudwatch").get_metric_data(
             MetricDataQueries=[
                 {
                     "Id": "m",
                     "MetricStat": {
                         "Metric": {
-                            "Namespace": NAMESPACE,
-                            "MetricName": metric.name,
+                            "Namespace": namespace,
+                            "MetricName": metric_name,
                             "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
                         },
-                        "Period": METRIC_PERIOD_SECONDS,
-                        "Stat": "Sum",
+                        "Period": period_seconds,
+                        "Stat": stat,
                     },
                 }
             ],
-            StartTime=end - since,
+            StartTime=start,
             EndTime=end,
+            ScanBy="TimestampAscending",
         )
-        values = response["MetricDataResults"][0]["Values"]
-        return float(sum(values)) if values else None
+        result = response["MetricDataResults"][0]
+        return sorted(
+            (timestamp, float(value))
+            for timestamp, value in zip(result["Timestamps"], result["Values"], strict=True)
+        )
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,19 @@ from unittest import mock
 from moto.awslambda.models import LambdaBackend
 from moto.core.config import default_user_config
 from moto.glue import models as glue_models
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_callback as callback_module,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
     ResourceCondition,
 )
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (  # noqa: E501
-    StateTaskServiceCallback,
-)
 
 from local.lambda_runtime import LocalFunction, LocalLambdaContext, invoke
+
+# moto polls a `.sync` job every 0.5 s; the scripted Glue runs end at once, so poll faster.
+SYNC_POLL_SECONDS = 0.02
+
+StateTaskServiceCallback = callback_module.StateTaskServiceCallback
 
 GlueTerminalState = Literal["SUCCEEDED", "FAILED", "TIMEOUT", "ERROR", "STOPPED"]
 
@@ -174,6 +179,9 @@ def in_process_integrations(
             StateTaskServiceCallback,
             "_eval_integration_pattern",
             _eval_integration_pattern_without_callback,
+        ),
+        mock.patch.object(
+            callback_module, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", SYNC_POLL_SECONDS
         ),
     ):
         yield

@@ -209,27 +209,34 @@ def plant_stale_extract(connection: duckdb.DuckDBPyConnection, hours: float) -> 
     return stale
 
 
-def plant_duplicate_current_row(connection: duckdb.DuckDBPyConnection) -> str:
-    """Give one user a second current row (a re-run MERGE that inserted instead of updating).
+def plant_duplicate_current_row(connection: duckdb.DuckDBPyConnection, users: int = 1) -> str:
+    """Give `users` users a second current row (a re-run MERGE that inserted, not updated).
 
-    The copy starts an hour after the real current row and has the next audit phase.
-    Returns the user's id.
+    Each copy starts an hour after the real current row and has the next audit phase.
+    Returns the first (highest) user id.
     """
-    user_id = _one_user(
-        connection,
+    rows = connection.execute(
         f"SELECT {Column.USER_ID} FROM {SCD_TABLE} WHERE {Column.IS_CURRENT}"
-        f" AND NOT {Column.IS_DELETED} ORDER BY {Column.USER_ID} LIMIT 1",
-        "a duplicate current row",
-    )
+        # From the highest id down, so that it spares the user plant_overlapping_history picks.
+        f" AND NOT {Column.IS_DELETED} ORDER BY {Column.USER_ID} DESC LIMIT ?",
+        [users],
+    ).fetchall()
+    if len(rows) < users or users < 1:
+        raise ValueError(
+            f"{SCD_TABLE} has {len(rows)} current users; cannot plant {users} duplicate rows"
+        )
+    user_ids = [row[0] for row in rows]
     connection.execute(
         f"""INSERT INTO {SCD_TABLE}
         SELECT {Column.USER_ID}, {Column.DIVISION},
                CASE WHEN {Column.AUDIT_PHASE} = 'Certified' THEN 'In Review' ELSE 'Certified' END,
                {Column.VALID_FROM} + INTERVAL 1 HOUR, NULL, TRUE, FALSE
-        FROM {SCD_TABLE} WHERE {Column.USER_ID} = ? AND {Column.IS_CURRENT}""",
-        [user_id],
+        FROM {SCD_TABLE}
+        WHERE list_contains(?, {Column.USER_ID}) AND {Column.IS_CURRENT}""",
+        [user_ids],
     )
-    return user_id
+    first: str = user_ids[0]
+    return first
 
 
 def plant_overlapping_history(connection: duckdb.DuckDBPyConnection) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,31 @@ from handlers.validation.settings import Settings
 
 
 @dataclass(frozen=True)
+class RecordCounts:
+    """The latest load: rows extracted, dimension versions opened and closed, users deleted.
+
+    The metrics publisher's `records` input (ARCHITECTURE.md section 3).
+    """
+
+    processed: int
+    created: int
+    updated: int
+    deleted: int
+
+    @classmethod
+    def from_row(cls, row: Row) -> RecordCounts:
+        return cls(
+            processed=int(row[sql.RecordCount.PROCESSED]),
+            created=int(row[sql.RecordCount.CREATED]),
+            updated=int(row[sql.RecordCount.UPDATED]),
+            deleted=int(row[sql.RecordCount.DELETED]),
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class ValidationReport:
     validation_type: ValidationType
     checks: tuple[Check, ...]
@@ -24,6 +49,7 @@ class ValidationReport:
     data_quality_score: float | None = None
     scd_integrity_score: float | None = None
     data_freshness_hours: float | None = None
+    records: RecordCounts | None = None
 
     @property
     def passed(self) -> bool:
@@ -49,6 +75,7 @@ class ValidationReport:
             "checks": [check.as_dict() for check in self.checks],
             "queries": [query.as_dict() for query in self.queries],
             "bytes_scanned": self.bytes_scanned,
+            "records": None if self.records is None else self.records.as_dict(),
         }
 
 
@@ -87,7 +114,7 @@ def validate_ingestion(
 
 
 def validate_scd(settings: Settings, engine: QueryEngine) -> ValidationReport:
-    """Every SCD rule from one pass over the SCD table; the score is per user."""
+    """Every SCD rule and the latest load's record counts from one pass over the SCD table."""
     result = engine.run(ValidationType.SCD_INTEGRITY.value, sql.scd_query(settings))
     row = _single_row(result)
     users = int(row["users"])
@@ -99,7 +126,11 @@ def validate_scd(settings: Settings, engine: QueryEngine) -> ValidationReport:
         ),
     ]
     return ValidationReport(
-        ValidationType.SCD_INTEGRITY, tuple(found), (result.stats,), scd_integrity_score=score
+        ValidationType.SCD_INTEGRITY,
+        tuple(found),
+        (result.stats,),
+        scd_integrity_score=score,
+        records=RecordCounts.from_row(row),
     )
 
 

@@ -5,6 +5,12 @@ that row. The SCD query reads the SCD table once (one window pass partitioned by
 into per-user flags, then counted); both queries find the latest raw extract with a MAX over
 the one timestamp column and then read only that extract's rows.
 
+The SCD query also counts the latest load's records in the same pass (`RECORD_COUNTS`): the rows
+of the latest extract, and the dimension versions opened, closed and newly deleted at or after
+that extract's `_extracted_at` (the seed's model stamps versions with the extract time; a dbt
+snapshot stamps the later snapshot time). The one extra cost is a second MAX over the raw
+table's timestamp column, cross-joined as a one-row CTE.
+
 Constructs relied on, all in the common subset of Trino and DuckDB:
 - CTEs, scalar subqueries, FULL OUTER JOIN, GROUP BY, `COUNT/SUM/MAX`, `CASE WHEN`;
 - window functions `LAG`, `LEAD`, `ROW_NUMBER`, `COUNT(*) OVER (PARTITION BY ...)` with an
@@ -174,6 +180,15 @@ FROM row_rules
 """.strip()
 
 
+class RecordCount:
+    """Result columns of the SCD query that count the latest load's records (not rules)."""
+
+    PROCESSED: Final = "records_processed"
+    CREATED: Final = "records_created"
+    UPDATED: Final = "records_updated"
+    DELETED: Final = "records_deleted"
+
+
 def scd_rules(settings: Settings) -> tuple[Rule, ...]:
     """The rules that apply: the is_current check only when that column is configured."""
     rules = [ScdRule.CURRENT_RECORD_UNIQUENESS, ScdRule.VALIDITY_CONTINUITY]
@@ -188,12 +203,14 @@ def scd_rules(settings: Settings) -> tuple[Rule, ...]:
 
 
 def scd_query(settings: Settings) -> str:
-    """One row: users, versions, one violating-user count per rule, passing_users.
+    """One row: users, versions, one violating-user count per rule, passing_users, and the
+    latest load's record counts (`RecordCount` columns).
 
     "Current" means an open `valid_to` (NULL); `is_current`, when configured, must agree.
     """
     columns = settings.columns
     raw = identifiers.table(EnvVar.RAW_TABLE, settings.raw_table)
+    extracted_at = columns.quoted("extracted_at")
     scd = identifiers.table(EnvVar.SCD_TABLE, settings.scd_table)
     user_id, valid_from, valid_to = (
         columns.quoted(n) for n in ("user_id", "valid_from", "valid_to")
@@ -208,8 +225,12 @@ def scd_query(settings: Settings) -> str:
     all_rules = " + ".join(r.name for r in scd_rules(settings))
     counts = ",\n    ".join(f"COALESCE(SUM({r.name}), 0) AS {r.name}" for r in scd_rules(settings))
     return f"""
-WITH flagged AS (
+WITH latest_load AS (
+    SELECT MAX(newest.{extracted_at}) AS loaded_at FROM {raw} newest
+),
+flagged AS (
     SELECT
+        l.loaded_at,
         s.{user_id} AS user_id,
         s.{valid_from} AS valid_from,
         s.{valid_to} AS valid_to,
@@ -218,6 +239,7 @@ WITH flagged AS (
         COALESCE({_flag("s." + columns.quoted("is_deleted"))}, FALSE) AS is_deleted,
         {current_flag} AS current_flag
     FROM {scd} s
+    CROSS JOIN latest_load l
 ),
 versions AS (
     SELECT
@@ -253,7 +275,13 @@ user_flags AS (
         END) AS unchanged_versions,
         MAX(CASE WHEN valid_to IS NULL THEN division END) AS current_division,
         MAX(CASE WHEN valid_to IS NULL THEN audit_phase END) AS current_audit_phase,
-        MAX(CASE WHEN valid_to IS NULL AND is_deleted THEN 1 ELSE 0 END) AS current_is_deleted
+        MAX(CASE WHEN valid_to IS NULL AND is_deleted THEN 1 ELSE 0 END) AS current_is_deleted,
+        SUM(CASE WHEN valid_from >= loaded_at THEN 1 ELSE 0 END) AS opened_versions,
+        SUM(CASE WHEN valid_to >= loaded_at THEN 1 ELSE 0 END) AS closed_versions,
+        SUM(CASE
+            WHEN valid_from >= loaded_at AND is_deleted AND NOT COALESCE(previous_is_deleted, FALSE)
+            THEN 1 ELSE 0
+        END) AS newly_deleted
     FROM versions
     GROUP BY user_id
 ),
@@ -261,7 +289,8 @@ latest_extract AS (
     SELECT
         r.{user_id} AS user_id,
         MAX(r.{division}) AS division,
-        MAX(r.{audit_phase}) AS audit_phase
+        MAX(r.{audit_phase}) AS audit_phase,
+        COUNT(*) AS extract_rows
     FROM {raw} r
     WHERE {_latest_extract_filter(settings, "r")}
     GROUP BY r.{user_id}
@@ -269,6 +298,10 @@ latest_extract AS (
 user_rules AS (
     SELECT
         COALESCE(u.versions, 0) AS versions,
+        COALESCE(e.extract_rows, 0) AS extract_rows,
+        COALESCE(u.opened_versions, 0) AS opened_versions,
+        COALESCE(u.closed_versions, 0) AS closed_versions,
+        COALESCE(u.newly_deleted, 0) AS newly_deleted,
         CASE WHEN u.user_id IS NOT NULL AND u.open_versions <> 1 THEN 1 ELSE 0 END
             AS {ScdRule.CURRENT_RECORD_UNIQUENESS.name},
         COALESCE(u.broken_continuity, 0) AS {ScdRule.VALIDITY_CONTINUITY.name},
@@ -293,6 +326,10 @@ SELECT
     COUNT(*) AS users,
     COALESCE(SUM(versions), 0) AS versions,
     {counts},
-    COALESCE(SUM(CASE WHEN {all_rules} = 0 THEN 1 ELSE 0 END), 0) AS passing_users
+    COALESCE(SUM(CASE WHEN {all_rules} = 0 THEN 1 ELSE 0 END), 0) AS passing_users,
+    COALESCE(SUM(extract_rows), 0) AS {RecordCount.PROCESSED},
+    COALESCE(SUM(opened_versions), 0) AS {RecordCount.CREATED},
+    COALESCE(SUM(closed_versions), 0) AS {RecordCount.UPDATED},
+    COALESCE(SUM(newly_deleted), 0) AS {RecordCount.DELETED}
 FROM user_rules
 """.strip()

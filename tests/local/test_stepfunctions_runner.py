@@ -16,6 +16,7 @@ from local.moto_integrations import GlueRunOutcome, in_process_integrations
 from local.stepfunctions_runner import LocalPipeline, PipelineComponents, local_pipeline
 
 RUN_RESULTS = json.loads(Path("tests/fixtures/dbt/run_results_run_pass.json").read_text())
+RECORDS = {"processed": 154, "created": 9, "updated": 6, "deleted": 2}
 
 
 class DbtTestsFailedError(Exception):
@@ -51,7 +52,9 @@ class Scenario:
         validation_type = event["validation_type"]
         passed = self.checks_pass[validation_type]
         check = {"name": "freshness", "passed": passed, "observed": 1, "threshold": 6}
-        return {"validation_type": validation_type, "passed": passed, "checks": [check]}
+        records = RECORDS if validation_type == "scd_integrity" else None
+        return {"validation_type": validation_type, "passed": passed, "checks": [check],
+                "records": records}  # fmt: skip
 
     def metrics_publisher(self, event: dict, context: Any) -> dict:
         self._record("metrics", event)
@@ -114,6 +117,7 @@ def test_healthy_run_publishes_metrics_with_the_contract_payload(pipeline, scena
     assert metrics_event["dbt"]["test"]["args"] == {"which": "test"}
     assert metrics_event["validation"]["ingestion"]["validation_type"] == "ingestion"
     assert metrics_event["validation"]["scd"]["validation_type"] == "scd_integrity"
+    assert metrics_event["records"] == RECORDS
     assert [e["command"] for e in scenario.events["dbt"]] == ["run", "test"]
     assert result.output["metrics"] == {"Payload": {"metrics": 12, "calls": 1}}
 

@@ -169,6 +169,7 @@ def test_metrics_and_validator_payloads_follow_the_event_contract(states):
         "execution.$": "$$.Execution",
         "status": "SUCCEEDED",
         "glue_job.$": "$.glue_job",
+        "records.$": "$.validation.scd.Payload.records",
         "dbt": {"run.$": "$.dbt.run.Payload", "test.$": "$.dbt.test.Payload"},
         "validation": {
             "ingestion.$": "$.validation.ingestion.Payload",

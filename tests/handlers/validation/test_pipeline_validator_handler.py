@@ -113,8 +113,12 @@ def test_athena_engine_end_to_end_publishes_bytes_scanned(monkeypatch):
         "current_matches_source",
         "deleted_users_flagged",
         "passing_users",
+        "records_processed",
+        "records_created",
+        "records_updated",
+        "records_deleted",
     ]
-    values = ("10", "25", "0", "1", "0", "0", "0", "0", "9")
+    values = ("10", "25", "0", "1", "0", "0", "0", "0", "9", "12", "3", "2", "1")
     queue_athena_result([(name, "bigint") for name in names], [values])
     output = pipeline_validator.handler(
         {"validation_type": "scd_integrity", "execution": EXECUTION}, FakeContext()
@@ -122,6 +126,7 @@ def test_athena_engine_end_to_end_publishes_bytes_scanned(monkeypatch):
     assert output["scd_integrity_score"] == 90.0
     assert output["passed"] is True  # 1 of 10 tolerated at 80 %
     assert output["bytes_scanned"] == 0
+    assert output["records"] == {"processed": 12, "created": 3, "updated": 2, "deleted": 1}
     assert _metric_values(Metric.SCD_INTEGRITY_SCORE, "staging") == [90.0]
     assert _metric_values(Metric.ATHENA_BYTES_SCANNED, "staging") == [0.0]
 

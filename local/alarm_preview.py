@@ -1,0 +1,116 @@
+"""Which alarms the locally published metrics would breach, by the alarm specs themselves.
+
+The emulator stores metrics but does not evaluate alarms. This evaluates each `AlarmSpec` the
+way CloudWatch would at one moment: the spec's statistic over its period ending then, compared
+with its threshold, and its missing-data policy when there is no datapoint. Alarms on metrics
+AWS publishes itself (AWS/States, Glue, AWS/Lambda) have no local data and are not evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from components.alarm_specs import AlarmSpec, Comparison, MissingData
+from handlers.contract import NAMESPACE
+from local.emulator import Emulator
+
+_AGGREGATE: dict[str, Callable[[Sequence[float]], float]] = {
+    "Sum": sum,
+    "SampleCount": sum,
+    "Minimum": min,
+    "Maximum": max,
+    "Average": lambda values: sum(values) / len(values),
+}
+
+
+SYMBOL = {
+    Comparison.GREATER_OR_EQUAL: ">=",
+    Comparison.GREATER: ">",
+    Comparison.LESS: "<",
+}
+
+
+def period_text(seconds: int) -> str:
+    if seconds % 86_400 == 0:
+        return f"{seconds // 86_400} d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+class Verdict(StrEnum):
+    BREACH = "WOULD BREACH"
+    OK = "ok"
+    NO_DATA = "no data"
+    NOT_EVALUATED = "not evaluated"
+
+
+@dataclass(frozen=True)
+class AlarmVerdict:
+    spec: AlarmSpec
+    verdict: Verdict
+    value: float | None
+    detail: str
+
+
+def breaches(value: float, comparison: Comparison, threshold: float) -> bool:
+    if comparison is Comparison.GREATER_OR_EQUAL:
+        return value >= threshold
+    if comparison is Comparison.GREATER:
+        return value > threshold
+    return value < threshold
+
+
+def has_static_threshold(spec: AlarmSpec) -> bool:
+    """A fixed number and a plain comparison (an anomaly band needs CloudWatch's model)."""
+    threshold: object = spec.threshold
+    return isinstance(threshold, int | float) and spec.comparison in SYMBOL
+
+
+def evaluate(spec: AlarmSpec, values: Sequence[float]) -> AlarmVerdict:
+    """The verdict for the datapoints in the spec's period (pure)."""
+    if not has_static_threshold(spec):
+        detail = "anomaly band: only CloudWatch's trained model can evaluate it"
+        return AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail)
+    if not values:
+        if spec.treat_missing_data is MissingData.BREACHING:
+            return AlarmVerdict(
+                spec, Verdict.BREACH, None, "no data in the period; missing data is breaching"
+            )
+        return AlarmVerdict(
+            spec, Verdict.NO_DATA, None, f"no data; missing data is {spec.treat_missing_data}"
+        )
+    value = float(_AGGREGATE[spec.statistic](values))
+    verdict = Verdict.BREACH if breaches(value, spec.comparison, spec.threshold) else Verdict.OK
+    detail = (
+        f"{spec.statistic} over {period_text(spec.period_seconds)}: {value:g}"
+        f" (alarm when {SYMBOL[spec.comparison]} {spec.threshold:g})"
+    )
+    return AlarmVerdict(spec, verdict, value, detail)
+
+
+def evaluate_all(
+    emulator: Emulator, specs: Sequence[AlarmSpec], at: datetime
+) -> list[AlarmVerdict]:
+    """Every spec evaluated over its period ending at `at`, from the emulator's metrics."""
+    verdicts = []
+    for spec in specs:
+        if spec.namespace != NAMESPACE or spec.statistic not in _AGGREGATE:
+            detail = f"{spec.namespace} {spec.metric_name} is published by AWS, not locally"
+            verdicts.append(AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail))
+            continue
+        end = at + timedelta(seconds=1)
+        series = emulator.metric_series(
+            spec.namespace,
+            spec.metric_name,
+            spec.dimensions,
+            stat=spec.statistic,
+            start=end - timedelta(seconds=spec.period_seconds),
+            end=end,
+            period_seconds=spec.period_seconds,
+        )
+        verdicts.append(evaluate(spec, [value for _, value in series]))
+    return verdicts
