@@ -4,14 +4,22 @@ import pulumi
 
 from components.alarms import PipelineAlarms
 from components.alert_topics import AlertTopics
+from components.athena_workgroup import ValidatorWorkgroup
+from components.canary import Canary
 from components.dashboard import PipelineDashboard
 from components.lambdas import MonitoringLambdas
+from components.results_lifecycle import ResultsLifecycle
 from components.settings import load_settings
 
 settings = load_settings()  # fails with the offending config keys before any resource exists
 
 topics = AlertTopics("alerts", settings)
+workgroup = ValidatorWorkgroup("athena", settings)
+ResultsLifecycle("athena-results", settings)
 lambdas = MonitoringLambdas("handlers", settings, topics.topic_arns, topics.key.arn)
+canary = Canary(
+    "canary", settings, functions=lambdas.functions, roles=lambdas.roles, key_arn=topics.key.arn
+)
 alarms = PipelineAlarms("alarms", settings, topics.topic_arns)
 dashboard = PipelineDashboard("dashboard", settings)
 
@@ -22,3 +30,7 @@ for route, arn in topics.topic_arns.items():
 pulumi.export("functionArns", {h.value: f.arn for h, f in lambdas.functions.items()})
 pulumi.export("functionNames", {h.value: f.name for h, f in lambdas.functions.items()})
 pulumi.export("alarmNames", alarms.alarm_names)
+pulumi.export("athenaWorkgroup", settings.validator_workgroup)
+if canary.rule is not None and canary.topic is not None:
+    pulumi.export("canaryRuleName", canary.rule.name)
+    pulumi.export("selfTestTopicArn", canary.topic.arn)

@@ -82,6 +82,45 @@ class CompositeAlarmSpec:
         return _description(self.summary, "", self.runbook_url)
 
 
+@dataclass(frozen=True)
+class MetricQuery:
+    """One metric of a metric-math alarm (`id` starts with a lowercase letter)."""
+
+    id: str
+    namespace: str
+    metric_name: str
+    dimensions: Mapping[str, str]
+    statistic: str
+
+
+@dataclass(frozen=True)
+class MathAlarmSpec:
+    """An alarm on a metric-math expression over `queries` (each at `period_seconds`)."""
+
+    key: AlarmKey
+    name: str
+    summary: str
+    expression: str
+    label: str
+    queries: tuple[MetricQuery, ...]
+    period_seconds: int
+    threshold: float
+    comparison: Comparison
+    treat_missing_data: MissingData
+    missing_data_reason: str
+    route: AlertRoute
+    runbook_url: str
+    evaluation_periods: int = 1
+    datapoints_to_alarm: int = 1
+
+    @property
+    def description(self) -> str:
+        return _description(self.summary, self.missing_data_reason, self.runbook_url)
+
+
+AnyAlarmSpec = AlarmSpec | MathAlarmSpec
+
+
 def any_in_alarm(alarm_names: tuple[str, ...]) -> str:
     """Composite alarm rule that is ALARM when any of the named alarms is."""
     if not alarm_names:
@@ -167,8 +206,12 @@ def _lambda_errors(function_name: str) -> dict[str, object]:
     }
 
 
-def alarm_specs(settings: Settings) -> list[AlarmSpec]:
-    """The eight metric alarms, in AlarmKey order."""
+def alarm_specs(settings: Settings) -> list[AnyAlarmSpec]:
+    """The metric alarms, in AlarmKey order."""
+    return [*_seed_specs(settings), *monitoring_health_specs(settings)]
+
+
+def _seed_specs(settings: Settings) -> list[AnyAlarmSpec]:
     thresholds = settings.thresholds
     env = settings.environment
     return [
@@ -250,7 +293,63 @@ def alarm_specs(settings: Settings) -> list[AlarmSpec]:
     ]
 
 
-def composite_spec(settings: Settings, children: list[AlarmSpec]) -> CompositeAlarmSpec:
+def heartbeat_spec(settings: Settings) -> AlarmSpec:
+    """The canary's heartbeat is missing for two schedule intervals (one late run is fine)."""
+    window = 2 * settings.canary_interval_seconds
+    return _spec(
+        settings,
+        AlarmKey.MONITORING_HEARTBEAT,
+        summary=(
+            f"No heartbeat from the {settings.prefix} canary ({settings.canary_schedule}) for"
+            f" {window // 60} minutes: the monitoring itself may be broken."
+        ),
+        **_custom(settings, Metric.MONITORING_HEARTBEAT),
+        statistic="Sum",
+        period_seconds=window,
+        threshold=1,
+        comparison=Comparison.LESS,
+        treat_missing_data=MissingData.BREACHING,
+        missing_data_reason="no heartbeat at all means the canary or the publisher is down: alarm.",
+    )
+
+
+def handler_errors_spec(settings: Settings) -> MathAlarmSpec:
+    """Errors of the three monitoring functions, summed (pipeline runs and self-tests alike)."""
+    key = AlarmKey.MONITORING_HANDLER_ERRORS
+    queries = tuple(
+        MetricQuery(
+            id=handler.value.replace("-", "_"),
+            namespace=LAMBDA_NAMESPACE,
+            metric_name="Errors",
+            dimensions={"FunctionName": contract.function_name(settings.environment, handler)},
+            statistic="Sum",
+        )
+        for handler in HandlerKey
+    )
+    return MathAlarmSpec(
+        key=key,
+        name=contract.alarm_name(settings.environment, key),
+        summary=f"A {settings.prefix} monitoring handler raised errors (its self-test or a run).",
+        expression=f"SUM([{', '.join(query.id for query in queries)}])",
+        label="Monitoring handler errors",
+        queries=queries,
+        period_seconds=FIVE_MINUTES,
+        threshold=1,
+        comparison=Comparison.GREATER_OR_EQUAL,
+        treat_missing_data=MissingData.NOT_BREACHING,
+        missing_data_reason="Lambda reports Errors only for invocations; none means no errors.",
+        route=ALARM_ROUTE[key],
+        runbook_url=runbook_url(settings, key),
+    )
+
+
+def monitoring_health_specs(settings: Settings) -> list[AnyAlarmSpec]:
+    """The monitoring's own health; the heartbeat only exists while the canary runs."""
+    heartbeat: list[AnyAlarmSpec] = [heartbeat_spec(settings)] if settings.canary_enabled else []
+    return [*heartbeat, handler_errors_spec(settings)]
+
+
+def composite_spec(settings: Settings, children: list[AnyAlarmSpec]) -> CompositeAlarmSpec:
     key = AlarmKey.PIPELINE_HEALTH
     return CompositeAlarmSpec(
         key=key,

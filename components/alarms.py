@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from handlers.contract import AlarmKey, AlertRoute
 
-from .alarm_specs import AlarmSpec, CompositeAlarmSpec, alarm_specs, composite_spec
+from .alarm_specs import (
+    AlarmSpec,
+    AnyAlarmSpec,
+    CompositeAlarmSpec,
+    MathAlarmSpec,
+    alarm_specs,
+    composite_spec,
+)
 from .settings import Settings
 
 
 class PipelineAlarms(pulumi.ComponentResource):
     """`sfuser:monitoring:PipelineAlarms`: the seed metric alarms plus the PipelineHealth rollup."""
 
-    specs: list[AlarmSpec]
+    specs: list[AnyAlarmSpec]
     composite: CompositeAlarmSpec
     alarms: dict[AlarmKey, aws.cloudwatch.MetricAlarm]
     health: aws.cloudwatch.CompositeAlarm
@@ -38,11 +46,7 @@ class PipelineAlarms(pulumi.ComponentResource):
                 f"{name}-{spec.key.value}",
                 name=spec.name,
                 alarm_description=spec.description,
-                namespace=spec.namespace,
-                metric_name=spec.metric_name,
-                dimensions=dict(spec.dimensions),
-                statistic=spec.statistic,
-                period=spec.period_seconds,
+                **_metric_inputs(spec),
                 evaluation_periods=spec.evaluation_periods,
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 threshold=spec.threshold,
@@ -71,3 +75,37 @@ class PipelineAlarms(pulumi.ComponentResource):
     @property
     def alarm_names(self) -> list[str]:
         return [spec.name for spec in self.specs] + [self.composite.name]
+
+
+def _metric_inputs(spec: AnyAlarmSpec) -> dict[str, Any]:
+    """What the alarm watches: one metric, or a metric-math expression over several."""
+    if isinstance(spec, AlarmSpec):
+        return {
+            "namespace": spec.namespace,
+            "metric_name": spec.metric_name,
+            "dimensions": dict(spec.dimensions),
+            "statistic": spec.statistic,
+            "period": spec.period_seconds,
+        }
+    return {"metric_queries": metric_queries(spec)}
+
+
+def metric_queries(spec: MathAlarmSpec) -> list[dict[str, Any]]:
+    queries: list[dict[str, Any]] = [
+        {
+            "id": query.id,
+            "return_data": False,
+            "metric": {
+                "namespace": query.namespace,
+                "metric_name": query.metric_name,
+                "dimensions": dict(query.dimensions),
+                "stat": query.statistic,
+                "period": spec.period_seconds,
+            },
+        }
+        for query in spec.queries
+    ]
+    queries.append(
+        {"id": "total", "expression": spec.expression, "label": spec.label, "return_data": True}
+    )
+    return queries

@@ -9,6 +9,7 @@ import pulumi
 
 from handlers.contract import AlertRoute, EnvVar, HandlerKey
 
+from . import arns
 from .settings import Settings
 
 QUERY_ENGINE: Final = "athena"
@@ -32,7 +33,7 @@ def lambda_environment(
         EnvVar.STATE_MACHINE_ARN: settings.state_machine_arn,
         EnvVar.GLUE_JOB_NAME: settings.glue_job_name,
         EnvVar.ATHENA_DATABASE: settings.athena_database,
-        EnvVar.ATHENA_WORKGROUP: settings.athena_workgroup,
+        EnvVar.ATHENA_WORKGROUP: settings.validator_workgroup,
         EnvVar.S3_RESULTS_BUCKET: settings.athena_results_bucket,
         EnvVar.QUERY_ENGINE: QUERY_ENGINE,
         EnvVar.RAW_TABLE: settings.table(settings.raw_table).qualified,
@@ -47,4 +48,23 @@ def lambda_environment(
     }
     if settings.required_fields:
         variables[EnvVar.REQUIRED_FIELDS] = ",".join(settings.required_fields)
+    variables.update(cost_guard_environment(settings))
+    if settings.canary_enabled:
+        variables.update(self_test_environment(settings))
     return {str(name): value for name, value in variables.items()}
+
+
+def cost_guard_environment(settings: Settings) -> dict[str, str]:
+    """How far back ingestion checks scan and how long Athena may reuse a result."""
+    return {
+        EnvVar.ATHENA_RESULT_REUSE_MINUTES: str(settings.athena_result_reuse_minutes),
+        EnvVar.INGESTION_LOOKBACK_DAYS: str(settings.ingestion_lookback_days),
+    }
+
+
+def self_test_environment(settings: Settings) -> dict[str, str]:
+    """Where the error handler sends its canary alert, or whether it only logs it."""
+    return {
+        EnvVar.SELF_TEST_TOPIC_ARN: arns.self_test_topic_arn(settings),
+        EnvVar.SELF_TEST_ALERTS: settings.canary_alerts.value,
+    }
