@@ -31,6 +31,45 @@ def validate(operation: str, params: dict[str, Any]) -> None:
             raise ValueError(f"{operation}.{name} has length {size}, the model allows {maximum}")
 
 
+def _metric_data_query(query: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {"Id": query["id"], "ReturnData": query.get("returnData", False)}
+    if "expression" in query:
+        params["Expression"] = query["expression"]
+        params["Label"] = query.get("label", "")
+        return params
+    metric = query["metric"]
+    params["MetricStat"] = {
+        "Metric": {
+            "Namespace": metric["namespace"],
+            "MetricName": metric["metricName"],
+            "Dimensions": [{"Name": k, "Value": v} for k, v in metric["dimensions"].items()],
+        },
+        "Period": int(metric["period"]),
+        "Stat": metric["stat"],
+    }
+    return params
+
+
+def _watched(i: dict[str, Any]) -> dict[str, Any]:
+    """One metric (MetricName, ...) or a metric-math alarm (Metrics)."""
+    if "metricQueries" in i:
+        return {"Metrics": [_metric_data_query(query) for query in i["metricQueries"]]}
+    return {
+        "MetricName": i["metricName"],
+        "Namespace": i["namespace"],
+        "Statistic": i["statistic"],
+        "Dimensions": [{"Name": k, "Value": v} for k, v in i["dimensions"].items()],
+        "Period": int(i["period"]),
+    }
+
+
+def alarm_period(params: dict[str, Any]) -> int:
+    if "Period" in params:
+        return int(params["Period"])
+    (period,) = {q["MetricStat"]["Period"] for q in params["Metrics"] if "MetricStat" in q}
+    return int(period)
+
+
 def put_metric_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
     i = alarm.inputs
     return {
@@ -39,11 +78,7 @@ def put_metric_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
         "ActionsEnabled": i["actionsEnabled"],
         "OKActions": i["okActions"],
         "AlarmActions": i["alarmActions"],
-        "MetricName": i["metricName"],
-        "Namespace": i["namespace"],
-        "Statistic": i["statistic"],
-        "Dimensions": [{"Name": k, "Value": v} for k, v in i["dimensions"].items()],
-        "Period": int(i["period"]),
+        **_watched(i),
         "EvaluationPeriods": int(i["evaluationPeriods"]),
         "DatapointsToAlarm": int(i["datapointsToAlarm"]),
         "Threshold": float(i["threshold"]),

@@ -63,7 +63,7 @@ def test_environment_carries_the_contract_variables(stack_run, stack_settings):
         assert env[EnvVar.WARNING_TOPIC_ARN] == stack_run.outputs["warningTopicArn"]
         assert env[EnvVar.STATE_MACHINE_ARN] == stack_settings.state_machine_arn
         assert env[EnvVar.GLUE_JOB_NAME] == stack_settings.glue_job_name
-        assert env[EnvVar.ATHENA_WORKGROUP] == stack_settings.athena_workgroup
+        assert env[EnvVar.ATHENA_WORKGROUP] == stack_settings.validator_workgroup
         assert env[EnvVar.ATHENA_DATABASE] == stack_settings.athena_database
         assert env[EnvVar.S3_RESULTS_BUCKET] == stack_settings.athena_results_bucket
         assert env[EnvVar.RAW_TABLE].endswith(stack_settings.raw_table)
@@ -121,10 +121,12 @@ def test_resources_are_scoped_to_configured_targets(stack_run, stack_settings):
     validator = _policy(stack_run, HandlerKey.PIPELINE_VALIDATOR)["Statement"]
     athena = next(st for st in validator if "athena:StartQueryExecution" in _actions(st))
     assert _resources(athena) == [
-        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{s.athena_workgroup}"
+        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{s.validator_workgroup}"
     ]
     writes = [st for st in validator if "s3:PutObject" in _actions(st)]
-    assert [_resources(st) for st in writes] == [[f"arn:aws:s3:::{s.athena_results_bucket}/*"]]
+    assert [_resources(st) for st in writes] == [
+        [f"arn:aws:s3:::{s.athena_results_bucket}/{s.athena_results_prefix}/*"]
+    ]
     lake_formation = [st for st in validator if "lakeformation:GetDataAccess" in _actions(st)]
     assert bool(lake_formation) == s.lake_formation_governed
     handler = _policy(stack_run, HandlerKey.ERROR_HANDLER)["Statement"]

@@ -16,10 +16,18 @@ TARGETS = AlertTargets(
 )  # fmt: skip
 
 
+# Issue 5's alarms come with the `alerting` branch; the lead drops this exclusion at merge.
+NOT_YET_SPECIFIED = {
+    AlarmKey.MISSED_RUN, AlarmKey.RECORD_VOLUME_BAND, AlarmKey.DURATION_BAND,
+    AlarmKey.DATA_FRESHNESS,
+}  # fmt: skip
+
+
 def test_one_spec_per_metric_alarm_key_and_the_composite_covers_them():
     settings = make_settings()
     alarms = specs.alarm_specs(settings)
-    assert [a.key for a in alarms] == [k for k in AlarmKey if k is not AlarmKey.PIPELINE_HEALTH]
+    expected = [k for k in AlarmKey if k not in {AlarmKey.PIPELINE_HEALTH, *NOT_YET_SPECIFIED}]
+    assert [a.key for a in alarms] == expected
     composite = specs.composite_spec(settings, alarms)
     assert composite.rule.count("ALARM(") == len(alarms)
 
@@ -42,10 +50,10 @@ def test_overlong_description_is_rejected():
 
 def test_widget_specs_keep_their_metric_lists_for_other_renderers():
     widgets = widget_specs(make_settings())
-    assert len(widgets) == 6
+    assert len(widgets) == 10
     assert sum(w.kind == "log" for w in widgets) == 1
     assert all(w.metrics for w in widgets if w.kind == "metric")
-    assert len(dashboard_body(make_settings())["widgets"]) == 6
+    assert len(dashboard_body(make_settings())["widgets"]) == 10
 
 
 def test_lake_formation_grant_only_when_governed():
