@@ -114,6 +114,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         state["arn"] = self._arn(args.typ, physical)
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = f"key-{args.name}"
+        if args.typ == "aws:sqs/queue:Queue":
+            state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{physical}"
         parent_type, dependencies = self.links.get((args.typ, args.name), ("", frozenset()))
         self.resources.append(
             RegisteredResource(
@@ -143,6 +145,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         }.get(service, physical)
         if service == "iam":
             return f"arn:aws:iam::{self.account}:role/{physical}"
+        if type_token == "aws:cloudwatch/eventRule:EventRule":  # EventBridge, not CloudWatch
+            return f"arn:aws:events:{where}:rule/{physical}"
         return f"arn:aws:{service}:{where}:{resource}"
 
 

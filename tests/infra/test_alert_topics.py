@@ -44,8 +44,11 @@ def test_key_rotates_and_lets_publishers_encrypt(stack_run, stack_settings):
 
 def test_each_route_has_an_encrypted_topic_with_a_delivery_policy(stack_run, stack_settings):
     (key,) = stack_run.of_type("aws:kms/key:Key")
-    topics = {t.inputs["name"]: t for t in stack_run.of_type("aws:sns/topic:Topic")
-              if "-alerts-" in t.inputs["name"]}  # the canary's self-test topic is tested there
+    topics = {
+        t.inputs["name"]: t
+        for t in stack_run.of_type("aws:sns/topic:Topic")
+        if "-alerts-" in t.inputs["name"]
+    }  # the canary's self-test topic is tested there
     policies = {p.inputs["arn"]: p.json_input("policy") for p in
                 stack_run.of_type("aws:sns/topicPolicy:TopicPolicy")}  # fmt: skip
     assert len(topics) == len(AlertRoute)
@@ -100,8 +103,15 @@ def test_components_use_the_project_type_tokens_and_parent_their_children(stack_
     components = {r.type for r in stack_run.resources if not r.custom}
     assert components == {
         f"sfuser:monitoring:{n}"
-        for n in ("AlertTopics", "PipelineAlarms", "PipelineDashboard", "MonitoringLambdas",
-                  "ValidatorWorkgroup", "ResultsLifecycle", "Canary")
+        for n in (
+            "AlertTopics",
+            "PipelineAlarms",
+            "PipelineDashboard",
+            "MonitoringLambdas",
+            "ValidatorWorkgroup",
+            "ResultsLifecycle",
+            "Canary",
+        )
     }
     for resource in stack_run.resources:
         if resource.custom:
