@@ -40,15 +40,13 @@ class MissingData(StrEnum):
     MISSING = "missing"
 
 
-@dataclass(frozen=True)
-class AlarmSpec:
+@dataclass(frozen=True, kw_only=True)
+class MetricAlarmBase:
+    """What every metric alarm states besides what it watches: when it fires and where to."""
+
     key: AlarmKey
     name: str
     summary: str
-    namespace: str
-    metric_name: str
-    statistic: str
-    dimensions: Mapping[str, str]
     period_seconds: int
     threshold: float
     comparison: Comparison
@@ -62,6 +60,16 @@ class AlarmSpec:
     @property
     def description(self) -> str:
         return _description(self.summary, self.missing_data_reason, self.runbook_url)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmSpec(MetricAlarmBase):
+    """An alarm on one metric."""
+
+    namespace: str
+    metric_name: str
+    statistic: str
+    dimensions: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -93,29 +101,13 @@ class MetricQuery:
     statistic: str
 
 
-@dataclass(frozen=True)
-class MathAlarmSpec:
+@dataclass(frozen=True, kw_only=True)
+class MathAlarmSpec(MetricAlarmBase):
     """An alarm on a metric-math expression over `queries` (each at `period_seconds`)."""
 
-    key: AlarmKey
-    name: str
-    summary: str
     expression: str
     label: str
     queries: tuple[MetricQuery, ...]
-    period_seconds: int
-    threshold: float
-    comparison: Comparison
-    treat_missing_data: MissingData
-    missing_data_reason: str
-    route: AlertRoute
-    runbook_url: str
-    evaluation_periods: int = 1
-    datapoints_to_alarm: int = 1
-
-    @property
-    def description(self) -> str:
-        return _description(self.summary, self.missing_data_reason, self.runbook_url)
 
 
 AnyAlarmSpec = AlarmSpec | MathAlarmSpec

@@ -150,7 +150,10 @@ class Canary(pulumi.ComponentResource):
         super().__init__("sfuser:monitoring:Canary", name, None, opts)
         self.rule = self.topic = self.failures = None
         if settings.canary_enabled:
-            self._build(name, settings, functions, roles, key_arn)
+            self._name, self._settings = name, settings
+            publish_grant = self._self_test_topic(roles[HandlerKey.ERROR_HANDLER], key_arn)
+            failures = self._failure_destinations(functions, roles)
+            self._schedule(functions, ready=[publish_grant, *failures])
         self.register_outputs(
             {
                 "ruleName": rule_name(settings) if self.rule else None,
@@ -158,19 +161,15 @@ class Canary(pulumi.ComponentResource):
             }
         )
 
-    def _build(
-        self,
-        name: str,
-        settings: Settings,
-        functions: Mapping[HandlerKey, aws.lambda_.Function],
-        roles: Mapping[HandlerKey, aws.iam.Role],
-        key_arn: pulumi.Input[str],
-    ) -> None:
-        child = pulumi.ResourceOptions(parent=self)
+    def _self_test_topic(
+        self, role: aws.iam.Role, key_arn: pulumi.Input[str]
+    ) -> aws.iam.RolePolicy:
+        """The low-priority topic, TLS only, and the error handler's grant to publish there."""
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
         self.topic = aws.sns.Topic(
             f"{name}-self-test",
-            name=arns.self_test_topic_name(settings),
-            display_name=f"{settings.prefix} monitoring self-test (low priority)",
+            name=arns.self_test_topic_name(self._settings),
+            display_name=f"{self._settings.prefix} monitoring self-test (low priority)",
             kms_master_key_id=key_arn,
             opts=child,
         )
@@ -180,41 +179,59 @@ class Canary(pulumi.ComponentResource):
             policy=self.topic.arn.apply(lambda arn: json.dumps(self_test_topic_policy(arn))),
             opts=child,
         )
-        publish_grant = aws.iam.RolePolicy(
+        return aws.iam.RolePolicy(
             f"{name}-{HandlerKey.ERROR_HANDLER.value}-self-test",
-            role=roles[HandlerKey.ERROR_HANDLER].id,
+            role=role.id,
             policy=pulumi.Output.all(self.topic.arn, key_arn).apply(
                 _json(publish_self_test_policy)
             ),
             opts=child,
         )
-        self.failures = aws.sqs.Queue(
+
+    def _failure_destinations(
+        self,
+        functions: Mapping[HandlerKey, aws.lambda_.Function],
+        roles: Mapping[HandlerKey, aws.iam.Role],
+    ) -> list[pulumi.Resource]:
+        """The failures queue and the publisher's and validator's async invoke configs."""
+        name = self._name
+        failures = aws.sqs.Queue(
             f"{name}-failures",
-            name=failure_queue_name(settings),
+            name=failure_queue_name(self._settings),
             sqs_managed_sse_enabled=True,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        ready: list[pulumi.Resource] = [publish_grant]
+        self.failures = failures
+        configs: list[pulumi.Resource] = []
         for handler in FAILURE_ROUTED:
             grant = aws.iam.RolePolicy(
                 f"{name}-{handler.value}-failures",
                 role=roles[handler].id,
-                policy=self.failures.arn.apply(lambda arn: json.dumps(send_failures_policy(arn))),
-                opts=child,
+                policy=failures.arn.apply(lambda arn: json.dumps(send_failures_policy(arn))),
+                opts=pulumi.ResourceOptions(parent=self),
             )
             # Lambda checks the role can reach the destination when the config is written.
-            ready.append(
+            configs.append(
                 aws.lambda_.FunctionEventInvokeConfig(
                     f"{name}-{handler.value}-async",
                     function_name=functions[handler].name,
                     maximum_retry_attempts=ASYNC_RETRIES,
                     maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
-                    destination_config={"on_failure": {"destination": self.failures.arn}},
+                    destination_config={"on_failure": {"destination": failures.arn}},
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
                 )
             )
-        self.rule = aws.cloudwatch.EventRule(
+        return configs
+
+    def _schedule(
+        self, functions: Mapping[HandlerKey, aws.lambda_.Function], ready: list[pulumi.Resource]
+    ) -> None:
+        """The rule, its dead-letter permission, and per function a permission and a target."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
+        assert self.failures is not None
+        failures = self.failures
+        rule = aws.cloudwatch.EventRule(
             f"{name}-schedule",
             name=rule_name(settings),
             description=f"Self-test of the {settings.prefix} monitoring handlers",
@@ -222,11 +239,12 @@ class Canary(pulumi.ComponentResource):
             state="ENABLED",
             opts=child,
         )
+        self.rule = rule
         aws.sqs.QueuePolicy(
             f"{name}-failures-policy",
-            queue_url=self.failures.url,
-            policy=pulumi.Output.all(self.failures.arn, self.rule.arn).apply(
-                _json(lambda queue, rule: failure_queue_policy(settings, queue, rule))
+            queue_url=failures.url,
+            policy=pulumi.Output.all(failures.arn, rule.arn).apply(
+                _json(lambda queue, rule_arn: failure_queue_policy(settings, queue, rule_arn))
             ),
             opts=child,
         )
@@ -236,12 +254,12 @@ class Canary(pulumi.ComponentResource):
                 action="lambda:InvokeFunction",
                 function=function.name,
                 principal=EVENTBRIDGE_PRINCIPAL,
-                source_arn=self.rule.arn,
+                source_arn=rule.arn,
                 opts=child,
             )
             aws.cloudwatch.EventTarget(
                 f"{name}-{handler.value}-target",
-                rule=self.rule.name,
+                rule=rule.name,
                 target_id=handler.value,
                 arn=function.arn,
                 input=canary_input(),
@@ -249,6 +267,6 @@ class Canary(pulumi.ComponentResource):
                     "maximum_retry_attempts": TARGET_RETRIES,
                     "maximum_event_age_in_seconds": MAX_EVENT_AGE_SECONDS,
                 },
-                dead_letter_config={"arn": self.failures.arn},
+                dead_letter_config={"arn": failures.arn},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[permission, *ready]),
             )

@@ -2,7 +2,6 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,7 @@ from components.results_lifecycle import lifecycle_rules
 from handlers import contract
 from handlers.contract import AlarmKey, EnvVar, HandlerKey, Metric
 from tests.unit.settings_fixtures import make_settings
+from tests.unit.test_runbooks import RUNBOOKS, assert_sections_in_order_with_three_steps
 from tests.unit.test_specs import TARGETS
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/results-key"
@@ -167,7 +167,6 @@ def test_monitoring_row_shows_heartbeat_handler_health_and_query_cost():
             assert ("AWS/Lambda", name, (contract.function_name("dev", handler),)) in lines
 
 
-RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks"
 ALARM_SECTIONS = ("**What it means.**", "**Likely causes.**", "**First three steps.**",
                   "**Verify the fix.**")  # fmt: skip
 
@@ -176,7 +175,4 @@ ALARM_SECTIONS = ("**What it means.**", "**Likely causes.**", "**First three ste
 def test_monitoring_runbooks_have_the_four_sections(key):
     text = (RUNBOOKS / f"{contract.runbook_slug(key)}.md").read_text()
     assert text.startswith(f"# Alarm: {key.value} ({contract.ALARM_ROUTE[key].value})\n")
-    positions = [text.index(section) for section in ALARM_SECTIONS]
-    assert positions == sorted(positions)
-    steps = text.split("**First three steps.**")[1].split("**Verify")[0]
-    assert re.findall(r"^\d\. ", steps, flags=re.MULTILINE) == ["1. ", "2. ", "3. "]
+    assert_sections_in_order_with_three_steps(text, ALARM_SECTIONS)
