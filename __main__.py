@@ -7,9 +7,12 @@ from components.alert_topics import AlertTopics
 from components.athena_workgroup import ValidatorWorkgroup
 from components.canary import Canary
 from components.dashboard import PipelineDashboard
+from components.event_capture import EventCapture
+from components.idempotency_table import IdempotencyTable
 from components.lambdas import MonitoringLambdas
 from components.results_lifecycle import ResultsLifecycle
 from components.settings import load_settings
+from handlers.contract import HandlerKey
 
 settings = load_settings()  # fails with the offending config keys before any resource exists
 
@@ -22,6 +25,10 @@ canary = Canary(
 )
 alarms = PipelineAlarms("alarms", settings, topics.topic_arns)
 dashboard = PipelineDashboard("dashboard", settings)
+idempotency = IdempotencyTable("idempotency", settings)
+capture = EventCapture(
+    "capture", settings, lambdas.functions[HandlerKey.ERROR_HANDLER], handler_ready=[lambdas]
+)
 
 pulumi.export("dashboardUrl", dashboard.url)
 pulumi.export("dashboardName", settings.dashboard_name)
@@ -30,6 +37,8 @@ for route, arn in topics.topic_arns.items():
 pulumi.export("functionArns", {h.value: f.arn for h, f in lambdas.functions.items()})
 pulumi.export("functionNames", {h.value: f.name for h, f in lambdas.functions.items()})
 pulumi.export("alarmNames", alarms.alarm_names)
+pulumi.export("idempotencyTableName", idempotency.table.name)
+pulumi.export("alertDeadLetterQueueArn", capture.dead_letters.arn)
 pulumi.export("athenaWorkgroup", settings.validator_workgroup)
 if canary.rule is not None and canary.topic is not None:
     pulumi.export("canaryRuleName", canary.rule.name)

@@ -2,140 +2,46 @@
 
 PipelineAlarms turns these into resources; tests, docs and the policy pack read the same data.
 Custom metrics take name and dimensions from `handlers.contract.Metric`, so an alarm always
-watches exactly what the publisher emits. No alarm sets a unit: CloudWatch then matches the
-metric whatever unit it was published with.
+watches exactly what the publisher emits. The model (what an alarm watches, its thresholds and
+its MetricAlarm inputs) is `alarm_model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Sequence
 from typing import Final
 
 from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, HandlerKey, Metric, MetricDef
+from handlers.contract import ALARM_ROUTE, AlarmKey, HandlerKey, Metric, MetricDef
 
+from . import arns
+from .alarm_model import (
+    ONE_DAY,
+    ONE_HOUR,
+    AlarmSpec,
+    Comparison,
+    CompositeAlarmSpec,
+    MetricMath,
+    MetricStat,
+    MissingData,
+)
+from .anomaly_band import AnomalyBand, BandComparison
 from .settings import Settings
 
-MAX_DESCRIPTION_CHARS: Final = 1024  # PutMetricAlarm / PutCompositeAlarm AlarmDescription limit
 FIVE_MINUTES: Final = 300
-ONE_DAY: Final = 86_400
 
 STATES_NAMESPACE: Final = "AWS/States"
 GLUE_NAMESPACE: Final = "Glue"
 LAMBDA_NAMESPACE: Final = "AWS/Lambda"
-
-
-class Comparison(StrEnum):
-    GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
-    GREATER = "GreaterThanThreshold"
-    LESS = "LessThanThreshold"
-
-
-class MissingData(StrEnum):
-    NOT_BREACHING = "notBreaching"
-    BREACHING = "breaching"
-    IGNORE = "ignore"
-    MISSING = "missing"
-
-
-@dataclass(frozen=True, kw_only=True)
-class MetricAlarmBase:
-    """What every metric alarm states besides what it watches: when it fires and where to."""
-
-    key: AlarmKey
-    name: str
-    summary: str
-    period_seconds: int
-    threshold: float
-    comparison: Comparison
-    treat_missing_data: MissingData
-    missing_data_reason: str
-    route: AlertRoute
-    runbook_url: str
-    evaluation_periods: int = 1
-    datapoints_to_alarm: int = 1
-
-    @property
-    def description(self) -> str:
-        return _description(self.summary, self.missing_data_reason, self.runbook_url)
-
-
-@dataclass(frozen=True, kw_only=True)
-class AlarmSpec(MetricAlarmBase):
-    """An alarm on one metric."""
-
-    namespace: str
-    metric_name: str
-    statistic: str
-    dimensions: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class CompositeAlarmSpec:
-    key: AlarmKey
-    name: str
-    summary: str
-    children: tuple[str, ...]
-    route: AlertRoute
-    runbook_url: str
-    rule: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "rule", any_in_alarm(self.children))
-
-    @property
-    def description(self) -> str:
-        return _description(self.summary, "", self.runbook_url)
-
-
-@dataclass(frozen=True)
-class MetricQuery:
-    """One metric of a metric-math alarm (`id` starts with a lowercase letter)."""
-
-    id: str
-    namespace: str
-    metric_name: str
-    dimensions: Mapping[str, str]
-    statistic: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class MathAlarmSpec(MetricAlarmBase):
-    """An alarm on a metric-math expression over `queries` (each at `period_seconds`)."""
-
-    expression: str
-    label: str
-    queries: tuple[MetricQuery, ...]
-
-
-AnyAlarmSpec = AlarmSpec | MathAlarmSpec
-
-
-def any_in_alarm(alarm_names: tuple[str, ...]) -> str:
-    """Composite alarm rule that is ALARM when any of the named alarms is."""
-    if not alarm_names:
-        raise ValueError("a composite alarm needs at least one child alarm")
-    return " OR ".join(f'ALARM("{name}")' for name in alarm_names)
+SQS_NAMESPACE: Final = "AWS/SQS"
 
 
 def runbook_url(settings: Settings, key: AlarmKey) -> str:
     return f"{settings.runbook_base_url}/{contract.runbook_slug(key)}.md"
 
 
-def _description(summary: str, missing_data_reason: str, runbook: str) -> str:
-    parts = [summary]
-    if missing_data_reason:
-        parts.append(f"Missing data: {missing_data_reason}")
-    parts.append(f"Runbook: {runbook}")
-    text = " ".join(parts)
-    if len(text) >= MAX_DESCRIPTION_CHARS:
-        raise ValueError(f"alarm description is {len(text)} chars, the limit is 1024: {text!r}")
-    return text
-
-
-def _spec(settings: Settings, key: AlarmKey, **fields: object) -> AlarmSpec:
+def keyed_spec(settings: Settings, key: AlarmKey, **fields: object) -> AlarmSpec:
+    """An AlarmSpec named, routed and linked to its runbook by the contract."""
     return AlarmSpec(
         key=key,
         name=contract.alarm_name(settings.environment, key),
@@ -145,12 +51,11 @@ def _spec(settings: Settings, key: AlarmKey, **fields: object) -> AlarmSpec:
     )
 
 
-def _custom(settings: Settings, metric: MetricDef) -> dict[str, object]:
-    return {
-        "namespace": contract.NAMESPACE,
-        "metric_name": metric.name,
-        "dimensions": metric.dimensions(settings.environment),
-    }
+def custom_metric(settings: Settings, metric: MetricDef, statistic: str) -> MetricStat:
+    """A contract metric with the dimensions the publisher emits it with in this environment."""
+    return MetricStat(
+        contract.NAMESPACE, metric.name, metric.dimensions(settings.environment), statistic
+    )
 
 
 def state_machine_dimensions(settings: Settings) -> dict[str, str]:
@@ -162,10 +67,20 @@ def glue_job_dimensions(settings: Settings) -> dict[str, str]:
     return {"JobName": settings.glue_job_name, "JobRunId": "ALL", "Type": "count"}
 
 
+def _state_machine_metric(settings: Settings, metric_name: str, statistic: str) -> MetricStat:
+    return MetricStat(STATES_NAMESPACE, metric_name, state_machine_dimensions(settings), statistic)
+
+
+def _lambda_errors(function_name: str) -> MetricStat:
+    return MetricStat(LAMBDA_NAMESPACE, "Errors", {"FunctionName": function_name}, "Sum")
+
+
+LAMBDA_ERRORS_MISSING = "Lambda reports Errors only for invocations; none means no errors."
+
+
 def _any_occurrence(missing_data_reason: str) -> dict[str, object]:
     """Alarm on a single event in five minutes; no data means no event."""
     return {
-        "statistic": "Sum",
         "period_seconds": FIVE_MINUTES,
         "threshold": 1,
         "comparison": Comparison.GREATER_OR_EQUAL,
@@ -177,8 +92,7 @@ def _any_occurrence(missing_data_reason: str) -> dict[str, object]:
 def _score_below(settings: Settings, metric: MetricDef, threshold: float) -> dict[str, object]:
     """Alarm when a once-per-run score drops below its threshold; keep state between runs."""
     return {
-        **_custom(settings, metric),
-        "statistic": "Minimum",
+        "watches": custom_metric(settings, metric, "Minimum"),
         "period_seconds": FIVE_MINUTES,
         "threshold": threshold,
         "comparison": Comparison.LESS,
@@ -189,114 +103,216 @@ def _score_below(settings: Settings, metric: MetricDef, threshold: float) -> dic
     }
 
 
-def _lambda_errors(function_name: str) -> dict[str, object]:
-    return {
-        "namespace": LAMBDA_NAMESPACE,
-        "metric_name": "Errors",
-        "dimensions": {"FunctionName": function_name},
-        **_any_occurrence("Lambda reports Errors only for invocations; none means no errors."),
-    }
+def alarm_specs(settings: Settings) -> list[AlarmSpec]:
+    """Every metric alarm that pages, in AlarmKey order."""
+    order = list(AlarmKey)
+    every = (seed_specs, beyond_seed_specs, monitoring_health_specs)
+    return sorted(
+        (alarm for group in every for alarm in group(settings)),
+        key=lambda alarm: order.index(alarm.key),
+    )
 
 
-def alarm_specs(settings: Settings) -> list[AnyAlarmSpec]:
-    """The metric alarms, in AlarmKey order."""
-    return [*_seed_specs(settings), *monitoring_health_specs(settings)]
-
-
-def _seed_specs(settings: Settings) -> list[AnyAlarmSpec]:
+def seed_specs(settings: Settings) -> list[AlarmSpec]:
+    """The seed's eight alarms: failures, slowness, quality scores, volume, Lambda errors."""
     thresholds = settings.thresholds
     env = settings.environment
     return [
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.STEP_FUNCTIONS_FAILURE,
             summary=f"A run of {settings.state_machine_name} failed.",
-            namespace=STATES_NAMESPACE,
-            metric_name="ExecutionsFailed",
-            dimensions=state_machine_dimensions(settings),
+            watches=_state_machine_metric(settings, "ExecutionsFailed", "Sum"),
             **_any_occurrence("emitted only when executions end; none means none failed."),
         ),
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.STEP_FUNCTIONS_DURATION,
             summary=(
                 f"A run of {settings.state_machine_name} took longer than "
                 f"{thresholds.pipeline_timeout_ms} ms."
             ),
-            namespace=STATES_NAMESPACE,
-            metric_name="ExecutionTime",
-            dimensions=state_machine_dimensions(settings),
-            statistic="Maximum",
+            watches=_state_machine_metric(settings, "ExecutionTime", "Maximum"),
             period_seconds=FIVE_MINUTES,
             threshold=thresholds.pipeline_timeout_ms,
             comparison=Comparison.GREATER,
             treat_missing_data=MissingData.NOT_BREACHING,
             missing_data_reason="emitted only when an execution finishes; none means no slow run.",
         ),
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.GLUE_JOB_FAILURE,
             summary=f"Glue job {settings.glue_job_name} had failed tasks.",
-            namespace=GLUE_NAMESPACE,
-            metric_name="glue.driver.aggregate.numFailedTasks",
-            dimensions=glue_job_dimensions(settings),
+            watches=MetricStat(
+                GLUE_NAMESPACE,
+                "glue.driver.aggregate.numFailedTasks",
+                glue_job_dimensions(settings),
+                "Sum",
+            ),
             **_any_occurrence("Glue reports job metrics only while a run is active."),
         ),
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.DATA_QUALITY,
             summary=f"Data quality score of the latest extract fell below "
             f"{thresholds.data_quality_percent}%.",
             **_score_below(settings, Metric.DATA_QUALITY_SCORE, thresholds.data_quality_percent),
         ),
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.SCD_INTEGRITY,
             summary=f"SCD Type 2 integrity score fell below {thresholds.scd_integrity_percent}%.",
             **_score_below(settings, Metric.SCD_INTEGRITY_SCORE, thresholds.scd_integrity_percent),
         ),
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.RECORD_VOLUME_ANOMALY,
             summary=(
                 f"Fewer than {thresholds.min_record_count} Salesforce users extracted in the "
                 f"last 24 hours ({env})."
             ),
-            **_custom(settings, Metric.RECORDS_PROCESSED),
-            statistic="Sum",
+            watches=custom_metric(settings, Metric.RECORDS_PROCESSED, "Sum"),
             period_seconds=ONE_DAY,
             threshold=thresholds.min_record_count,
             comparison=Comparison.LESS,
             treat_missing_data=MissingData.BREACHING,
             missing_data_reason="no extract reported for a whole day means a missed run: alarm.",
         ),
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.DBT_RUNNER_ERROR,
             summary=f"The dbt runner Lambda {settings.dbt_runner_function_name} raised errors.",
-            **_lambda_errors(settings.dbt_runner_function_name),
+            watches=_lambda_errors(settings.dbt_runner_function_name),
+            **_any_occurrence(LAMBDA_ERRORS_MISSING),
         ),
-        _spec(
+        keyed_spec(
             settings,
             AlarmKey.VALIDATOR_ERROR,
             summary="The pipeline validator Lambda raised errors.",
-            **_lambda_errors(contract.function_name(env, HandlerKey.PIPELINE_VALIDATOR)),
+            watches=_lambda_errors(contract.function_name(env, HandlerKey.PIPELINE_VALIDATOR)),
+            **_any_occurrence(LAMBDA_ERRORS_MISSING),
         ),
     ]
+
+
+def beyond_seed_specs(settings: Settings) -> list[AlarmSpec]:
+    """What does not happen, anomaly bands, freshness and undelivered failures (issue 5)."""
+    thresholds = settings.thresholds
+    band = AnomalyBand(settings.anomaly_band_width)
+    hours = thresholds.missed_run_hours
+    dead_letters = arns.alert_dead_letter_queue_name(settings)
+    return [
+        # A 26-hour window as 26 one-hour periods that must ALL breach (26 of 26): one success
+        # in the window keeps it OK. Missing hours are breaching, so a pipeline that stops
+        # running alarms. One-hour periods may span up to 7 days (PutMetricAlarm limit); a
+        # single 26-hour period would rely on periods beyond a day, which we avoid.
+        keyed_spec(
+            settings,
+            AlarmKey.MISSED_RUN,
+            summary=f"No run of {settings.state_machine_name} succeeded in the last {hours} hours.",
+            watches=_state_machine_metric(settings, "ExecutionsSucceeded", "Sum"),
+            period_seconds=ONE_HOUR,
+            evaluation_periods=hours,
+            datapoints_to_alarm=hours,
+            threshold=1,
+            comparison=Comparison.LESS,
+            treat_missing_data=MissingData.BREACHING,
+            missing_data_reason=(
+                "an hour without a succeeded execution is breaching; the alarm fires when "
+                f"every one of the last {hours} hours is."
+            ),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.RECORD_VOLUME_BAND,
+            summary=(
+                f"A run extracted an unusual number of Salesforce users: outside the anomaly "
+                f"band ({band.width:g} standard deviations) learned from past runs "
+                f"({settings.environment})."
+            ),
+            watches=custom_metric(settings, Metric.RECORDS_PROCESSED, "Sum"),
+            **_per_run_band(band, BandComparison.OUTSIDE),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.DURATION_BAND,
+            summary=(
+                f"A run of {settings.state_machine_name} took longer than the anomaly band "
+                f"({band.width:g} standard deviations) learned from past runs."
+            ),
+            watches=_state_machine_metric(settings, "ExecutionTime", "Maximum"),
+            **_per_run_band(band, BandComparison.ABOVE),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.DATA_FRESHNESS,
+            summary=(
+                f"The latest Salesforce extract was older than {thresholds.freshness_hours:g} "
+                "hours when validated."
+            ),
+            watches=custom_metric(settings, Metric.DATA_FRESHNESS_HOURS, "Maximum"),
+            period_seconds=FIVE_MINUTES,
+            threshold=thresholds.freshness_hours,
+            comparison=Comparison.GREATER,
+            treat_missing_data=MissingData.IGNORE,
+            missing_data_reason=(
+                "published once per validation; keep the last state until the next run "
+                "(MissedRun covers runs that never come)."
+            ),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.ALERT_DEAD_LETTERS,
+            summary=(
+                f"Pipeline failure events reached the dead-letter queue {dead_letters}: "
+                "the error handler did not process them, so no alert was sent for them."
+            ),
+            watches=MetricStat(
+                SQS_NAMESPACE,
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": dead_letters},
+                "Maximum",
+            ),
+            period_seconds=FIVE_MINUTES,
+            threshold=0,
+            comparison=Comparison.GREATER,
+            treat_missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=(
+                "SQS stops reporting for a queue idle for six hours; a queue holding messages "
+                "is active and reports."
+            ),
+        ),
+    ]
+
+
+def _per_run_band(band: AnomalyBand, comparison: BandComparison) -> dict[str, object]:
+    """Band alarm on a once-per-run value: one-hour periods hold one run of a daily pipeline."""
+    return {
+        "period_seconds": ONE_HOUR,
+        "threshold": band,
+        "comparison": comparison,
+        "treat_missing_data": MissingData.NOT_BREACHING,
+        "missing_data_reason": "emitted once per run; hours without a run are not anomalies.",
+    }
+
+
+def monitoring_health_specs(settings: Settings) -> list[AlarmSpec]:
+    """The monitoring's own health (issue 7); the heartbeat only exists while the canary runs."""
+    heartbeat = [heartbeat_spec(settings)] if settings.canary_enabled else []
+    return [*heartbeat, handler_errors_spec(settings)]
 
 
 def heartbeat_spec(settings: Settings) -> AlarmSpec:
     """The canary's heartbeat is missing for two schedule intervals (one late run is fine)."""
     window = 2 * settings.canary_interval_seconds
-    return _spec(
+    return keyed_spec(
         settings,
         AlarmKey.MONITORING_HEARTBEAT,
         summary=(
             f"No heartbeat from the {settings.prefix} canary ({settings.canary_schedule}) for"
             f" {window // 60} minutes: the monitoring itself may be broken."
         ),
-        **_custom(settings, Metric.MONITORING_HEARTBEAT),
-        statistic="Sum",
+        watches=custom_metric(settings, Metric.MONITORING_HEARTBEAT, "Sum"),
         period_seconds=window,
         threshold=1,
         comparison=Comparison.LESS,
@@ -305,49 +321,34 @@ def heartbeat_spec(settings: Settings) -> AlarmSpec:
     )
 
 
-def handler_errors_spec(settings: Settings) -> MathAlarmSpec:
+def handler_errors_spec(settings: Settings) -> AlarmSpec:
     """Errors of the three monitoring functions, summed (pipeline runs and self-tests alike)."""
-    key = AlarmKey.MONITORING_HANDLER_ERRORS
-    queries = tuple(
-        MetricQuery(
-            id=handler.value.replace("-", "_"),
-            namespace=LAMBDA_NAMESPACE,
-            metric_name="Errors",
-            dimensions={"FunctionName": contract.function_name(settings.environment, handler)},
-            statistic="Sum",
+    metrics = {
+        handler.value.replace("-", "_"): _lambda_errors(
+            contract.function_name(settings.environment, handler)
         )
         for handler in HandlerKey
-    )
-    return MathAlarmSpec(
-        key=key,
-        name=contract.alarm_name(settings.environment, key),
+    }
+    return keyed_spec(
+        settings,
+        AlarmKey.MONITORING_HANDLER_ERRORS,
         summary=f"A {settings.prefix} monitoring handler raised errors (its self-test or a run).",
-        expression=f"SUM([{', '.join(query.id for query in queries)}])",
-        label="Monitoring handler errors",
-        queries=queries,
-        period_seconds=FIVE_MINUTES,
-        threshold=1,
-        comparison=Comparison.GREATER_OR_EQUAL,
-        treat_missing_data=MissingData.NOT_BREACHING,
-        missing_data_reason="Lambda reports Errors only for invocations; none means no errors.",
-        route=ALARM_ROUTE[key],
-        runbook_url=runbook_url(settings, key),
+        watches=MetricMath(
+            expression=f"SUM([{', '.join(metrics)}])",
+            label="Monitoring handler errors",
+            metrics=metrics,
+        ),
+        **_any_occurrence(LAMBDA_ERRORS_MISSING),
     )
 
 
-def monitoring_health_specs(settings: Settings) -> list[AnyAlarmSpec]:
-    """The monitoring's own health; the heartbeat only exists while the canary runs."""
-    heartbeat: list[AnyAlarmSpec] = [heartbeat_spec(settings)] if settings.canary_enabled else []
-    return [*heartbeat, handler_errors_spec(settings)]
-
-
-def composite_spec(settings: Settings, children: list[AnyAlarmSpec]) -> CompositeAlarmSpec:
+def composite_spec(settings: Settings, children: Sequence[AlarmSpec]) -> CompositeAlarmSpec:
     key = AlarmKey.PIPELINE_HEALTH
     return CompositeAlarmSpec(
         key=key,
         name=contract.alarm_name(settings.environment, key),
         summary=f"The {settings.prefix} pipeline is unhealthy: at least one of its alarms fired.",
-        children=tuple(spec.name for spec in children),
+        children=tuple(child.name for child in children),
         route=ALARM_ROUTE[key],
         runbook_url=runbook_url(settings, key),
     )

@@ -174,5 +174,9 @@ class AlertTopics(pulumi.ComponentResource):
                 topic=topic.arn,
                 protocol=protocol,
                 endpoint=pulumi.Output.secret(endpoint.get_secret_value()),
+                # Keep SNS's JSON envelope for webhooks: it carries the Signature the receiver
+                # verifies and the SubscriptionConfirmation flow, and AWS Chatbot's endpoint
+                # expects it; raw delivery would strip both. (Email ignores the attribute.)
+                raw_message_delivery=False if protocol == "https" else None,
                 opts=opts,
             )

@@ -75,3 +75,26 @@ def dashboard_url(settings: Settings) -> str:
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#dashboards:name={settings.dashboard_name}"
     )
+
+
+def alert_dead_letter_queue_name(settings: Settings) -> str:
+    """SQS queue holding failure events the error handler never processed (EventBridge + Lambda)."""
+    return f"{settings.prefix}-alert-dead-letters"
+
+
+def sqs_queue_arn(settings: Settings, name: str) -> str:
+    return _arn(settings, "sqs", name)
+
+
+def idempotency_table_name(settings: Settings) -> str:
+    """DynamoDB table of the error handler's Powertools idempotency records."""
+    return f"{settings.prefix}-alert-idempotency"
+
+
+def dynamodb_table_arn(settings: Settings, name: str) -> str:
+    return _arn(settings, "dynamodb", f"table/{name}")
+
+
+def event_rule_arn(settings: Settings, name: str) -> str:
+    """A rule on the account's default event bus."""
+    return _arn(settings, "events", f"rule/{name}")

@@ -141,6 +141,26 @@ def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[
             ["states:DescribeExecution"],
             arns.state_machine_executions_arn(settings),
         ),
+        *error_handler_delivery_statements(settings),
+    ]
+
+
+IDEMPOTENCY_ACTIONS: Final = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+
+
+def error_handler_delivery_statements(settings: Settings) -> list[Statement]:
+    """Powertools idempotency records (what DynamoDBPersistenceLayer calls), and the on-failure
+    destination of asynchronous invocations: Lambda sends there with the function's role."""
+    table = arns.dynamodb_table_arn(settings, arns.idempotency_table_name(settings))
+    queue = arns.sqs_queue_arn(settings, arns.alert_dead_letter_queue_name(settings))
+    return [
+        _allow("IdempotencyRecords", IDEMPOTENCY_ACTIONS, table),
+        _allow("DeadLetterUnhandledEvents", ["sqs:SendMessage"], queue),
     ]
 
 

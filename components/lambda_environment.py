@@ -24,7 +24,7 @@ def lambda_environment(
     handler: HandlerKey,
     topic_arns: Mapping[AlertRoute, pulumi.Input[str]],
 ) -> dict[str, pulumi.Input[str]]:
-    """All handlers share one environment except the Powertools service name."""
+    """One environment shared by every handler, plus the variables only `handler` reads."""
     variables: dict[str, pulumi.Input[str]] = {
         EnvVar.ENVIRONMENT: settings.environment.value,
         EnvVar.CRITICAL_TOPIC_ARN: topic_arns[AlertRoute.CRITICAL],
@@ -48,10 +48,26 @@ def lambda_environment(
     }
     if settings.required_fields:
         variables[EnvVar.REQUIRED_FIELDS] = ",".join(settings.required_fields)
-    variables.update(cost_guard_environment(settings))
-    if settings.canary_enabled:
-        variables.update(self_test_environment(settings))
+    variables.update(handler_environment(settings, handler))
     return {str(name): value for name, value in variables.items()}
+
+
+def handler_environment(settings: Settings, handler: HandlerKey) -> dict[str, str]:
+    """Variables only one handler reads: the validator's cost guards, the error handler's
+    de-duplication and self-test delivery."""
+    if handler is HandlerKey.PIPELINE_VALIDATOR:
+        return cost_guard_environment(settings)
+    if handler is HandlerKey.ERROR_HANDLER:
+        return {**idempotency_environment(settings), **self_test_environment(settings)}
+    return {}
+
+
+def idempotency_environment(settings: Settings) -> dict[str, str]:
+    """The error handler's Powertools idempotency table and window."""
+    return {
+        EnvVar.IDEMPOTENCY_TABLE: arns.idempotency_table_name(settings),
+        EnvVar.IDEMPOTENCY_WINDOW_SECONDS: str(settings.dedup_window_seconds),
+    }
 
 
 def cost_guard_environment(settings: Settings) -> dict[str, str]:
@@ -63,7 +79,10 @@ def cost_guard_environment(settings: Settings) -> dict[str, str]:
 
 
 def self_test_environment(settings: Settings) -> dict[str, str]:
-    """Where the error handler sends its canary alert, or whether it only logs it."""
+    """Where the error handler sends its canary alert, or whether it only logs it (no canary:
+    nothing, and the handler's default is to log)."""
+    if not settings.canary_enabled:
+        return {}
     return {
         EnvVar.SELF_TEST_TOPIC_ARN: arns.self_test_topic_arn(settings),
         EnvVar.SELF_TEST_ALERTS: settings.canary_alerts.value,

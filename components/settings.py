@@ -30,7 +30,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from handlers import contract
-from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, Environment, HandlerKey
+from handlers.contract import (
+    DEFAULT_THRESHOLDS,
+    AlertRoute,
+    Environment,
+    HandlerKey,
+    SelfTestAlerts,
+)
 
 PROJECT: Final = contract.PROJECT_NAME
 REGION_KEY: Final = "aws:region"
@@ -51,6 +57,12 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _GLUE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_ALARM_ARN = re.compile(rf"^arn:{_PARTITION}:cloudwatch:{_REGION}:\d{{12}}:alarm:.{{1,255}}$")
+# MissedRun evaluates one-hour periods; CloudWatch caps Period x EvaluationPeriods at 7 days.
+MAX_MISSED_RUN_HOURS: Final = 7 * 24
+CREATE_SUPPRESSOR: Final = "create"
+DEFAULT_ANOMALY_BAND_WIDTH: Final = 2.0
+DEFAULT_DEDUP_WINDOW_MINUTES: Final = 60
 
 
 class LogGroupKind(StrEnum):
@@ -131,6 +143,36 @@ def _lambda_timeout(value: int) -> int:
     return value
 
 
+def _missed_run_hours(value: int) -> int:
+    if not 1 <= value <= MAX_MISSED_RUN_HOURS:
+        raise ValueError(
+            f"must be between 1 and {MAX_MISSED_RUN_HOURS} (hours; CloudWatch evaluates an alarm "
+            "over at most 7 days)"
+        )
+    return value
+
+
+def _band_width(value: float) -> float:
+    if value <= 0:
+        raise ValueError("must be greater than 0 (standard deviations)")
+    return value
+
+
+def _suppressor_alarm(value: str) -> str:
+    """Empty (no suppression), `create`, or an existing alarm's name or ARN."""
+    if value in ("", CREATE_SUPPRESSOR):
+        return value
+    if value.startswith("arn:"):
+        if not _ALARM_ARN.match(value):
+            raise ValueError(
+                "must be a CloudWatch alarm ARN arn:aws:cloudwatch:<region>:<acct>:alarm:<name>"
+            )
+        return value
+    if len(value) > 255 or not value.isprintable():
+        raise ValueError("must be `create`, an alarm name (1-255 printable characters) or its ARN")
+    return value
+
+
 def _email(value: SecretStr) -> SecretStr:
     if not _EMAIL.match(value.get_secret_value()):
         raise ValueError("is not a valid email address")
@@ -178,13 +220,6 @@ MAX_CANARY_INTERVAL_SECONDS: Final = 604_800 // 2
 _KMS_KEY_ARN = re.compile(
     rf"^arn:{_PARTITION}:kms:(?P<region>{_REGION}):\d{{12}}:key/[A-Za-z0-9-]+$"
 )
-
-
-class CanaryAlerts(StrEnum):
-    """What the error handler does with its self-test alert (`SELF_TEST_ALERTS`)."""
-
-    PUBLISH = "publish"  # to the low-priority self-test topic
-    LOG = "log"  # only log it
 
 
 def schedule_interval_seconds(expression: str) -> int:
@@ -302,6 +337,15 @@ class Settings(BaseModel):
     critical_alert_webhooks: tuple[Webhook, ...] = ()
     warning_alert_webhooks: tuple[Webhook, ...] = ()
     create_log_groups: frozenset[LogGroupKind] = frozenset({LogGroupKind.LAMBDAS})
+    # Alerting beyond the seed: missed runs, anomaly bands, de-duplication, maintenance.
+    missed_run_hours: Annotated[int, AfterValidator(_missed_run_hours)] = (
+        DEFAULT_THRESHOLDS.missed_run_hours
+    )
+    anomaly_band_width: Annotated[float, AfterValidator(_band_width)] = DEFAULT_ANOMALY_BAND_WIDTH
+    dedup_window_minutes: PositiveInt = DEFAULT_DEDUP_WINDOW_MINUTES
+    maintenance_suppressor_alarm: Annotated[str, AfterValidator(_suppressor_alarm)] = ""
+    maintenance_wait_period_seconds: PositiveInt = 120
+    maintenance_extension_period_seconds: PositiveInt = 600
     # Cost guards (issue 7): the validator's workgroup, result reuse, clean-up.
     athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
     athena_results_kms_key_arn: str = ""
@@ -317,7 +361,7 @@ class Settings(BaseModel):
     # Canary: scheduled self-tests of the three handlers.
     canary_enabled: bool = True
     canary_schedule: Annotated[str, AfterValidator(_rate_schedule)] = "rate(1 day)"
-    canary_alerts: CanaryAlerts = CanaryAlerts.PUBLISH
+    canary_alerts: SelfTestAlerts = SelfTestAlerts.PUBLISH
 
     @field_validator("state_machine_arn")
     @classmethod
@@ -421,6 +465,7 @@ class Settings(BaseModel):
             scd_integrity_percent=self.scd_integrity_threshold,
             min_record_count=self.min_record_count,
             freshness_hours=self.freshness_hours,
+            missed_run_hours=self.missed_run_hours,
             log_retention_days=self.log_retention_days,
         )
 
@@ -463,6 +508,10 @@ class Settings(BaseModel):
     @property
     def tables(self) -> tuple[TableName, ...]:
         return (self.table(self.raw_table), self.table(self.scd_table))
+
+    @property
+    def dedup_window_seconds(self) -> int:
+        return self.dedup_window_minutes * 60
 
 
 def to_snake(kebab: str) -> str:

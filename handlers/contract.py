@@ -82,6 +82,13 @@ class ValidationType(StrEnum):
 SELF_TEST_KEY: Final = "self_test"
 
 
+class SelfTestAlerts(StrEnum):
+    """What the error handler does with its self-test alert (`EnvVar.SELF_TEST_ALERTS`)."""
+
+    PUBLISH = "publish"  # to the low-priority self-test topic (`SELF_TEST_TOPIC_ARN`)
+    LOG = "log"  # only log it
+
+
 class AlertRoute(StrEnum):
     """Which SNS topic an alert or alarm goes to."""
 
@@ -226,6 +233,12 @@ class Metric:
     MONITORING_HEARTBEAT: Final = MetricDef(
         "MonitoringHeartbeat", Unit.COUNT, (_ENV,), description="Canary self-test of the monitoring"
     )
+    MAINTENANCE_MODE: Final = MetricDef(
+        "MaintenanceMode",
+        Unit.NONE,
+        (_ENV,),
+        description="Set by operators: 1 starts planned maintenance (paging suppressed), 0 ends it",
+    )
 
 
 ALL_METRICS: Final[tuple[MetricDef, ...]] = tuple(
@@ -290,7 +303,7 @@ class EnvVar(StrEnum):
     IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
     IDEMPOTENCY_WINDOW_SECONDS = "IDEMPOTENCY_WINDOW_SECONDS"
     SELF_TEST_TOPIC_ARN = "SELF_TEST_TOPIC_ARN"
-    SELF_TEST_ALERTS = "SELF_TEST_ALERTS"  # "publish" (to the self-test topic) or "log"
+    SELF_TEST_ALERTS = "SELF_TEST_ALERTS"  # a SelfTestAlerts value
     ATHENA_RESULT_REUSE_MINUTES = "ATHENA_RESULT_REUSE_MINUTES"
     INGESTION_LOOKBACK_DAYS = "INGESTION_LOOKBACK_DAYS"
     POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -316,6 +329,10 @@ class AlarmKey(StrEnum):
     DATA_FRESHNESS = "DataFreshness"
     MONITORING_HEARTBEAT = "MonitoringHeartbeat"
     MONITORING_HANDLER_ERRORS = "MonitoringHandlerErrors"
+    # Failure events that neither EventBridge nor Lambda could get through the error handler.
+    ALERT_DEAD_LETTERS = "AlertDeadLetters"
+    # Suppresses paging while operators hold MaintenanceMode at 1 (only when configured so).
+    MAINTENANCE_MODE = "MaintenanceMode"
 
 
 ALARM_ROUTE: Final = MappingProxyType(
@@ -335,6 +352,8 @@ ALARM_ROUTE: Final = MappingProxyType(
         AlarmKey.DATA_FRESHNESS: AlertRoute.WARNING,
         AlarmKey.MONITORING_HEARTBEAT: AlertRoute.CRITICAL,
         AlarmKey.MONITORING_HANDLER_ERRORS: AlertRoute.CRITICAL,
+        AlarmKey.ALERT_DEAD_LETTERS: AlertRoute.CRITICAL,
+        AlarmKey.MAINTENANCE_MODE: AlertRoute.WARNING,
     }
 )
 

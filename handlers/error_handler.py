@@ -3,7 +3,15 @@
 Inputs: the Step Functions Catch payload, or the EventBridge "Step Functions Execution Status
 Change" / "Glue Job State Change" events (`handlers.alerting.inputs`). Thin shell over
 `handlers.alerting`: read the failure, build the alert, publish it to the topic its severity
-routes to, then publish the error metrics.
+routes to, then publish the error metrics. A terminal pipeline failure also publishes
+JobSuccess = 0, so success-rate and missed-run views see failed runs.
+
+De-duplication (`handlers.alerting.dedupe`, on when IDEMPOTENCY_TABLE is set): the alert and its
+PipelineErrors go out once per failure identity (`handlers.alerting.identity`) and window, the
+JobSuccess = 0 once per failed run; a repeat returns the first result with `duplicate: true`.
+
+Canary (`{"self_test": true}`): a test alert, subject "[SELF-TEST] ...", to SELF_TEST_TOPIC_ARN
+when SELF_TEST_ALERTS=publish, or only logged when `log`; never any pipeline metric.
 
 Delivery rules:
 - Garbage input still yields an `unknown` alert carrying the (truncated) raw payload; only a
@@ -12,7 +20,7 @@ Delivery rules:
   target retries: an alert is never silently dropped.
 - Metrics are published after the alert. A metrics failure after a delivered alert is logged
   and reported as `"metrics_published": false`, not raised: raising would make the caller retry
-  and deliver the same alert twice.
+  and, with de-duplication off, deliver the same alert twice.
 """
 
 from __future__ import annotations
@@ -21,16 +29,25 @@ import dataclasses
 import functools
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from handlers import aws_clients, cloudwatch_metrics
+from handlers import aws_clients, cloudwatch_metrics, self_test
 from handlers.alerting import alert as alerts
-from handlers.alerting.inputs import normalise
-from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, EnvVar, Metric, Thresholds
+from handlers.alerting import identity
+from handlers.alerting.dedupe import Deduplicator
+from handlers.alerting.inputs import Failure, Source, normalise
+from handlers.contract import (
+    DEFAULT_THRESHOLDS,
+    AlertRoute,
+    EnvVar,
+    Metric,
+    SelfTestAlerts,
+    Thresholds,
+)
 from handlers.settings import HandlerSettings, load
 
 EXECUTION_ARN_PATH = "execution.Id || detail.executionArn"
@@ -38,6 +55,12 @@ SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
 UNKNOWN_ENVIRONMENT = "unknown"
 # Set by the Lambda runtime; lets the alert link to the log line that holds the full detail.
 LAMBDA_LOG_GROUP_VARIABLE = "AWS_LAMBDA_LOG_GROUP_NAME"
+# EventBridge retries a delivery for up to 24 hours by default; a day covers its retries, a
+# Step Functions retry of the Catch and the execution event that follows.
+DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400
+ALERT_SECTION = "pipeline-failure-alert"
+RUN_OUTCOME_SECTION = "pipeline-run-failed"
+SELF_TEST_CAUSE = "Scheduled canary self-test of the alert path. No action needed."
 
 logger = Logger()
 tracer = Tracer()
@@ -62,6 +85,27 @@ class ErrorHandlerSettings(HandlerSettings):
         alias=EnvVar.SCD_INTEGRITY_THRESHOLD,
     )
 
+    idempotency_table: str | None = Field(default=None, alias=EnvVar.IDEMPOTENCY_TABLE)
+    idempotency_window_seconds: int = Field(
+        default=DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, gt=0, alias=EnvVar.IDEMPOTENCY_WINDOW_SECONDS
+    )
+    self_test_topic_arn: str | None = Field(
+        default=None, alias=EnvVar.SELF_TEST_TOPIC_ARN, pattern=SNS_TOPIC_ARN
+    )
+    self_test_alerts: SelfTestAlerts = Field(
+        default=SelfTestAlerts.LOG, alias=EnvVar.SELF_TEST_ALERTS
+    )
+
+    @model_validator(mode="after")
+    def _self_test_topic_when_publishing(self) -> Self:
+        publishing = self.self_test_alerts is SelfTestAlerts.PUBLISH
+        if publishing and self.self_test_topic_arn is None:
+            raise ValueError(
+                f"{EnvVar.SELF_TEST_ALERTS}={SelfTestAlerts.PUBLISH} needs "
+                f"{EnvVar.SELF_TEST_TOPIC_ARN}"
+            )
+        return self
+
     def topic_for(self, route: AlertRoute) -> str:
         return self.critical_topic_arn if route is AlertRoute.CRITICAL else self.warning_topic_arn
 
@@ -79,10 +123,21 @@ def settings() -> ErrorHandlerSettings:
     loaded = load(ErrorHandlerSettings)
     if loaded.environment == UNKNOWN_ENVIRONMENT:
         logger.warning(f"{EnvVar.ENVIRONMENT} is not set; alerts and metrics say 'unknown'")
+    if loaded.idempotency_table is None:
+        logger.warning(f"{EnvVar.IDEMPOTENCY_TABLE} is not set; alerts are not de-duplicated")
     return loaded
 
 
-def _publish_metrics(alert: alerts.Alert, when: datetime) -> bool:
+def _publish_metrics(data: list[cloudwatch_metrics.MetricDatum], what: str) -> bool:
+    try:
+        cloudwatch_metrics.publish(data)
+    except Exception:
+        logger.exception(f"alert delivered but {what} metrics were not published")
+        return False
+    return True
+
+
+def _error_metrics(alert: alerts.Alert, when: datetime) -> bool:
     data = cloudwatch_metrics.data_for_every_dimension_set(
         Metric.PIPELINE_ERRORS,
         1,
@@ -91,12 +146,68 @@ def _publish_metrics(alert: alerts.Alert, when: datetime) -> bool:
         ErrorType=alert.error_type.value,
         Severity=alert.severity.value,
     )
-    try:
-        cloudwatch_metrics.publish(data)
-    except Exception:
-        logger.exception("alert delivered but PipelineErrors metrics were not published")
-        return False
-    return True
+    return _publish_metrics(data, Metric.PIPELINE_ERRORS.name)
+
+
+def _job_failed_metric(environment: str, when: datetime) -> dict[str, Any]:
+    data = cloudwatch_metrics.data_for_every_dimension_set(Metric.JOB_SUCCESS, 0, environment, when)
+    return {"published": _publish_metrics(data, Metric.JOB_SUCCESS.name)}
+
+
+def _alert_config(config: ErrorHandlerSettings, region: str) -> alerts.AlertConfig:
+    return alerts.AlertConfig(
+        environment=config.environment,
+        region=region,
+        thresholds=config.thresholds,
+        dashboard_name=config.dashboard_name,
+        runbook_base_url=config.runbook_base_url,
+        handler_log_group=os.environ.get(LAMBDA_LOG_GROUP_VARIABLE),
+    )
+
+
+def _send(alert: alerts.Alert, topic_arn: str) -> str:
+    """Publish both renderings; a failure raises so that the caller retries."""
+    response = aws_clients.client("sns").publish(
+        TopicArn=topic_arn,
+        Subject=alert.subject,
+        Message=alert.sns_message,
+        MessageStructure="json",
+        MessageAttributes=alert.message_attributes(),
+    )
+    message_id = str(response["MessageId"])
+    logger.info("alert published", message_id=message_id, identity=str(alert.identity))
+    return message_id
+
+
+def _deliver(
+    alert: alerts.Alert, topic_arn: str, failure: Failure, now: datetime
+) -> dict[str, Any]:
+    message_id = _send(alert, topic_arn)
+    return {
+        **alert.as_dict(),
+        "topic_arn": topic_arn,
+        "message_id": message_id,
+        "metrics_published": _error_metrics(alert, failure.occurred_at or now),
+    }
+
+
+def _self_test(event: Any, config: ErrorHandlerSettings, now: datetime) -> dict[str, Any]:
+    failure = Failure(
+        source=Source.SELF_TEST, raw=event, error="SelfTest", cause=SELF_TEST_CAUSE, occurred_at=now
+    )
+    alert = alerts.build(
+        failure, _alert_config(config, aws_clients.client("sns").meta.region_name), now
+    )
+    if config.self_test_alerts is SelfTestAlerts.LOG or config.self_test_topic_arn is None:
+        logger.info("self-test: alert built, not published", subject=alert.subject)
+        return self_test.result(published=False, subject=alert.subject)
+    message_id = _send(alert, config.self_test_topic_arn)
+    return self_test.result(
+        published=True,
+        subject=alert.subject,
+        topic_arn=config.self_test_topic_arn,
+        message_id=message_id,
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=EXECUTION_ARN_PATH)
@@ -104,21 +215,13 @@ def _publish_metrics(alert: alerts.Alert, when: datetime) -> bool:
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     config = settings()
     now = datetime.now(UTC)
+    if self_test.requested(event):
+        return _self_test(event, config, now)
     failure = normalise(event)
     if failure.problems:
         logger.warning("the payload could not be fully read", problems=list(failure.problems))
-    sns = aws_clients.client("sns")
     alert = alerts.build(
-        failure,
-        alerts.AlertConfig(
-            environment=config.environment,
-            region=sns.meta.region_name,
-            thresholds=config.thresholds,
-            dashboard_name=config.dashboard_name,
-            runbook_base_url=config.runbook_base_url,
-            handler_log_group=os.environ.get(LAMBDA_LOG_GROUP_VARIABLE),
-        ),
-        now,
+        failure, _alert_config(config, aws_clients.client("sns").meta.region_name), now
     )
     topic_arn = config.topic_for(alert.route)
     # The full, untruncated detail lives in the log; the alert carries a truncated copy.
@@ -127,20 +230,24 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
         error_type=alert.error_type.value,
         severity=alert.severity.value,
         topic_arn=topic_arn,
+        identity=str(alert.identity),
         root_cause=alert.root_cause,
         raw_event=event,
     )
-    response = sns.publish(
-        TopicArn=topic_arn,
-        Subject=alert.subject,
-        Message=alert.message,
-        MessageAttributes=alert.message_attributes(),
+    dedupe = Deduplicator(config.idempotency_table, config.idempotency_window_seconds, context)
+    result = dedupe.once(
+        ALERT_SECTION,
+        alert.identity.as_dict(),
+        lambda: _deliver(alert, topic_arn, failure, now),
     )
-    logger.info("alert published", message_id=response["MessageId"])
-    metrics_published = _publish_metrics(alert, failure.occurred_at or now)
-    return {
-        **alert.as_dict(),
-        "topic_arn": topic_arn,
-        "message_id": response["MessageId"],
-        "metrics_published": metrics_published,
-    }
+    if result["duplicate"]:
+        logger.info("duplicate of an alert already sent", identity=str(alert.identity))
+    run = identity.failed_run(failure)
+    if run is not None:
+        outcome = dedupe.once(
+            RUN_OUTCOME_SECTION,
+            run,
+            lambda: _job_failed_metric(config.environment, failure.occurred_at or now),
+        )
+        result["run_failure_metric"] = outcome
+    return result

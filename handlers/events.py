@@ -36,6 +36,7 @@ class ExecutionContext(ContractModel):
     id: str = Field(alias="Id", pattern=r"^arn:aws[a-z-]*:states:")
     name: str = Field(alias="Name", min_length=1)
     start_time: datetime = Field(alias="StartTime")
+    redrive_count: int = Field(default=0, alias="RedriveCount", ge=0)
 
     @property
     def state_machine_arn(self) -> str:

@@ -3,6 +3,7 @@
 Thin shell: parse the event (Powertools Parser), resolve dbt artifacts stored in S3, build the
 metric data (`handlers.publishing.run_metrics`) and publish it in as few PutMetricData calls as
 the API allows. The correlation id of every log line is the Step Functions execution ARN.
+A canary self-test event (`handlers.self_test`) publishes only the MonitoringHeartbeat metric.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from handlers import cloudwatch_metrics
-from handlers.contract import Environment, EnvVar
+from handlers import cloudwatch_metrics, self_test
+from handlers.contract import Environment, EnvVar, Metric
 from handlers.publishing import artifacts, run_metrics
 from handlers.publishing.event import PublisherEvent
 from handlers.settings import HandlerSettings, load
@@ -37,11 +38,25 @@ def settings() -> PublisherSettings:
     return load(PublisherSettings)
 
 
+def _heartbeat(environment: Environment) -> dict[str, Any]:
+    data = cloudwatch_metrics.data_for_every_dimension_set(
+        Metric.MONITORING_HEARTBEAT, 1, environment.value, datetime.now(UTC)
+    )
+    published = cloudwatch_metrics.publish(data)
+    logger.info("self-test: heartbeat published", published=published.as_dict())
+    return self_test.result(metrics=[Metric.MONITORING_HEARTBEAT.name])
+
+
 @logger.inject_lambda_context(correlation_id_path=EXECUTION_ARN_PATH)
 @tracer.capture_lambda_handler
-@event_parser(model=PublisherEvent)
-def handler(event: PublisherEvent, context: LambdaContext) -> dict[str, Any]:
+def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     environment = settings().environment
+    if self_test.requested(event):
+        return _heartbeat(environment)
+    return _publish_run(parse(event=event, model=PublisherEvent), environment)
+
+
+def _publish_run(event: PublisherEvent, environment: Environment) -> dict[str, Any]:
     dbt = artifacts.resolve(event.dbt)
     for name, results in (("dbt.run", dbt.run), ("dbt.test", dbt.test)):
         if results is not None and not results.schema_supported:

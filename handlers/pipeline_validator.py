@@ -3,7 +3,8 @@
 A thin shell over `handlers.validation`: parse the event, run one aggregate query on Athena (or
 DuckDB locally), publish the scores, return the report. Data failures return `passed: false` with
 the failing checks; engine and configuration failures raise, so Step Functions retries or fails
-the state and the error handler alerts.
+the state and the error handler alerts. A canary self-test event (`handlers.self_test`) runs a
+trivial query on the configured engine, returns its stats and publishes nothing.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import cloudwatch_metrics
+from handlers import cloudwatch_metrics, self_test
+from handlers.contract import ValidationType
 from handlers.events import ContractModel, ExecutionContext, GlueJobRun
+from handlers.validation import sql
 from handlers.validation.engines import create_engine
+from handlers.validation.errors import QueryEngineError
 from handlers.validation.metrics import metric_data
-from handlers.validation.runner import ValidationType, validate
-from handlers.validation.settings import load_settings
+from handlers.validation.runner import validate
+from handlers.validation.settings import Settings, load_settings
+
+SELF_TEST_QUERY_NAME = "self_test"
 
 logger = Logger()
 tracer = Tracer()
@@ -33,12 +39,31 @@ class ValidatorEvent(ContractModel):
     glue_job: GlueJobRun | None = None
 
 
+def self_test_query(now: datetime) -> str:
+    """`SELECT 1`, stamped with the time so that Athena never answers it from a reused result."""
+    return f"SELECT 1 AS ok, {sql.timestamp_literal(now)} AS checked_at"
+
+
+def _self_test(settings: Settings, now: datetime) -> dict[str, Any]:
+    engine = create_engine(settings)
+    result = engine.run(SELF_TEST_QUERY_NAME, self_test_query(now))
+    if [row.get("ok") for row in result.rows] != [1]:
+        raise QueryEngineError(f"self-test query on {engine.name} returned {result.rows!r}")
+    logger.info("self-test: query engine answered", extra={"query": result.stats.as_dict()})
+    return self_test.result(engine=engine.name, queries=[result.stats.as_dict()])
+
+
 @logger.inject_lambda_context(correlation_id_path="execution.Id")
 @tracer.capture_lambda_handler
-@event_parser(model=ValidatorEvent)
-def handler(event: ValidatorEvent, context: LambdaContext) -> dict[str, Any]:
+def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(os.environ)
     now = datetime.now(UTC)
+    if self_test.requested(event):
+        return _self_test(settings, now)
+    return _validate(parse(event=event, model=ValidatorEvent), settings, now)
+
+
+def _validate(event: ValidatorEvent, settings: Settings, now: datetime) -> dict[str, Any]:
     report = validate(event.validation_type, settings, create_engine(settings), now, event.glue_job)
     published = cloudwatch_metrics.publish(metric_data(report, settings.environment, now))
     tracer.put_annotation("validation_type", report.validation_type.value)
@@ -50,6 +75,8 @@ def handler(event: ValidatorEvent, context: LambdaContext) -> dict[str, Any]:
             "passed": report.passed,
             "failed_checks": report.failed_checks,
             "metrics_published": published.metrics,
+            # Cost per query: bytes scanned, engine time, whether Athena reused a result.
+            "queries": [query.as_dict() for query in report.queries],
         },
     )
     return report.as_dict()

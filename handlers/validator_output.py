@@ -6,15 +6,10 @@ fields are ignored so the validator can add detail without breaking its readers.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
+from handlers.contract import ValidationType
 from handlers.events import ContractModel
-
-ValidationType = Literal["ingestion", "scd_integrity"]
-INGESTION: ValidationType = "ingestion"
-SCD_INTEGRITY: ValidationType = "scd_integrity"
 
 Observation = bool | int | float | str | None
 

@@ -1,4 +1,10 @@
-"""From a `Failure` to the alert the error handler publishes (pure)."""
+"""From a `Failure` to the alert the error handler publishes (pure).
+
+One alert, two renderings in one SNS message (`chat`): plain text for email and the AWS Chatbot
+custom notification for chat channels. Every alert links the execution, the Glue job run when
+known, a Logs Insights query for the execution over the pipeline's and the handlers' log groups,
+the dashboard and the runbook.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,26 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.alerting import guidance, links, message, root_cause
+from handlers.alerting import chat, guidance, identity, links, message, root_cause
 from handlers.alerting.classify import infer_error_type, severity_for
 from handlers.alerting.evidence import FailureEvidence
-from handlers.alerting.inputs import Failure
+from handlers.alerting.inputs import Failure, Source
 from handlers.contract import (
     SEVERITY_ROUTE,
     AlertRoute,
     ErrorType,
+    HandlerKey,
     Severity,
     Thresholds,
+    function_name,
     resource_prefix,
     state_machine_log_group,
 )
 
 STRING = "String"
+SELF_TEST_PREFIX = "[SELF-TEST] "
+LOGS_INSIGHTS_LINK = "Logs Insights (pipeline and handler logs)"
+CHAT_FACTS = frozenset({"Environment", "Execution", "Status", "Error", "Occurred"})
 
 
 def message_attributes(severity: Severity, error_type: ErrorType) -> dict[str, dict[str, str]]:
@@ -55,8 +66,13 @@ class Alert:
     links: dict[str, str]
     source: str
     occurred_at: str
+    identity: identity.FailureIdentity
+    chat: dict[str, Any]
+    # The SNS Message (MessageStructure="json"): `message` for email, `chat` for HTTPS.
+    sns_message: str = field(repr=False)
     execution_arn: str | None = None
     status: str | None = None
+    self_test: bool = False
     problems: tuple[str, ...] = field(default=())
 
     def message_attributes(self) -> dict[str, dict[str, str]]:
@@ -64,10 +80,19 @@ class Alert:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["sns_message"]  # the same content as `message` and `chat`
         data.update(
-            error_type=self.error_type.value, severity=self.severity.value, route=self.route.value
+            error_type=self.error_type.value,
+            severity=self.severity.value,
+            route=self.route.value,
+            identity=str(self.identity),
         )
         return data
+
+
+def handler_log_groups(environment: str) -> list[str]:
+    """The monitoring Lambdas' log groups (the Lambda default `/aws/lambda/<function>`)."""
+    return [f"/aws/lambda/{function_name(environment, key)}" for key in HandlerKey]
 
 
 def _links(
@@ -84,9 +109,17 @@ def _links(
         found["Glue job run"] = links.glue_job_run(region, job_name, run_id)
         error_log = links.glue_error_log_group(run.log_group_name if run else None)
         found["Glue error log"] = links.log_group(region, error_log, run_id)
-    found["Pipeline log group"] = links.log_group(
-        region, state_machine_log_group(config.environment)
-    )
+    pipeline_log_group = state_machine_log_group(config.environment)
+    needle = failure.execution_arn or run_id
+    if needle:
+        found[LOGS_INSIGHTS_LINK] = links.logs_insights(
+            region,
+            [pipeline_log_group, *handler_log_groups(config.environment)],
+            links.matching_query(needle),
+            failure.started_at,
+            failure.occurred_at,
+        )
+    found["Pipeline log group"] = links.log_group(region, pipeline_log_group)
     if config.handler_log_group:
         found["Full alert detail (error handler log)"] = links.log_group(
             region, config.handler_log_group
@@ -107,8 +140,14 @@ def build(failure: Failure, config: AlertConfig, now: datetime) -> Alert:
     found_links = _links(error_type, failure, evidence, config)
     occurred_at = (failure.occurred_at or now).isoformat()
     pipeline = resource_prefix(config.environment)
-    headline = f"[{severity.value}] {pipeline} {error_type.value}"
+    is_self_test = failure.source is Source.SELF_TEST
+    marker = SELF_TEST_PREFIX if is_self_test else ""
+    headline = f"{marker}[{severity.value}] {pipeline} {error_type.value}"
     subject = message.sanitise_subject(f"{headline}: {explained.summary}")
+    run = evidence.failed_glue_job_run
+    failure_identity = identity.of_failure(
+        failure, error_type, run.id if run else failure.glue_job_run_id
+    )
     facts = [
         ("Summary", advice.summary),
         ("Error type", error_type.value),
@@ -131,13 +170,36 @@ def build(failure: Failure, config: AlertConfig, now: datetime) -> Alert:
         links=list(found_links.items()),
         raw_detail=raw,
     )
-    # Whatever the content, the message plus its attributes must fit SNS's 256 KB.
+    notification = chat.notification(
+        title=headline,
+        description=chat.markdown_description(
+            f"{advice.summary}\n*Root cause*: {explained.summary}",
+            [fact for fact in facts if fact[0] in CHAT_FACTS],
+            found_links,
+        ),
+        next_steps=[*advice.actions, f"Runbook: {found_links['Runbook']}"],
+        keywords=[severity.value, error_type.value, config.environment],
+        thread_id=str(failure_identity),
+        summary=subject,
+        event_type=error_type.value,
+        related_resources=[
+            arn for arn in (failure.execution_arn, failure.state_machine_arn) if arn
+        ],
+        additional_context={
+            "severity": severity.value,
+            "route": SEVERITY_ROUTE[severity].value,
+            "environment": config.environment,
+            "source": failure.source.value,
+            "self_test": str(is_self_test).lower(),
+        },
+    )
+    # Whatever the content, the whole JSON message plus its attributes must fit SNS's 256 KB.
     budget = (
         message.SNS_MAX_MESSAGE_BYTES
         - message.attributes_bytes(message_attributes(severity, error_type))
         - len(subject)
     )
-    body = message.truncate_utf8(body, budget)
+    sns_message, body = chat.structured_message(body, notification, budget)
     return Alert(
         error_type=error_type,
         severity=severity,
@@ -151,7 +213,11 @@ def build(failure: Failure, config: AlertConfig, now: datetime) -> Alert:
         links=found_links,
         source=failure.source.value,
         occurred_at=occurred_at,
+        identity=failure_identity,
+        chat=notification,
+        sns_message=sns_message,
         execution_arn=failure.execution_arn,
         status=failure.status,
+        self_test=is_self_test,
         problems=failure.problems,
     )

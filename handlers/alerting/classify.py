@@ -18,7 +18,7 @@ Inference, first match wins, when the payload does not name `error_type`:
 3. Otherwise `unknown`.
 
 Severity is `contract.ERROR_SEVERITY[error_type]`, downgraded to LOW when an operator stopped
-the run: an ABORTED execution or a STOPPED Glue job run.
+the run (an ABORTED execution or a STOPPED Glue job run) and for the canary's test alert.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from collections.abc import Callable
 
 from handlers.alerting.evidence import Evidence, FailureEvidence
 from handlers.alerting.inputs import Failure, Source
-from handlers.contract import ERROR_SEVERITY, ErrorType, Severity
+from handlers.contract import ERROR_SEVERITY, ErrorType, Severity, ValidationType
 from handlers.dbt_results import failing_nodes
-from handlers.validator_output import SCD_INTEGRITY
 
 OPERATOR_STOPPED = frozenset({"ABORTED", "STOPPED"})
 TIMEOUT_ERROR = "States.Timeout"
@@ -74,7 +73,7 @@ def _from_lambda_errors(evidence: Evidence) -> ErrorType | None:
 
 def _from_validation(evidence: Evidence, data_quality_threshold: float) -> ErrorType | None:
     for output in evidence.failed_validations:
-        if output.validation_type == SCD_INTEGRITY:
+        if output.validation_type is ValidationType.SCD_INTEGRITY:
             return ErrorType.SCD_VALIDATION_FAILURE
         score = output.data_quality_score
         if score is not None and score < data_quality_threshold:
@@ -135,6 +134,6 @@ def operator_stopped(failure: Failure, evidence: FailureEvidence) -> bool:
 
 
 def severity_for(error_type: ErrorType, failure: Failure, evidence: FailureEvidence) -> Severity:
-    if operator_stopped(failure, evidence):
+    if failure.source is Source.SELF_TEST or operator_stopped(failure, evidence):
         return Severity.LOW
     return ERROR_SEVERITY[error_type]

@@ -2,7 +2,8 @@
 
 1. The Step Functions Catch payload (ARCHITECTURE.md section 3):
    `{"error_type"?, "error": {"Error", "Cause"}, "execution": $$.Execution, "context"?}`.
-2. EventBridge "Step Functions Execution Status Change" (source `aws.states`).
+2. EventBridge "Step Functions Execution Status Change" (source `aws.states`); its `error` is
+   the error type when the pipeline's Fail state set it (`ErrorPath: $.failure.error_type`).
 3. EventBridge "Glue Job State Change" (source `aws.glue`).
 
 Anything else, or a payload that fails validation, becomes a `Failure` with no error type and
@@ -41,6 +42,7 @@ class Source(StrEnum):
     EXECUTION_EVENT = "execution_status_change"
     GLUE_EVENT = "glue_job_state_change"
     UNREADABLE = "unreadable"
+    SELF_TEST = "canary_self_test"
 
 
 def _as_text(value: Any) -> str | None:
@@ -75,6 +77,7 @@ class ExecutionStatusDetail(ContractModel):
     cause: str | None = None
     input: str | None = None
     output: str | None = None
+    redrive_count: int = Field(default=0, alias="redriveCount", ge=0)
 
     @field_validator("start_date", "stop_date", mode="before")
     @classmethod
@@ -124,6 +127,7 @@ class Failure:
     region: str | None = None
     started_at: datetime | None = None
     occurred_at: datetime | None = None
+    redrive_count: int = 0
     glue_job_name: str | None = None
     glue_job_run_id: str | None = None
     context: Any = None
@@ -133,6 +137,11 @@ class Failure:
 def _region_of(arn: str | None) -> str | None:
     parts = (arn or "").split(":")
     return parts[3] or None if len(parts) > 3 else None
+
+
+def _named_error_type(error: str | None) -> ErrorType | None:
+    """The pipeline's Fail state reports the error type as the execution's `error`."""
+    return ErrorType(error) if error in set(ErrorType) else None
 
 
 def _from_catch(event: Mapping[str, Any]) -> Failure:
@@ -150,6 +159,7 @@ def _from_catch(event: Mapping[str, Any]) -> Failure:
         state_machine_arn=execution.state_machine_arn if execution else None,
         region=execution.region if execution else None,
         started_at=execution.start_time if execution else None,
+        redrive_count=execution.redrive_count if execution else 0,
         context=payload.context,
     )
 
@@ -160,6 +170,7 @@ def _from_execution_event(event: Mapping[str, Any]) -> Failure:
     return Failure(
         source=Source.EXECUTION_EVENT,
         raw=event,
+        error_type=_named_error_type(detail.error),
         error=detail.error,
         cause=detail.cause,
         status=detail.status,
@@ -169,6 +180,7 @@ def _from_execution_event(event: Mapping[str, Any]) -> Failure:
         region=parsed.region or _region_of(detail.execution_arn),
         started_at=detail.start_date,
         occurred_at=detail.stop_date or parsed.time,
+        redrive_count=detail.redrive_count,
     )
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from handlers.alerting.console_fragment import logs_insights_fragment
 from handlers.contract import ErrorType, runbook_slug
 
 RUNBOOK_DIRECTORY = "docs/runbooks"
 GLUE_ERROR_LOG_SUFFIX = "/error"
 GLUE_DEFAULT_LOG_GROUP = "/aws-glue/jobs"
+# Logs Insights window around a run: a little before it started, a little after it ended.
+QUERY_LEAD = timedelta(minutes=5)
+QUERY_TRAIL = timedelta(minutes=15)
+QUERY_RELATIVE_SECONDS = 86_400  # when the run's times are unknown: the last day
+QUERY_LIMIT = 200
 
 
 def _console(region: str, service_path: str) -> str:
@@ -46,3 +54,42 @@ def runbook(error_type: ErrorType, base_url: str | None) -> str:
 
 def glue_error_log_group(job_log_group: str | None) -> str:
     return (job_log_group or GLUE_DEFAULT_LOG_GROUP).rstrip("/") + GLUE_ERROR_LOG_SUFFIX
+
+
+def _console_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def matching_query(needle: str) -> str:
+    """Logs Insights query for every log line that mentions `needle`, newest first."""
+    quoted = needle.replace("\\", "\\\\").replace('"', '\\"')
+    return (
+        f'fields @timestamp, @log, @message\n| filter @message like "{quoted}"\n'
+        f"| sort @timestamp desc\n| limit {QUERY_LIMIT}"
+    )
+
+
+def logs_insights(
+    region: str,
+    log_groups: Sequence[str],
+    query: str,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+) -> str:
+    """The console's Logs Insights page with `query` over `log_groups`, ready to run.
+
+    With `started_at` the window is the run (from a little before it started to a little after
+    `ended_at`, or now); without, the last day.
+    """
+    window: dict[str, str | int] = (
+        {
+            "end": _console_time((ended_at or datetime.now(UTC)) + QUERY_TRAIL),
+            "start": _console_time(started_at - QUERY_LEAD),
+            "timeType": "ABSOLUTE",
+            "tz": "UTC",
+        }
+        if started_at is not None
+        else {"end": 0, "start": -QUERY_RELATIVE_SECONDS, "timeType": "RELATIVE", "unit": "seconds"}
+    )
+    detail = {**window, "editorString": query, "isLiveTail": False, "source": list(log_groups)}
+    return f"{_console(region, 'cloudwatch/home')}#logsV2:{logs_insights_fragment(detail)}"

@@ -17,10 +17,10 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from handlers.contract import EnvVar
+from handlers.contract import EnvVar, ValidationType
 from handlers.validation.engines import create_engine
 from handlers.validation.errors import ConfigurationError, QueryEngineError
-from handlers.validation.runner import ValidationReport, ValidationType, validate
+from handlers.validation.runner import ValidationReport, validate
 from handlers.validation.settings import QueryEngineName, load_settings
 
 EXIT_PASSED, EXIT_CHECK_FAILED, EXIT_CANNOT_VALIDATE = 0, 1, 2

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from handlers.contract import ValidationType
 from handlers.events import GlueJobRun
 from handlers.validation import checks, sql
 from handlers.validation.checks import Check, CheckName
@@ -14,11 +14,6 @@ from handlers.validation.engines.base import QueryEngine, QueryResult, QueryStat
 from handlers.validation.errors import QueryEngineError
 from handlers.validation.scoring import share_percent
 from handlers.validation.settings import Settings
-
-
-class ValidationType(StrEnum):
-    INGESTION = "ingestion"
-    SCD_INTEGRITY = "scd_integrity"
 
 
 @dataclass(frozen=True)
@@ -69,7 +64,7 @@ def validate_ingestion(
     settings: Settings, engine: QueryEngine, now: datetime, job_run: GlueJobRun | None = None
 ) -> ValidationReport:
     """Job status (when a JobRun is given), record count, freshness and the row-level rules."""
-    result = engine.run(ValidationType.INGESTION.value, sql.ingestion_query(settings))
+    result = engine.run(ValidationType.INGESTION.value, sql.ingestion_query(settings, now))
     row = _single_row(result)
     total = int(row["total_rows"])
     score = share_percent(int(row["passing_rows"]), total)

@@ -20,6 +20,10 @@ from handlers.validation.errors import ConfigurationError
 DEFAULT_RAW_TABLE: Final = "salesforce_raw.sf_user"
 DEFAULT_SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
 DEFAULT_ATHENA_WORKGROUP: Final = "primary"
+DEFAULT_INGESTION_LOOKBACK_DAYS: Final = 2
+# Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes range (botocore model: 0-10080).
+MAX_RESULT_REUSE_MINUTES: Final = 10_080
+HOURS_PER_DAY: Final = 24
 
 _N = TypeVar("_N", int, float)
 
@@ -89,6 +93,10 @@ class Settings:
     min_record_count: int = DEFAULT_THRESHOLDS.min_record_count
     data_quality_threshold: float = DEFAULT_THRESHOLDS.data_quality_percent
     scd_integrity_threshold: float = DEFAULT_THRESHOLDS.scd_integrity_percent
+    # Ingestion reads only extracts newer than this many days (partition pruning).
+    ingestion_lookback_days: int = DEFAULT_INGESTION_LOOKBACK_DAYS
+    # 0 turns Athena query result reuse off.
+    athena_result_reuse_minutes: int = 0
 
     def __post_init__(self) -> None:
         identifiers.table(EnvVar.RAW_TABLE, self.raw_table)
@@ -107,6 +115,17 @@ class Settings:
             raise ConfigurationError(f"{EnvVar.FRESHNESS_HOURS} must be positive")
         if self.min_record_count < 0:
             raise ConfigurationError(f"{EnvVar.MIN_RECORD_COUNT} must not be negative")
+        if self.ingestion_lookback_days * HOURS_PER_DAY < self.freshness_hours:
+            # A shorter window would hide an extract that is still fresh enough.
+            raise ConfigurationError(
+                f"{EnvVar.INGESTION_LOOKBACK_DAYS}={self.ingestion_lookback_days} days must cover"
+                f" {EnvVar.FRESHNESS_HOURS}={self.freshness_hours} hours"
+            )
+        if not 0 <= self.athena_result_reuse_minutes <= MAX_RESULT_REUSE_MINUTES:
+            raise ConfigurationError(
+                f"{EnvVar.ATHENA_RESULT_REUSE_MINUTES}={self.athena_result_reuse_minutes} must be"
+                f" between 0 and {MAX_RESULT_REUSE_MINUTES}"
+            )
 
     @property
     def effective_required_fields(self) -> tuple[str, ...]:
@@ -171,4 +190,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         scd_integrity_threshold=_number(
             environ, EnvVar.SCD_INTEGRITY_THRESHOLD, float, DEFAULT_THRESHOLDS.scd_integrity_percent
         ),
+        ingestion_lookback_days=_number(
+            environ, EnvVar.INGESTION_LOOKBACK_DAYS, int, DEFAULT_INGESTION_LOOKBACK_DAYS
+        ),
+        athena_result_reuse_minutes=_number(environ, EnvVar.ATHENA_RESULT_REUSE_MINUTES, int, 0),
     )

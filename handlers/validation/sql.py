@@ -11,6 +11,7 @@ Constructs relied on, all in the common subset of Trino and DuckDB:
   explicit `ORDER BY ... NULLS LAST` (no named WINDOW clause);
 - `IS [NOT] DISTINCT FROM`, `CAST(x AS VARCHAR)`, `LOWER`, `TRIM`, `COALESCE`;
 - double-quoted identifiers (validated in `identifiers`).
+Time windows are `TIMESTAMP 'YYYY-MM-DD HH:MM:SS'` literals computed in Python (UTC).
 Deliberately avoided: `QUALIFY`, `::` casts, `FILTER (WHERE ...)`, `GROUP BY ALL`, `date_diff` /
 `datediff` (argument order differs), interval arithmetic and `now()`: time is compared in Python.
 Flags are read as `LOWER(CAST(flag AS VARCHAR)) IN ('true', '1')`, so a boolean column and dbt's
@@ -20,6 +21,7 @@ string `'True'`/`'False'` (`dbt_is_deleted`) both work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from handlers.contract import EnvVar
@@ -97,23 +99,50 @@ def _present(expression: str) -> str:
     return f"({expression} IS NOT NULL AND TRIM(CAST({expression} AS VARCHAR)) <> '')"
 
 
-def _latest_extract_filter(settings: Settings, alias: str) -> str:
+def extraction_window_start(now: datetime, lookback_days: int) -> datetime:
+    """Midnight UTC `lookback_days` before `now`'s day: the oldest extract ingestion reads.
+
+    Whole days keep the query text identical all day, so Athena can reuse a retry's result.
+    """
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=lookback_days)
+
+
+def timestamp_literal(moment: datetime) -> str:
+    """A UTC `TIMESTAMP '...'` literal that Trino and DuckDB both read."""
+    return f"TIMESTAMP '{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}'"
+
+
+def _latest_extract_filter(settings: Settings, alias: str, since: datetime | None = None) -> str:
     """`alias.extracted_at = the newest extracted_at`: the rows of the latest extract.
 
     A Glue (Spark) job stamps `current_timestamp()` once per run, so one extract shares one
-    timestamp.
+    timestamp. With `since`, both reads also filter on it, so a table partitioned by extraction
+    date is pruned to the window's partitions.
     """
     raw = identifiers.table(EnvVar.RAW_TABLE, settings.raw_table)
     extracted_at = settings.columns.quoted("extracted_at")
-    return f"{alias}.{extracted_at} = (SELECT MAX(newest.{extracted_at}) FROM {raw} newest)"
+    if since is None:
+        return f"{alias}.{extracted_at} = (SELECT MAX(newest.{extracted_at}) FROM {raw} newest)"
+    window = timestamp_literal(since)
+    newest = f"SELECT MAX(newest.{extracted_at}) FROM {raw} newest"
+    return (
+        f"{alias}.{extracted_at} >= {window}\n"
+        f"        AND {alias}.{extracted_at} = ({newest} WHERE newest.{extracted_at} >= {window})"
+    )
 
 
 def ingestion_rules() -> tuple[Rule, ...]:
     return (IngestionRule.REQUIRED_FIELDS_PRESENT, IngestionRule.UNIQUE_USER_ID)
 
 
-def ingestion_query(settings: Settings) -> str:
-    """One row: total_rows, latest_extracted_at, one violation count per rule, passing_rows."""
+def ingestion_query(settings: Settings, now: datetime) -> str:
+    """One row: total_rows, latest_extracted_at, one violation count per rule, passing_rows.
+
+    Only extracts since `extraction_window_start(now, settings.ingestion_lookback_days)` are
+    read; an older latest extract reads as no rows (and fails freshness, as it would anyway).
+    """
+    since = extraction_window_start(now, settings.ingestion_lookback_days)
     raw = identifiers.table(EnvVar.RAW_TABLE, settings.raw_table)
     user_id = settings.columns.quoted("user_id")
     extracted_at = settings.columns.quoted("extracted_at")
@@ -133,7 +162,7 @@ WITH row_rules AS (
             THEN 1 ELSE 0
         END AS {unique}
     FROM {raw} r
-    WHERE {_latest_extract_filter(settings, "r")}
+    WHERE {_latest_extract_filter(settings, "r", since)}
 )
 SELECT
     COUNT(*) AS total_rows,

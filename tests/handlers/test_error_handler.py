@@ -1,49 +1,11 @@
-import json
-
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from handlers import aws_clients, error_handler
 from handlers.contract import NAMESPACE, EnvVar, Metric
 from handlers.settings import ConfigurationError
 from tests.handlers import events
 from tests.handlers.logs import invoke_logged
-
-
-class Topics:
-    def __init__(self) -> None:
-        sns = aws_clients.client("sns")
-        self.sqs = sqs = aws_clients.client("sqs")
-        self.arn: dict[str, str] = {}
-        self.queue: dict[str, str] = {}
-        for route in ("critical", "warning"):
-            topic = sns.create_topic(Name=f"sf-user-pipeline-dev-{route}")["TopicArn"]
-            queue_url = sqs.create_queue(QueueName=f"alerts-{route}")["QueueUrl"]
-            queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-                "Attributes"
-            ]["QueueArn"]
-            # Raw message delivery off: the queue receives SNS's JSON envelope, as email would.
-            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-            self.arn[route], self.queue[route] = topic, queue_url
-
-    def received(self, route: str) -> list[dict]:
-        messages = self.sqs.receive_message(
-            QueueUrl=self.queue[route], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-        ).get("Messages", [])
-        return [json.loads(message["Body"]) for message in messages]
-
-
-@pytest.fixture
-def topics(monkeypatch):
-    with mock_aws():
-        created = Topics()
-        monkeypatch.setenv(EnvVar.CRITICAL_TOPIC_ARN, created.arn["critical"])
-        monkeypatch.setenv(EnvVar.WARNING_TOPIC_ARN, created.arn["warning"])
-        monkeypatch.setenv(EnvVar.ENVIRONMENT, "dev")
-        monkeypatch.setenv(EnvVar.DASHBOARD_NAME, "sf-user-pipeline-dev")
-        monkeypatch.setenv(EnvVar.RUNBOOK_BASE_URL, "https://runbooks.example.com/sf-user")
-        yield created
 
 
 def _error_metrics() -> list[dict[str, str]]:

@@ -31,43 +31,49 @@ def validate(operation: str, params: dict[str, Any]) -> None:
             raise ValueError(f"{operation}.{name} has length {size}, the model allows {maximum}")
 
 
+def _dimensions(dimensions: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": v} for k, v in dimensions.items()]
+
+
 def _metric_data_query(query: dict[str, Any]) -> dict[str, Any]:
-    params: dict[str, Any] = {"Id": query["id"], "ReturnData": query.get("returnData", False)}
+    """A Pulumi `metricQueries` item as PutMetricAlarm's MetricDataQuery."""
+    params: dict[str, Any] = {"Id": query["id"], "ReturnData": query["returnData"]}
     if "expression" in query:
         params["Expression"] = query["expression"]
-        params["Label"] = query.get("label", "")
-        return params
-    metric = query["metric"]
-    params["MetricStat"] = {
-        "Metric": {
-            "Namespace": metric["namespace"],
-            "MetricName": metric["metricName"],
-            "Dimensions": [{"Name": k, "Value": v} for k, v in metric["dimensions"].items()],
-        },
-        "Period": int(metric["period"]),
-        "Stat": metric["stat"],
-    }
+    if "label" in query:
+        params["Label"] = query["label"]
+    if "metric" in query:
+        metric = query["metric"]
+        params["MetricStat"] = {
+            "Metric": {
+                "Namespace": metric["namespace"],
+                "MetricName": metric["metricName"],
+                "Dimensions": _dimensions(metric["dimensions"]),
+            },
+            "Period": int(metric["period"]),
+            "Stat": metric["stat"],
+        }
     return params
 
 
 def _watched(i: dict[str, Any]) -> dict[str, Any]:
-    """One metric (MetricName, ...) or a metric-math alarm (Metrics)."""
+    """What the alarm watches: metric queries (anomaly band, metric math) or one metric."""
     if "metricQueries" in i:
-        return {"Metrics": [_metric_data_query(query) for query in i["metricQueries"]]}
+        return {"Metrics": [_metric_data_query(q) for q in i["metricQueries"]]}
     return {
         "MetricName": i["metricName"],
         "Namespace": i["namespace"],
         "Statistic": i["statistic"],
-        "Dimensions": [{"Name": k, "Value": v} for k, v in i["dimensions"].items()],
+        "Dimensions": _dimensions(i["dimensions"]),
         "Period": int(i["period"]),
     }
 
 
-def alarm_period(params: dict[str, Any]) -> int:
-    if "Period" in params:
-        return int(params["Period"])
-    (period,) = {q["MetricStat"]["Period"] for q in params["Metrics"] if "MetricStat" in q}
-    return int(period)
+def _threshold(i: dict[str, Any]) -> dict[str, Any]:
+    """A static threshold, or the id of the query that is the threshold (anomaly band)."""
+    if "thresholdMetricId" in i:
+        return {"ThresholdMetricId": i["thresholdMetricId"]}
+    return {"Threshold": float(i["threshold"])}
 
 
 def put_metric_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
@@ -79,17 +85,25 @@ def put_metric_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
         "OKActions": i["okActions"],
         "AlarmActions": i["alarmActions"],
         **_watched(i),
+        **_threshold(i),
         "EvaluationPeriods": int(i["evaluationPeriods"]),
         "DatapointsToAlarm": int(i["datapointsToAlarm"]),
-        "Threshold": float(i["threshold"]),
         "ComparisonOperator": i["comparisonOperator"],
         "TreatMissingData": i["treatMissingData"],
     }
 
 
+def evaluated_stats(params: dict[str, Any]) -> list[tuple[str, int]]:
+    """(statistic, period) of every metric a PutMetricAlarm request reads."""
+    if "Metrics" in params:
+        stats = [q["MetricStat"] for q in params["Metrics"] if "MetricStat" in q]
+        return [(stat["Stat"], stat["Period"]) for stat in stats]
+    return [(params["Statistic"], params["Period"])]
+
+
 def put_composite_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
     i = alarm.inputs
-    return {
+    params = {
         "AlarmName": i["alarmName"],
         "AlarmDescription": i["alarmDescription"],
         "AlarmRule": i["alarmRule"],
@@ -97,6 +111,12 @@ def put_composite_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
         "AlarmActions": i["alarmActions"],
         "OKActions": i["okActions"],
     }
+    suppressor = i.get("actionsSuppressor")
+    if suppressor is not None:
+        params["ActionsSuppressor"] = suppressor["alarm"]
+        params["ActionsSuppressorWaitPeriod"] = int(suppressor["waitPeriod"])
+        params["ActionsSuppressorExtensionPeriod"] = int(suppressor["extensionPeriod"])
+    return params
 
 
 def put_dashboard_params(dashboard: RegisteredResource) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import re
 from components.alarm_specs import alarm_specs
 from components.settings import Settings
 from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, HandlerKey, Metric
+from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, HandlerKey, Metric
 from tests.infra.pulumi_harness import PROJECT_ROOT, StackRun
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -100,10 +100,14 @@ def test_custom_metric_alarms_match_a_published_dimension_set(stack_run, stack_s
 
 
 def test_alarm_actions_go_to_the_routed_topic(stack_run, stack_settings):
-    for key, inputs in _by_key(stack_run, stack_settings).items():
+    for alarm in stack_run.of_type(METRIC_ALARM):
+        inputs = alarm.inputs
+        key = AlarmKey(inputs["name"].removeprefix(stack_settings.prefix + "-"))
         topic = _topic_arn(stack_run, ALARM_ROUTE[key].value)
         assert inputs["alarmActions"] == [topic], key
-        assert inputs["okActions"] == [topic], key
+        # Recovery notifications only where someone was paged.
+        expected_ok = [topic] if ALARM_ROUTE[key] is AlertRoute.CRITICAL else []
+        assert inputs["okActions"] == expected_ok, key
         assert inputs["actionsEnabled"] is True
 
 

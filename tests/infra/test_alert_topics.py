@@ -97,6 +97,8 @@ def test_subscription_added_when_a_stack_configures_one():
     (subscription,) = run.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert subscription.inputs["protocol"] == "https"
     assert subscription.inputs["topic"] == run.outputs["warningTopicArn"]
+    # The JSON envelope stays: it carries SNS's signature and the subscription confirmation.
+    assert subscription.inputs["rawMessageDelivery"] is False
 
 
 def test_components_use_the_project_type_tokens_and_parent_their_children(stack_run):
@@ -104,15 +106,10 @@ def test_components_use_the_project_type_tokens_and_parent_their_children(stack_
     assert components == {
         f"sfuser:monitoring:{n}"
         for n in (
-            "AlertTopics",
-            "PipelineAlarms",
-            "PipelineDashboard",
-            "MonitoringLambdas",
-            "ValidatorWorkgroup",
-            "ResultsLifecycle",
-            "Canary",
+            "AlertTopics", "PipelineAlarms", "PipelineDashboard", "MonitoringLambdas",
+            "IdempotencyTable", "EventCapture", "ValidatorWorkgroup", "ResultsLifecycle", "Canary",
         )
-    }
+    }  # fmt: skip
     for resource in stack_run.resources:
         if resource.custom:
             assert resource.parent_type in components, resource.name

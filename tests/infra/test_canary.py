@@ -15,6 +15,7 @@ INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 QUEUE = "aws:sqs/queue:Queue"
 FUNCTION = "aws:lambda/function:Function"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+CANARY = "sfuser:monitoring:Canary"
 
 
 def _functions(run):
@@ -31,12 +32,12 @@ def _canary_queue(run, settings):
 
 
 def test_schedule_invokes_each_handler_with_the_self_test_event(stack_run, stack_settings):
-    (rule,) = stack_run.of_type(RULE)
+    (rule,) = stack_run.of_type(RULE, CANARY)
     assert rule.inputs["scheduleExpression"] == stack_settings.canary_schedule
     assert rule.inputs["state"] == "ENABLED"
     assert rule.state["arn"].startswith("arn:aws:events:")
     functions = _functions(stack_run)
-    targets = {t.inputs["arn"]: t for t in stack_run.of_type(TARGET)}
+    targets = {t.inputs["arn"]: t for t in stack_run.of_type(TARGET, CANARY)}
     assert set(targets) == {f.state["arn"] for f in functions.values()}
     queue = _canary_queue(stack_run, stack_settings)
     for target in targets.values():
@@ -46,15 +47,15 @@ def test_schedule_invokes_each_handler_with_the_self_test_event(stack_run, stack
 
 
 def test_eventbridge_may_invoke_each_function_only_from_the_rule(stack_run):
-    (rule,) = stack_run.of_type(RULE)
+    (rule,) = stack_run.of_type(RULE, CANARY)
     functions = _functions(stack_run)
-    permissions = {p.inputs["function"]: p for p in stack_run.of_type(PERMISSION)}
+    permissions = {p.inputs["function"]: p for p in stack_run.of_type(PERMISSION, CANARY)}
     assert set(permissions) == {f.inputs["name"] for f in functions.values()}
     for permission in permissions.values():
         assert permission.inputs["principal"] == "events.amazonaws.com"
         assert permission.inputs["action"] == "lambda:InvokeFunction"
         assert permission.inputs["sourceArn"] == rule.state["arn"]
-    for target in stack_run.of_type(TARGET):
+    for target in stack_run.of_type(TARGET, CANARY):
         assert f"canary-{target.inputs['targetId']}-invoke" in target.dependencies
 
 
@@ -63,8 +64,7 @@ def test_async_failures_of_publisher_and_validator_reach_the_encrypted_queue(
 ):
     queue = _canary_queue(stack_run, stack_settings)
     assert queue.inputs["sqsManagedSseEnabled"] is True
-    configs = {c.inputs["functionName"]: c for c in stack_run.of_type(INVOKE_CONFIG)
-               if c.name.startswith("canary-")}  # fmt: skip
+    configs = {c.inputs["functionName"]: c for c in stack_run.of_type(INVOKE_CONFIG, CANARY)}
     functions = _functions(stack_run)
     assert set(configs) == {functions[h].inputs["name"] for h in FAILURE_ROUTED}
     for handler in FAILURE_ROUTED:
@@ -82,7 +82,7 @@ def test_async_failures_of_publisher_and_validator_reach_the_encrypted_queue(
 
 
 def test_eventbridge_may_dead_letter_to_the_queue(stack_run, stack_settings):
-    (rule,) = stack_run.of_type(RULE)
+    (rule,) = stack_run.of_type(RULE, CANARY)
     queue = _canary_queue(stack_run, stack_settings)
     policy = stack_run.named("canary-failures-policy")
     assert policy.inputs["queueUrl"] == queue.state["url"]
@@ -132,7 +132,12 @@ def test_monitoring_health_alarms_are_routed_and_watch_the_contract(stack_run, s
 
 def test_a_disabled_canary_leaves_no_schedule_topic_or_heartbeat_alarm():
     run = existing_workgroup_run()  # canaryEnabled: false
-    assert run.of_type(RULE) == run.of_type(TARGET) == run.of_type(PERMISSION) == []
+    assert (
+        run.of_type(RULE, CANARY)
+        == run.of_type(TARGET, CANARY)
+        == run.of_type(PERMISSION, CANARY)
+        == []
+    )
     assert [t.inputs["name"] for t in run.of_type("aws:sns/topic:Topic")
             if t.inputs["name"].endswith("self-test")] == []  # fmt: skip
     names = {a.inputs["name"] for a in run.of_type(METRIC_ALARM)}

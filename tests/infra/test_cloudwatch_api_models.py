@@ -6,8 +6,8 @@ import pytest
 from botocore.exceptions import ParamValidationError
 
 from tests.infra.cloudwatch_api import (
-    alarm_period,
     enum_values,
+    evaluated_stats,
     put_composite_alarm_params,
     put_dashboard_params,
     put_metric_alarm_params,
@@ -21,16 +21,14 @@ def test_metric_alarms_validate_as_put_metric_alarm(stack_run):
     for alarm in alarms:
         params = put_metric_alarm_params(alarm)
         validate("PutMetricAlarm", params)
-        statistics = [params.get("Statistic")] if "Statistic" in params else [
-            q["MetricStat"]["Stat"] for q in params["Metrics"] if "MetricStat" in q
-        ]  # fmt: skip
-        assert set(statistics) <= enum_values("Statistic")
         assert params["ComparisonOperator"] in enum_values("ComparisonOperator")
-        period = alarm_period(params)
+        stats = evaluated_stats(params)
+        assert {stat for stat, _ in stats} <= enum_values("Statistic")
+        (period,) = {period for _, period in stats}  # one period per alarm
         assert period in (10, 20, 30) or period % 60 == 0
-        # PutMetricAlarm: Period x EvaluationPeriods <= 7 days, and <= 1 day below an hour.
-        window = period * params["EvaluationPeriods"]
-        assert window <= (86_400 if period < 3_600 else 604_800)
+        # PutMetricAlarm: at most 1 day of evaluation below one-hour periods, 7 days otherwise.
+        limit = 86_400 if period < 3_600 else 7 * 86_400
+        assert period * params["EvaluationPeriods"] <= limit, params["AlarmName"]
 
 
 def test_composite_alarm_validates_as_put_composite_alarm(stack_run):
@@ -55,15 +53,23 @@ def test_the_validation_itself_rejects_bad_parameters(stack_run):
         validate("PutMetricAlarm", wrong_type)
 
 
-def test_math_alarms_return_exactly_one_series(stack_run):
-    """PutMetricAlarm with Metrics: exactly one query returns data and ids are valid."""
-    math = [
+def test_query_alarms_return_the_series_they_compare(stack_run):
+    """PutMetricAlarm with Metrics: a static threshold compares the one query returning data;
+    an anomaly band returns the metric and the band (ThresholdMetricId); ids are valid."""
+    with_queries = [
         put_metric_alarm_params(a)
         for a in stack_run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
         if "metricQueries" in a.inputs
     ]
-    assert math
-    for params in math:
-        assert sum(q["ReturnData"] for q in params["Metrics"]) == 1
+    assert {"Threshold" in p for p in with_queries} == {True, False}  # math and band alarms
+    for params in with_queries:
+        returned = [q for q in params["Metrics"] if q["ReturnData"]]
+        if "ThresholdMetricId" in params:
+            (band,) = [q for q in returned if q["Id"] == params["ThresholdMetricId"]]
+            assert band["Expression"].startswith("ANOMALY_DETECTION_BAND(")
+            (metric,) = [q for q in returned if q is not band]
+            assert "MetricStat" in metric
+        else:
+            assert len(returned) == 1 and "Expression" in returned[0]
         assert all(re.fullmatch(r"[a-z][A-Za-z0-9_]*", q["Id"]) for q in params["Metrics"])
         assert len(params["Metrics"]) <= 20

@@ -6,7 +6,13 @@ import re
 import pytest
 
 from components import alarm_specs as specs
-from components.alarms import metric_queries
+from components.alarm_model import (
+    EXPRESSION_ID,
+    Comparison,
+    MetricMath,
+    MissingData,
+    metric_alarm_inputs,
+)
 from components.athena_workgroup import workgroup_configuration
 from components.canary import (
     canary_input,
@@ -80,20 +86,33 @@ def test_validator_gets_the_results_key_only_when_configured():
     assert sorted(grant["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
 
 
-def test_environment_carries_reuse_lookback_and_self_test_settings():
-    settings = make_settings(athenaResultReuseMinutes="0", ingestionLookbackDays="3",
-                             canaryAlerts="log")  # fmt: skip
-    env = lambda_environment(settings, HandlerKey.ERROR_HANDLER, TOPICS)
+COST_GUARDS = {EnvVar.ATHENA_RESULT_REUSE_MINUTES, EnvVar.INGESTION_LOOKBACK_DAYS}
+SELF_TEST = {EnvVar.SELF_TEST_TOPIC_ARN, EnvVar.SELF_TEST_ALERTS}
+
+
+def test_validator_environment_carries_reuse_and_lookback():
+    settings = make_settings(athenaResultReuseMinutes="0", ingestionLookbackDays="3")
+    env = lambda_environment(settings, HandlerKey.PIPELINE_VALIDATOR, TOPICS)
     assert env[EnvVar.ATHENA_RESULT_REUSE_MINUTES] == "0"
     assert env[EnvVar.INGESTION_LOOKBACK_DAYS] == "3"
     assert env[EnvVar.ATHENA_WORKGROUP] == settings.validator_workgroup
-    assert env[EnvVar.SELF_TEST_ALERTS] == "log"
+    assert not SELF_TEST & set(env)
+
+
+def test_error_handler_environment_carries_self_test_and_dedup_settings():
+    settings = make_settings(canaryAlerts="log")
+    env = lambda_environment(settings, HandlerKey.ERROR_HANDLER, TOPICS)
+    assert env[EnvVar.SELF_TEST_ALERTS] == contract.SelfTestAlerts.LOG
     assert env[EnvVar.SELF_TEST_TOPIC_ARN] == (
         "arn:aws:sns:us-east-1:111122223333:sf-user-pipeline-dev-self-test"
     )
+    assert {EnvVar.IDEMPOTENCY_TABLE, EnvVar.IDEMPOTENCY_WINDOW_SECONDS} <= set(env)
+    assert not COST_GUARDS & set(env)
     quiet = lambda_environment(make_settings(canaryEnabled="false"), HandlerKey.ERROR_HANDLER,
                                TOPICS)  # fmt: skip
-    assert EnvVar.SELF_TEST_TOPIC_ARN not in quiet and EnvVar.SELF_TEST_ALERTS not in quiet
+    assert not SELF_TEST & set(quiet)
+    publisher = lambda_environment(settings, HandlerKey.METRICS_PUBLISHER, TOPICS)
+    assert not (SELF_TEST | COST_GUARDS) & set(publisher)
 
 
 def test_canary_event_is_the_contract_self_test():
@@ -124,12 +143,12 @@ def test_self_test_publishing_needs_the_topic_and_its_key():
 def test_heartbeat_alarm_breaches_on_missing_data_over_two_intervals():
     settings = make_settings(canarySchedule="rate(6 hours)")
     heartbeat = specs.heartbeat_spec(settings)
-    assert heartbeat.metric_name == Metric.MONITORING_HEARTBEAT.name
-    assert heartbeat.namespace == contract.NAMESPACE
-    assert dict(heartbeat.dimensions) == Metric.MONITORING_HEARTBEAT.dimensions("dev")
+    assert heartbeat.watches.metric_name == Metric.MONITORING_HEARTBEAT.name
+    assert heartbeat.watches.namespace == contract.NAMESPACE
+    assert dict(heartbeat.watches.dimensions) == Metric.MONITORING_HEARTBEAT.dimensions("dev")
     assert heartbeat.period_seconds == 2 * 6 * 3_600
-    assert heartbeat.treat_missing_data is specs.MissingData.BREACHING
-    assert (heartbeat.comparison, heartbeat.threshold) == (specs.Comparison.LESS, 1)
+    assert heartbeat.treat_missing_data is MissingData.BREACHING
+    assert (heartbeat.comparison, heartbeat.threshold) == (Comparison.LESS, 1)
     assert heartbeat.route == contract.ALARM_ROUTE[AlarmKey.MONITORING_HEARTBEAT]
 
 
@@ -141,8 +160,11 @@ def test_no_heartbeat_alarm_without_the_canary():
 
 def test_handler_errors_alarm_sums_the_three_functions():
     spec = specs.handler_errors_spec(make_settings())
-    queries = metric_queries(spec)
-    *metrics, total = queries
+    assert isinstance(spec.watches, MetricMath)
+    inputs = metric_alarm_inputs(spec)
+    assert inputs["threshold"] == 1 and "threshold_metric_id" not in inputs
+    *metrics, total = inputs["metric_queries"]
+    assert total["id"] == EXPRESSION_ID
     assert {q["metric"]["dimensions"]["FunctionName"] for q in metrics} == {
         contract.function_name("dev", handler) for handler in HandlerKey
     }

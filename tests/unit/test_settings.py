@@ -99,6 +99,18 @@ BAD_VALUES = [
         f"{P}:createLogGroups[0]: Input should be 'lambdas'",
     ),
     ("unknownKey", "x", None),  # unknown config keys are not settings: ignored, not an error
+    ("missedRunHours", "0", f"{P}:missedRunHours: must be between 1 and 168"),
+    ("missedRunHours", "169", f"{P}:missedRunHours: must be between 1 and 168 (hours; CloudWatch"),
+    ("anomalyBandWidth", "0", f"{P}:anomalyBandWidth: must be greater than 0 (standard dev"),
+    ("dedupWindowMinutes", "0", f"{P}:dedupWindowMinutes: must be greater than 0, got 0"),
+    ("maintenanceSuppressorAlarm", "a\nb", f"{P}:maintenanceSuppressorAlarm: must be `create`"),
+    (
+        "maintenanceSuppressorAlarm",
+        "arn:aws:sns:us-east-1:111122223333:topic",
+        f"{P}:maintenanceSuppressorAlarm: must be a CloudWatch alarm ARN",
+    ),
+    ("maintenanceWaitPeriodSeconds", "-1", f"{P}:maintenanceWaitPeriodSeconds: must be greater"),
+    ("maintenanceExtensionPeriodSeconds", "x", f"{P}:maintenanceExtensionPeriodSeconds: Input"),
 ]
 
 

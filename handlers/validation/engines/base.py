@@ -10,13 +10,15 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class QueryStats:
-    """Cost of one query. `bytes_scanned` is None where the engine does not report it."""
+    """Cost of one query. `bytes_scanned` and `result_reused` are None where the engine does
+    not report them; a reused Athena result scans nothing."""
 
     name: str
     engine: str
     engine_ms: int
     bytes_scanned: int | None = None
     query_id: str | None = None
+    result_reused: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,7 +8,7 @@ from handlers.validation.errors import ConfigurationError
 from handlers.validation.identifiers import InvalidIdentifierError
 from handlers.validation.settings import QueryEngineName, load_settings
 
-from .conftest import DBT_COLUMNS
+from .conftest import DBT_COLUMNS, NOW
 
 DBT_ENV = {
     EnvVar.COLUMN_USER_ID: "id",
@@ -120,7 +120,7 @@ def test_plain_names_are_quoted():
 @pytest.mark.parametrize("environ", [{}, DBT_ENV], ids=["seed", "dbt_snapshot"])
 def test_queries_use_only_the_portable_subset(environ):
     settings = load_settings(environ)
-    for text in (sql.ingestion_query(settings), sql.scd_query(settings)):
+    for text in (sql.ingestion_query(settings, NOW), sql.scd_query(settings)):
         upper = text.upper()
         assert not [banned for banned in sql.BANNED_CONSTRUCTS if banned in upper]
 
