@@ -10,10 +10,10 @@ alert, so broken monitoring is itself detected.
 Every delivery path is permitted end to end: a Lambda permission per function scoped by the
 rule's ARN; events EventBridge could not deliver, and async invocations of the publisher and
 validator that failed after their retries, land in the encrypted `<prefix>-canary-failures`
-queue (queue policy for EventBridge, role permission for Lambda's on-failure destination). The
-error handler's async invoke config (DLQ) belongs to the alerting components. The self-test topic
-is encrypted with the alert key; only the error handler's role publishes to it, through IAM,
-which the key policy delegates to (AccountAdministersKeyThroughIam).
+queue (queue policy for EventBridge, `eventbridge_delivery`; role permission for Lambda's
+on-failure destination). The error handler's async invoke config (DLQ) belongs to EventCapture.
+The self-test topic is encrypted with the alert key; only the error handler's role publishes to
+it, through IAM, which the key policy delegates to (AccountAdministersKeyThroughIam).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from handlers import contract
 from handlers.contract import HandlerKey
 
 from . import arns
-from .alert_topics import EVENTBRIDGE_PRINCIPAL
-from .iam_policies import PolicyDocument, document
+from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
+from .iam_policies import PolicyDocument, deny_without_tls, document
 from .settings import Settings
 
 # Handlers whose async failures this component routes; the error handler's are alerting's.
@@ -55,40 +55,9 @@ def failure_queue_name(settings: Settings) -> str:
     return f"{settings.prefix}-canary-failures"
 
 
-def _deny_insecure_transport(action: str, resource: str) -> dict[str, Any]:
-    return {
-        "Sid": "DenyWithoutTls",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": action,
-        "Resource": resource,
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
 def self_test_topic_policy(topic_arn: str) -> PolicyDocument:
     """TLS only; publishers are allowed through IAM (the error handler's role), same account."""
-    return document([_deny_insecure_transport("sns:Publish", topic_arn)])
-
-
-def failure_queue_policy(settings: Settings, queue_arn: str, rule_arn: str) -> PolicyDocument:
-    """EventBridge may dead-letter the canary rule's undeliverable events here, nothing else."""
-    return document(
-        [
-            {
-                "Sid": "CanaryRuleDeadLetters",
-                "Effect": "Allow",
-                "Principal": {"Service": EVENTBRIDGE_PRINCIPAL},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {
-                    "ArnEquals": {"aws:SourceArn": rule_arn},
-                    "StringEquals": {"aws:SourceAccount": settings.account_id},
-                },
-            },
-            _deny_insecure_transport("sqs:SendMessage", queue_arn),
-        ]
-    )
+    return document([deny_without_tls("sns:Publish", topic_arn)])
 
 
 def send_failures_policy(queue_arn: str) -> PolicyDocument:
@@ -240,33 +209,16 @@ class Canary(pulumi.ComponentResource):
             opts=child,
         )
         self.rule = rule
-        aws.sqs.QueuePolicy(
-            f"{name}-failures-policy",
-            queue_url=failures.url,
-            policy=pulumi.Output.all(failures.arn, rule.arn).apply(
-                _json(lambda queue, rule_arn: failure_queue_policy(settings, queue, rule_arn))
-            ),
-            opts=child,
-        )
+        admit_dead_letters(f"{name}-failures-policy", settings, failures, [rule], self)
         for handler, function in functions.items():
-            permission = aws.lambda_.Permission(
-                f"{name}-{handler.value}-invoke",
-                action="lambda:InvokeFunction",
-                function=function.name,
-                principal=EVENTBRIDGE_PRINCIPAL,
-                source_arn=rule.arn,
-                opts=child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-{handler.value}-target",
-                rule=rule.name,
+            invoke_from_rule(
+                f"{name}-{handler.value}",
+                rule,
+                function,
+                retry=RetryPolicy(MAX_EVENT_AGE_SECONDS, TARGET_RETRIES),
+                dead_letter_arn=failures.arn,
+                parent=self,
+                event=canary_input(),
                 target_id=handler.value,
-                arn=function.arn,
-                input=canary_input(),
-                retry_policy={
-                    "maximum_retry_attempts": TARGET_RETRIES,
-                    "maximum_event_age_in_seconds": MAX_EVENT_AGE_SECONDS,
-                },
-                dead_letter_config={"arn": failures.arn},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission, *ready]),
+                ready=ready,
             )

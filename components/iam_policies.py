@@ -53,6 +53,20 @@ def document(statements: list[Statement]) -> PolicyDocument:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def deny_without_tls(
+    actions: str | list[str], resource: str, sid: str = "DenyWithoutTls"
+) -> Statement:
+    """Resource-policy statement refusing `actions` on `resource` over plain HTTP."""
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": actions,
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def lambda_assume_role_policy() -> PolicyDocument:
     return document(
         [

@@ -89,7 +89,7 @@ def test_eventbridge_may_dead_letter_to_the_queue(stack_run, stack_settings):
     allow = policy.json_input("policy")["Statement"][0]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Resource"] == queue.state["arn"]
-    assert allow["Condition"]["ArnEquals"] == {"aws:SourceArn": rule.state["arn"]}
+    assert allow["Condition"]["ArnEquals"] == {"aws:SourceArn": [rule.state["arn"]]}
 
 
 def test_self_test_topic_is_encrypted_and_the_error_handler_may_publish(stack_run, stack_settings):

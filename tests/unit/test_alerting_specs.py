@@ -10,6 +10,7 @@ from components import alarm_specs as specs
 from components import arns, event_capture, maintenance
 from components.alarm_model import Comparison, MetricStat, metric_alarm_inputs
 from components.anomaly_band import BAND_ID, AnomalyBand, BandComparison
+from components.eventbridge_delivery import dead_letter_queue_policy
 from components.iam_policies import lambda_policy
 from components.idempotency_table import table_inputs
 from components.lambda_environment import lambda_environment
@@ -216,16 +217,20 @@ def test_event_patterns_select_the_pipelines_failures_only():
     }
 
 
-def test_dead_letter_queue_admits_eventbridge_only_from_the_capture_rules():
+def test_dead_letter_queue_admits_eventbridge_only_from_its_rules_over_tls():
     rules = ["arn:aws:events:us-east-1:1:rule/b", "arn:aws:events:us-east-1:1:rule/a"]
-    policy = event_capture.dead_letter_queue_policy("arn:aws:sqs:us-east-1:1:q", rules)
+    policy = dead_letter_queue_policy(make_settings(), "arn:aws:sqs:us-east-1:1:q", rules)
     (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Action"] == "sqs:SendMessage"
     assert allow["Resource"] == "arn:aws:sqs:us-east-1:1:q"
-    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": sorted(rules)}}
+    assert allow["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": sorted(rules)},
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+    }
     (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Principal"] == "*" and "sqs:SendMessage" in deny["Action"]
 
 
 def test_retries_stop_within_the_dedup_window_and_service_limits():

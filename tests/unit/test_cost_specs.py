@@ -16,7 +16,6 @@ from components.alarm_model import (
 from components.athena_workgroup import workgroup_configuration
 from components.canary import (
     canary_input,
-    failure_queue_policy,
     publish_self_test_policy,
     send_failures_policy,
 )
@@ -119,17 +118,8 @@ def test_canary_event_is_the_contract_self_test():
     assert json.loads(canary_input()) == {contract.SELF_TEST_KEY: True}
 
 
-def test_failure_queue_accepts_only_the_canary_rule_over_tls():
+def test_publisher_and_validator_roles_may_send_their_async_failures():
     queue = "arn:aws:sqs:us-east-1:111122223333:q"
-    rule = "arn:aws:events:us-east-1:111122223333:rule/sf-user-pipeline-dev-canary"
-    allow, deny = failure_queue_policy(make_settings(), queue, rule)["Statement"]
-    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
-    assert (allow["Action"], allow["Resource"]) == ("sqs:SendMessage", queue)
-    assert allow["Condition"]["ArnEquals"] == {"aws:SourceArn": rule}
-    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
-    assert deny["Effect"] == "Deny" and deny["Condition"] == {
-        "Bool": {"aws:SecureTransport": "false"}
-    }
     (send,) = send_failures_policy(queue)["Statement"]
     assert (send["Action"], send["Resource"]) == (["sqs:SendMessage"], queue)
 
