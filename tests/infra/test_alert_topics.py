@@ -7,6 +7,7 @@ import pytest
 from components.settings import SettingsError
 from handlers import contract
 from handlers.contract import AlertRoute
+from tests.infra.override_run import WARNING_WEBHOOK, override_run
 from tests.infra.pulumi_harness import StackRunError, is_secret, run_stack, unsecret
 
 KMS_NEEDED = {"kms:Decrypt", "kms:GenerateDataKey*"}
@@ -90,12 +91,10 @@ def test_subscriptions_exist_only_when_configured_and_are_secret(stack_run, stac
 
 
 def test_subscription_added_when_a_stack_configures_one():
-    run = run_stack(
-        "staging",
-        {"sf-user-monitoring:warningAlertWebhooks": '["https://hooks.example.com/sf-user"]'},
-    )
+    run = override_run()  # one warning webhook
     (subscription,) = run.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert subscription.inputs["protocol"] == "https"
+    assert unsecret(subscription.inputs["endpoint"]) == WARNING_WEBHOOK
     assert subscription.inputs["topic"] == run.outputs["warningTopicArn"]
     # The JSON envelope stays: it carries SNS's signature and the subscription confirmation.
     assert subscription.inputs["rawMessageDelivery"] is False

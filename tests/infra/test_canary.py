@@ -6,7 +6,7 @@ import json
 from components.canary import FAILURE_ROUTED
 from handlers import contract
 from handlers.contract import ALARM_ROUTE, AlarmKey, EnvVar, HandlerKey, Metric
-from tests.infra.test_cost_guards import existing_workgroup_run
+from tests.infra.override_run import override_run
 
 RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
@@ -131,7 +131,7 @@ def test_monitoring_health_alarms_are_routed_and_watch_the_contract(stack_run, s
 
 
 def test_a_disabled_canary_leaves_no_schedule_topic_or_heartbeat_alarm():
-    run = existing_workgroup_run()  # canaryEnabled: false
+    run = override_run()  # canaryEnabled: false
     assert (
         run.of_type(RULE, CANARY)
         == run.of_type(TARGET, CANARY)

@@ -1,31 +1,17 @@
 """Issue 7 cost guards as registered: the validator's workgroup, its IAM and environment, result
 clean-up and reserved concurrency, for each stack file and one override run."""
 
-import functools
-
 import pytest
 
 from components.settings import SettingsError
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey
-from tests.infra.pulumi_harness import StackRun, StackRunError, run_stack
+from tests.infra.override_run import RESULTS_KEY, P, override_run
+from tests.infra.pulumi_harness import StackRunError, run_stack
 
-P = "sf-user-monitoring"
 WORKGROUP = "aws:athena/workgroup:Workgroup"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 FUNCTION = "aws:lambda/function:Function"
-RESULTS_KEY = "arn:aws:kms:eu-west-1:345678901234:key/results"
-
-
-@functools.cache
-def existing_workgroup_run() -> StackRun:
-    """Prod, told to use an existing workgroup with KMS results and a reserved validator."""
-    return run_stack("prod", {
-        f"{P}:athenaWorkgroup": "analytics-shared",
-        f"{P}:athenaResultsKmsKeyArn": RESULTS_KEY,
-        f"{P}:pipelineValidatorReservedConcurrency": "2",
-        f"{P}:canaryEnabled": "false",
-    })  # fmt: skip
 
 
 def _function(run, settings, handler):
@@ -98,7 +84,7 @@ def test_functions_are_unreserved_by_default(stack_run, stack_settings):
 
 
 def test_an_existing_workgroup_is_used_with_its_key_and_a_reserved_validator():
-    run = existing_workgroup_run()
+    run = override_run()  # an existing workgroup, a results key, a reserved validator
     assert run.of_type(WORKGROUP) == []
     assert (
         _athena_resource(run) == "arn:aws:athena:eu-west-1:345678901234:workgroup/analytics-shared"
