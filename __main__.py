@@ -4,17 +4,25 @@ import pulumi
 
 from components.alarms import PipelineAlarms
 from components.alert_topics import AlertTopics
+from components.athena_workgroup import ValidatorWorkgroup
+from components.canary import Canary
 from components.dashboard import PipelineDashboard
 from components.event_capture import EventCapture
 from components.idempotency_table import IdempotencyTable
 from components.lambdas import MonitoringLambdas
+from components.results_lifecycle import ResultsLifecycle
 from components.settings import load_settings
 from handlers.contract import HandlerKey
 
 settings = load_settings()  # fails with the offending config keys before any resource exists
 
 topics = AlertTopics("alerts", settings)
+workgroup = ValidatorWorkgroup("athena", settings)
+ResultsLifecycle("athena-results", settings)
 lambdas = MonitoringLambdas("handlers", settings, topics.topic_arns, topics.key.arn)
+canary = Canary(
+    "canary", settings, functions=lambdas.functions, roles=lambdas.roles, key_arn=topics.key.arn
+)
 alarms = PipelineAlarms("alarms", settings, topics.topic_arns)
 dashboard = PipelineDashboard("dashboard", settings)
 idempotency = IdempotencyTable("idempotency", settings)
@@ -31,3 +39,7 @@ pulumi.export("functionNames", {h.value: f.name for h, f in lambdas.functions.it
 pulumi.export("alarmNames", alarms.alarm_names)
 pulumi.export("idempotencyTableName", idempotency.table.name)
 pulumi.export("alertDeadLetterQueueArn", capture.dead_letters.arn)
+pulumi.export("athenaWorkgroup", settings.validator_workgroup)
+if canary.rule is not None and canary.topic is not None:
+    pulumi.export("canaryRuleName", canary.rule.name)
+    pulumi.export("selfTestTopicArn", canary.topic.arn)

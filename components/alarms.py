@@ -7,15 +7,14 @@ maintenance suppressor) one composite per route pages for them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from handlers.contract import AlarmKey, AlertRoute
 
-from .alarm_specs import AlarmSpec, CompositeAlarmSpec, alarm_specs, composite_spec
-from .anomaly_band import BAND_ID, AnomalyBand, band_metric_queries
+from .alarm_model import AlarmSpec, CompositeAlarmSpec, metric_alarm_inputs
+from .alarm_specs import alarm_specs, composite_spec
 from .maintenance import (
     Suppression,
     maintenance_mode_spec,
@@ -25,30 +24,6 @@ from .maintenance import (
     suppression,
 )
 from .settings import Settings
-
-
-def metric_inputs(spec: AlarmSpec) -> dict[str, Any]:
-    """What a MetricAlarm watches: one metric and a static threshold, or metric + its band."""
-    if isinstance(spec.threshold, AnomalyBand):
-        return {
-            "metric_queries": band_metric_queries(
-                spec.threshold,
-                namespace=spec.namespace,
-                metric_name=spec.metric_name,
-                dimensions=spec.dimensions,
-                statistic=spec.statistic,
-                period_seconds=spec.period_seconds,
-            ),
-            "threshold_metric_id": BAND_ID,
-        }
-    return {
-        "namespace": spec.namespace,
-        "metric_name": spec.metric_name,
-        "dimensions": dict(spec.dimensions),
-        "statistic": spec.statistic,
-        "period": spec.period_seconds,
-        "threshold": spec.threshold,
-    }
 
 
 def suppressor_inputs(
@@ -145,13 +120,7 @@ class PipelineAlarms(pulumi.ComponentResource):
     ) -> aws.cloudwatch.MetricAlarm:
         return aws.cloudwatch.MetricAlarm(
             f"{name}-{spec.key.value}",
-            name=spec.name,
-            alarm_description=spec.description,
-            **metric_inputs(spec),
-            evaluation_periods=spec.evaluation_periods,
-            datapoints_to_alarm=spec.datapoints_to_alarm,
-            comparison_operator=spec.comparison.value,
-            treat_missing_data=spec.treat_missing_data.value,
+            **metric_alarm_inputs(spec),
             actions_enabled=True,
             alarm_actions=alarm_actions,
             ok_actions=ok_actions,

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from handlers.contract import AlertRoute
 
 from . import arns
+from .iam_policies import deny_without_tls
 from .settings import Settings
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
@@ -98,14 +99,7 @@ def topic_policy(settings: Settings, topic_arn: str) -> PolicyDocument:
                 "Resource": topic_arn,
                 "Condition": {"StringEquals": {"aws:SourceAccount": settings.account_id}},
             },
-            {
-                "Sid": "DenyPublishWithoutTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_without_tls("sns:Publish", topic_arn, sid="DenyPublishWithoutTls"),
         ],
     }
 

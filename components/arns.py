@@ -48,7 +48,7 @@ def state_machine_executions_arn(settings: Settings) -> str:
 
 
 def athena_workgroup_arn(settings: Settings) -> str:
-    return _arn(settings, "athena", f"workgroup/{settings.athena_workgroup}")
+    return _arn(settings, "athena", f"workgroup/{settings.validator_workgroup}")
 
 
 def s3_bucket_arn(settings: Settings, bucket: str) -> str:
@@ -57,6 +57,16 @@ def s3_bucket_arn(settings: Settings, bucket: str) -> str:
 
 def s3_objects_arn(settings: Settings, location: S3Location) -> str:
     return f"{s3_bucket_arn(settings, location.bucket)}/{location.prefix}*"
+
+
+def self_test_topic_name(settings: Settings) -> str:
+    return f"{settings.prefix}-self-test"
+
+
+def self_test_topic_arn(settings: Settings) -> str:
+    """Derived rather than read from the topic, so the error handler's environment and policy
+    do not wait on the Canary component, which needs the functions first."""
+    return _arn(settings, "sns", self_test_topic_name(settings))
 
 
 def dashboard_url(settings: Settings) -> str:

@@ -16,6 +16,7 @@ from handlers.contract import HandlerKey, Metric, MetricDef
 from . import arns
 from .alarm_specs import (
     GLUE_NAMESPACE,
+    LAMBDA_NAMESPACE,
     STATES_NAMESPACE,
     glue_job_dimensions,
     state_machine_dimensions,
@@ -140,6 +141,39 @@ def widget_specs(settings: Settings) -> list[WidgetSpec]:
             y_range=(0, 100),
         ),
         WidgetSpec("Recent pipeline errors", query=recent_errors_query(error_log_groups(settings))),
+        *monitoring_health_widgets(settings),
+    ]
+
+
+def _lambda(settings: Settings, handler: HandlerKey, metric_name: str, stat: str) -> MetricRef:
+    function = contract.function_name(settings.environment, handler)
+    return MetricRef(LAMBDA_NAMESPACE, metric_name, {"FunctionName": function}, stat, handler.value)
+
+
+def monitoring_health_widgets(settings: Settings) -> list[WidgetSpec]:
+    """The monitoring's own health: canary heartbeat, handler errors and durations, query cost."""
+    return [
+        WidgetSpec(
+            "Monitoring: canary heartbeat",
+            (_custom(settings, Metric.MONITORING_HEARTBEAT, "Sum", "Heartbeats"),),
+            annotations=(Annotation("Expected per interval", 1),),
+            period_seconds=settings.canary_interval_seconds,
+        ),
+        WidgetSpec(
+            "Monitoring: handler errors",
+            tuple(_lambda(settings, handler, "Errors", "Sum") for handler in HandlerKey),
+        ),
+        WidgetSpec(
+            "Monitoring: handler duration, maximum (ms)",
+            tuple(_lambda(settings, handler, "Duration", "Maximum") for handler in HandlerKey),
+        ),
+        WidgetSpec(
+            "Athena bytes scanned per validation",
+            (
+                _custom(settings, Metric.ATHENA_BYTES_SCANNED, "Average", "Average"),
+                _custom(settings, Metric.ATHENA_BYTES_SCANNED, "Maximum", "Maximum"),
+            ),
+        ),
     ]
 
 

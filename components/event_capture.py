@@ -5,13 +5,8 @@ Two EventBridge rules on the default bus send the pipeline's failure events to t
 machine, and "Glue Job State Change" (FAILED, TIMEOUT, STOPPED) for the configured job. The
 delivery path is permitted end to end:
 
-- EventBridge -> Lambda: a Lambda permission for events.amazonaws.com per rule, scoped by
-  `source_arn` to that rule.
-- EventBridge -> dead-letter queue: when delivery fails after the target's retry policy, the event
-  goes to an SQS queue whose policy lets events.amazonaws.com `sqs:SendMessage` only with
-  `aws:SourceArn` equal to one of the two rules (EventBridge user guide, "Granting permissions to
-  the dead-letter queue"). The queue uses SSE-SQS: EventBridge cannot send to a queue encrypted
-  with a customer-managed key unless that key's policy admits it, SSE-SQS needs no such grant.
+- EventBridge -> Lambda and EventBridge -> dead-letter queue: `eventbridge_delivery` (a
+  permission per rule scoped to it; the queue admits events of these two rules only).
 - Lambda async invocation -> same queue: EventBridge invokes asynchronously, so a handler error is
   retried by Lambda (FunctionEventInvokeConfig) and then sent to the on-failure destination with
   the function's role (`sqs:SendMessage` in its policy, see iam_policies).
@@ -34,10 +29,8 @@ import pulumi_aws as aws
 from handlers.contract import PIPELINE_NAME
 
 from . import arns
-from .alert_topics import EVENTBRIDGE_PRINCIPAL
+from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
 from .settings import Settings
-
-PolicyDocument = dict[str, Any]
 
 EXECUTION_FAILURE_STATUSES: Final = ("FAILED", "TIMED_OUT", "ABORTED")
 GLUE_FAILURE_STATES: Final = ("FAILED", "TIMEOUT", "STOPPED")
@@ -100,36 +93,6 @@ def retry_age_seconds(settings: Settings, service_maximum: int) -> int:
     return max(MIN_EVENT_AGE, min(settings.dedup_window_seconds, service_maximum))
 
 
-def dead_letter_queue_policy(queue_arn: str, rule_arns: list[str]) -> PolicyDocument:
-    """EventBridge may dead-letter events of these rules only; nothing arrives without TLS."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "EventBridgeRulesDeadLetter",
-                "Effect": "Allow",
-                "Principal": {"Service": EVENTBRIDGE_PRINCIPAL},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}},
-            },
-            {
-                "Sid": "DenyWithoutTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": ["sqs:ReceiveMessage", "sqs:SendMessage"],
-                "Resource": queue_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    }
-
-
-def _queue_policy_json(resolved: list[str]) -> str:
-    queue_arn, *rule_arns = resolved
-    return json.dumps(dead_letter_queue_policy(queue_arn, rule_arns))
-
-
 class EventCapture(pulumi.ComponentResource):
     """`sfuser:monitoring:EventCapture`: failure rules -> error handler, dead-letter queue."""
 
@@ -164,34 +127,24 @@ class EventCapture(pulumi.ComponentResource):
                 event_pattern=json.dumps(rule.pattern),
                 opts=child,
             )
-            permission = aws.lambda_.Permission(
-                f"{name}-{rule.key}-invoke",
-                action="lambda:InvokeFunction",
-                function=error_handler.name,
-                principal=EVENTBRIDGE_PRINCIPAL,
-                source_arn=event_rule.arn,
-                opts=child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-{rule.key}-target",
-                rule=event_rule.name,
-                arn=error_handler.arn,
-                retry_policy={
-                    "maximum_event_age_in_seconds": retry_age_seconds(
-                        settings, EVENTBRIDGE_MAX_EVENT_AGE
-                    ),
-                    "maximum_retry_attempts": EVENTBRIDGE_RETRY_ATTEMPTS,
-                },
-                dead_letter_config={"arn": self.dead_letters.arn},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+            invoke_from_rule(
+                f"{name}-{rule.key}",
+                event_rule,
+                error_handler,
+                retry=RetryPolicy(
+                    retry_age_seconds(settings, EVENTBRIDGE_MAX_EVENT_AGE),
+                    EVENTBRIDGE_RETRY_ATTEMPTS,
+                ),
+                dead_letter_arn=self.dead_letters.arn,
+                parent=self,
             )
             self.rules[rule.key] = event_rule
-        rule_arns = [rule.arn for rule in self.rules.values()]
-        aws.sqs.QueuePolicy(
+        admit_dead_letters(
             f"{name}-dead-letters-policy",
-            queue_url=self.dead_letters.url,
-            policy=pulumi.Output.all(self.dead_letters.arn, *rule_arns).apply(_queue_policy_json),
-            opts=child,
+            settings,
+            self.dead_letters,
+            list(self.rules.values()),
+            self,
         )
         aws.lambda_.FunctionEventInvokeConfig(
             f"{name}-async-failures",

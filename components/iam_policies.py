@@ -30,6 +30,7 @@ ATHENA_QUERY_ACTIONS: Final = (
     "athena:GetQueryResults",
     "athena:StopQueryExecution",
 )
+RESULTS_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
 GLUE_CATALOG_READ_ACTIONS: Final = ("glue:GetDatabase", "glue:GetTable", "glue:GetPartitions")
 RESULTS_BUCKET_ACTIONS: Final = ("s3:GetBucketLocation", "s3:ListBucket")
 RESULTS_OBJECT_ACTIONS: Final = (
@@ -50,6 +51,20 @@ class AlertTargets:
 
 def document(statements: list[Statement]) -> PolicyDocument:
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def deny_without_tls(
+    actions: str | list[str], resource: str, sid: str = "DenyWithoutTls"
+) -> Statement:
+    """Resource-policy statement refusing `actions` on `resource` over plain HTTP."""
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": actions,
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
 
 def lambda_assume_role_policy() -> PolicyDocument:
@@ -171,13 +186,18 @@ def pipeline_validator_statements(settings: Settings) -> list[Statement]:
         *(arns.glue_table_arn(settings, table) for table in settings.tables),
     ]
     results_bucket = arns.s3_bucket_arn(settings, settings.athena_results_bucket)
+    results_objects = f"{results_bucket}/{settings.athena_results_prefix}/*"
     statements = [
         _allow("QueryOwnWorkgroup", ATHENA_QUERY_ACTIONS, arns.athena_workgroup_arn(settings)),
         _allow("ReadPipelineTables", GLUE_CATALOG_READ_ACTIONS, catalog_resources),
         *_s3_read(settings, "ReadPipelineData", settings.data_locations),
         _allow("AthenaResultsBucket", RESULTS_BUCKET_ACTIONS, results_bucket),
-        _allow("AthenaResultsObjects", RESULTS_OBJECT_ACTIONS, f"{results_bucket}/*"),
+        _allow("AthenaResultsObjects", RESULTS_OBJECT_ACTIONS, results_objects),
     ]
+    if settings.athena_results_kms_key_arn:
+        statements.append(
+            _allow("EncryptAthenaResults", RESULTS_KEY_ACTIONS, settings.athena_results_kms_key_arn)
+        )
     if settings.lake_formation_governed:
         statements.append(_allow("LakeFormationCredentials", ["lakeformation:GetDataAccess"], "*"))
     return statements

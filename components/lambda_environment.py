@@ -24,8 +24,7 @@ def lambda_environment(
     handler: HandlerKey,
     topic_arns: Mapping[AlertRoute, pulumi.Input[str]],
 ) -> dict[str, pulumi.Input[str]]:
-    """All handlers share one environment except the Powertools service name and the error
-    handler's idempotency settings."""
+    """One environment shared by every handler, plus the variables only `handler` reads."""
     variables: dict[str, pulumi.Input[str]] = {
         EnvVar.ENVIRONMENT: settings.environment.value,
         EnvVar.CRITICAL_TOPIC_ARN: topic_arns[AlertRoute.CRITICAL],
@@ -34,7 +33,7 @@ def lambda_environment(
         EnvVar.STATE_MACHINE_ARN: settings.state_machine_arn,
         EnvVar.GLUE_JOB_NAME: settings.glue_job_name,
         EnvVar.ATHENA_DATABASE: settings.athena_database,
-        EnvVar.ATHENA_WORKGROUP: settings.athena_workgroup,
+        EnvVar.ATHENA_WORKGROUP: settings.validator_workgroup,
         EnvVar.S3_RESULTS_BUCKET: settings.athena_results_bucket,
         EnvVar.QUERY_ENGINE: QUERY_ENGINE,
         EnvVar.RAW_TABLE: settings.table(settings.raw_table).qualified,
@@ -49,7 +48,42 @@ def lambda_environment(
     }
     if settings.required_fields:
         variables[EnvVar.REQUIRED_FIELDS] = ",".join(settings.required_fields)
-    if handler is HandlerKey.ERROR_HANDLER:  # only it de-duplicates alerts
-        variables[EnvVar.IDEMPOTENCY_TABLE] = arns.idempotency_table_name(settings)
-        variables[EnvVar.IDEMPOTENCY_WINDOW_SECONDS] = str(settings.dedup_window_seconds)
+    variables.update(handler_environment(settings, handler))
     return {str(name): value for name, value in variables.items()}
+
+
+def handler_environment(settings: Settings, handler: HandlerKey) -> dict[str, str]:
+    """Variables only one handler reads: the validator's cost guards, the error handler's
+    de-duplication and self-test delivery."""
+    if handler is HandlerKey.PIPELINE_VALIDATOR:
+        return cost_guard_environment(settings)
+    if handler is HandlerKey.ERROR_HANDLER:
+        return {**idempotency_environment(settings), **self_test_environment(settings)}
+    return {}
+
+
+def idempotency_environment(settings: Settings) -> dict[str, str]:
+    """The error handler's Powertools idempotency table and window."""
+    return {
+        EnvVar.IDEMPOTENCY_TABLE: arns.idempotency_table_name(settings),
+        EnvVar.IDEMPOTENCY_WINDOW_SECONDS: str(settings.dedup_window_seconds),
+    }
+
+
+def cost_guard_environment(settings: Settings) -> dict[str, str]:
+    """How far back ingestion checks scan and how long Athena may reuse a result."""
+    return {
+        EnvVar.ATHENA_RESULT_REUSE_MINUTES: str(settings.athena_result_reuse_minutes),
+        EnvVar.INGESTION_LOOKBACK_DAYS: str(settings.ingestion_lookback_days),
+    }
+
+
+def self_test_environment(settings: Settings) -> dict[str, str]:
+    """Where the error handler sends its canary alert, or whether it only logs it (no canary:
+    nothing, and the handler's default is to log)."""
+    if not settings.canary_enabled:
+        return {}
+    return {
+        EnvVar.SELF_TEST_TOPIC_ARN: arns.self_test_topic_arn(settings),
+        EnvVar.SELF_TEST_ALERTS: settings.canary_alerts.value,
+    }

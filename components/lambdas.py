@@ -112,6 +112,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
                 layers=[settings.powertools_layer_arn],
                 memory_size=sizing.memory_mb,
                 timeout=sizing.timeout_seconds,
+                reserved_concurrent_executions=sizing.reserved_concurrency,
                 tracing_config={"mode": "Active"},
                 environment={"variables": lambda_environment(settings, handler, topic_arns)},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=ready),

@@ -23,15 +23,10 @@ from dataclasses import dataclass
 from typing import Final, TypeVar
 
 from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, Metric
+from handlers.contract import AlarmKey, AlertRoute, Metric
 
-from .alarm_specs import (
-    AlarmSpec,
-    Comparison,
-    MissingData,
-    any_in_alarm,
-    runbook_url,
-)
+from .alarm_model import AlarmSpec, Comparison, MissingData, any_in_alarm
+from .alarm_specs import custom_metric, keyed_spec, runbook_url
 from .settings import CREATE_SUPPRESSOR, Settings
 
 MAINTENANCE_PERIOD_SECONDS: Final = 60
@@ -78,26 +73,20 @@ def maintenance_mode_spec(settings: Settings) -> AlarmSpec | None:
     """The suppressor alarm this stack creates (only for `maintenanceSuppressorAlarm: create`)."""
     if settings.maintenance_suppressor_alarm != CREATE_SUPPRESSOR:
         return None
-    key = AlarmKey.MAINTENANCE_MODE
     metric = Metric.MAINTENANCE_MODE
-    return AlarmSpec(
-        key=key,
-        name=contract.alarm_name(settings.environment, key),
+    return keyed_spec(
+        settings,
+        AlarmKey.MAINTENANCE_MODE,
         summary=(
             f"Planned maintenance is ON for {settings.prefix}: paging is suppressed until an "
             f"operator publishes {metric.name}=0."
         ),
-        namespace=contract.NAMESPACE,
-        metric_name=metric.name,
-        dimensions=metric.dimensions(settings.environment),
-        statistic="Maximum",
+        watches=custom_metric(settings, metric, "Maximum"),
         period_seconds=MAINTENANCE_PERIOD_SECONDS,
         threshold=1,
         comparison=Comparison.GREATER_OR_EQUAL,
         treat_missing_data=MissingData.IGNORE,
         missing_data_reason="operators publish 1 to start and 0 to end; the state holds between.",
-        route=ALARM_ROUTE[key],
-        runbook_url=runbook_url(settings, key),
     )
 
 

@@ -30,7 +30,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from handlers import contract
-from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, Environment, HandlerKey
+from handlers.contract import (
+    DEFAULT_THRESHOLDS,
+    AlertRoute,
+    Environment,
+    HandlerKey,
+    SelfTestAlerts,
+)
 
 PROJECT: Final = contract.PROJECT_NAME
 REGION_KEY: Final = "aws:region"
@@ -77,6 +83,7 @@ class S3Location:
 class LambdaSizing:
     memory_mb: int
     timeout_seconds: int
+    reserved_concurrency: int = -1  # -1: unreserved (draws on the account's shared pool)
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,71 @@ def _table(value: str) -> str:
     return value
 
 
+_RESULTS_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(?:/[A-Za-z0-9!_.*'()-]+)*$")
+_RATE = re.compile(r"^rate\((?P<value>[1-9]\d*) (?P<unit>minutes?|hours?|days?)\)$")
+_SECONDS_PER_UNIT: Final = {"minute": 60, "hour": 3_600, "day": 86_400}
+TEN_GIB: Final = 10 * 1024**3
+ATHENA_MIN_CUTOFF_BYTES: Final = 10 * 1024**2  # Athena's minimum BytesScannedCutoffPerQuery
+ATHENA_MAX_REUSE_MINUTES: Final = 10_080  # ResultReuseByAgeConfiguration MaxAgeInMinutes
+# The heartbeat alarm watches two schedule intervals; CloudWatch evaluates at most 7 days.
+MAX_CANARY_INTERVAL_SECONDS: Final = 604_800 // 2
+_KMS_KEY_ARN = re.compile(
+    rf"^arn:{_PARTITION}:kms:(?P<region>{_REGION}):\d{{12}}:key/[A-Za-z0-9-]+$"
+)
+
+
+def schedule_interval_seconds(expression: str) -> int:
+    """Seconds between runs of an EventBridge `rate(...)` schedule expression."""
+    match = _RATE.match(expression)
+    if match is None:
+        raise ValueError(
+            "must be an EventBridge rate expression: rate(<n> minute|minutes|hour|hours|day|days)"
+        )
+    value, unit = int(match["value"]), match["unit"]
+    if (value == 1) == unit.endswith("s"):
+        raise ValueError("must use a singular unit for 1 and a plural one otherwise (rate(1 day))")
+    return value * _SECONDS_PER_UNIT[unit.rstrip("s")]
+
+
+def _rate_schedule(value: str) -> str:
+    if schedule_interval_seconds(value) > MAX_CANARY_INTERVAL_SECONDS:
+        raise ValueError(
+            "must run at least every 3.5 days: the heartbeat alarm evaluates two schedule "
+            "intervals and CloudWatch evaluates at most 7 days"
+        )
+    return value
+
+
+def _results_prefix(value: str) -> str:
+    if not _RESULTS_PREFIX.match(value):
+        raise ValueError(
+            "must be a non-empty S3 key prefix without leading or trailing '/' (e.g. validator)"
+        )
+    return value
+
+
+def _reuse_minutes(value: int) -> int:
+    if value != 0 and not 1 <= value <= ATHENA_MAX_REUSE_MINUTES:
+        raise ValueError(f"must be 0 (off) or between 1 and {ATHENA_MAX_REUSE_MINUTES} minutes")
+    return value
+
+
+def _lookback_days(value: int) -> int:
+    if value < 1:
+        raise ValueError("must be at least 1 (day)")
+    return value
+
+
+def _reserved_concurrency(value: int) -> int:
+    if value == 0:
+        raise ValueError("0 would stop the function from ever running; use -1 for unreserved")
+    if value < -1:
+        raise ValueError("must be -1 (unreserved) or a positive number of executions")
+    return value
+
+
 Percent = Annotated[float, AfterValidator(_percent)]
+ReservedConcurrency = Annotated[int, AfterValidator(_reserved_concurrency)]
 PositiveInt = Annotated[int, AfterValidator(_positive)]
 Email = Annotated[SecretStr, AfterValidator(_email)]
 Webhook = Annotated[SecretStr, AfterValidator(_webhook)]
@@ -227,7 +298,9 @@ class Settings(BaseModel):
     dbt_runner_function_name: str
     # Data the validator reads through Athena.
     athena_database: Annotated[str, AfterValidator(_glue_name)] = "salesforce_raw"
-    athena_workgroup: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,128}$")] = "primary"
+    # Empty: the stack creates `<prefix>-validator` with the cost guards below; a name: use that
+    # existing workgroup as it is.
+    athena_workgroup: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{0,128}$")] = ""
     athena_results_bucket: Annotated[str, AfterValidator(_bucket)]
     raw_table: Annotated[str, AfterValidator(_table)] = "salesforce_raw.sf_user"
     scd_table: Annotated[str, AfterValidator(_table)] = "salesforce_curated.dim_sf_user_scd"
@@ -273,6 +346,22 @@ class Settings(BaseModel):
     maintenance_suppressor_alarm: Annotated[str, AfterValidator(_suppressor_alarm)] = ""
     maintenance_wait_period_seconds: PositiveInt = 120
     maintenance_extension_period_seconds: PositiveInt = 600
+    # Cost guards (issue 7): the validator's workgroup, result reuse, clean-up.
+    athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
+    athena_results_kms_key_arn: str = ""
+    athena_bytes_scanned_cutoff: int = TEN_GIB
+    athena_result_reuse_minutes: Annotated[int, AfterValidator(_reuse_minutes)] = 60
+    ingestion_lookback_days: Annotated[int, AfterValidator(_lookback_days)] = 2
+    manage_results_lifecycle: bool = False
+    athena_results_expiration_days: PositiveInt = 30
+    # Right-sizing: -1 leaves a function unreserved.
+    metrics_publisher_reserved_concurrency: ReservedConcurrency = -1
+    error_handler_reserved_concurrency: ReservedConcurrency = -1
+    pipeline_validator_reserved_concurrency: ReservedConcurrency = -1
+    # Canary: scheduled self-tests of the three handlers.
+    canary_enabled: bool = True
+    canary_schedule: Annotated[str, AfterValidator(_rate_schedule)] = "rate(1 day)"
+    canary_alerts: SelfTestAlerts = SelfTestAlerts.PUBLISH
 
     @field_validator("state_machine_arn")
     @classmethod
@@ -302,6 +391,34 @@ class Settings(BaseModel):
     def _function_name(cls, value: str) -> str:
         if not _FUNCTION_NAME.match(value):
             raise ValueError("must be a Lambda function name (1-64 letters, digits, '-', '_')")
+        return value
+
+    @field_validator("athena_bytes_scanned_cutoff")
+    @classmethod
+    def _cutoff(cls, value: int) -> int:
+        if value < ATHENA_MIN_CUTOFF_BYTES:
+            raise ValueError(
+                f"must be at least {ATHENA_MIN_CUTOFF_BYTES} bytes (10 MB, Athena's minimum)"
+            )
+        return value
+
+    @field_validator("athena_results_kms_key_arn")
+    @classmethod
+    def _results_key_in_region(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        match = _KMS_KEY_ARN.match(value)
+        if match is None:
+            raise ValueError("must be empty (SSE_S3) or a KMS key ARN arn:aws:kms:<region>:...")
+        _require_same_region(match["region"], info)
+        return value
+
+    @field_validator("ingestion_lookback_days")
+    @classmethod
+    def _lookback_covers_freshness(cls, value: int, info: ValidationInfo) -> int:
+        freshness = info.data.get("freshness_hours")
+        if freshness is not None and value * 24 < freshness:
+            raise ValueError(f"must cover freshnessHours ({freshness:g} hours)")
         return value
 
     @field_validator("log_level")
@@ -357,7 +474,26 @@ class Settings(BaseModel):
         return LambdaSizing(
             memory_mb=getattr(self, f"{field}_memory_mb"),
             timeout_seconds=getattr(self, f"{field}_timeout_seconds"),
+            reserved_concurrency=getattr(self, f"{field}_reserved_concurrency"),
         )
+
+    @property
+    def creates_athena_workgroup(self) -> bool:
+        """True unless `athenaWorkgroup` names an existing workgroup."""
+        return not self.athena_workgroup
+
+    @property
+    def validator_workgroup(self) -> str:
+        """The workgroup the validator queries in: the configured one or the stack's own."""
+        return self.athena_workgroup or f"{self.prefix}-validator"
+
+    @property
+    def athena_results_uri(self) -> str:
+        return f"s3://{self.athena_results_bucket}/{self.athena_results_prefix}/"
+
+    @property
+    def canary_interval_seconds(self) -> int:
+        return schedule_interval_seconds(self.canary_schedule)
 
     def alert_emails(self, route: AlertRoute) -> tuple[SecretStr, ...]:
         return tuple(getattr(self, f"{route.value}_alert_emails"))

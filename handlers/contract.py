@@ -82,6 +82,13 @@ class ValidationType(StrEnum):
 SELF_TEST_KEY: Final = "self_test"
 
 
+class SelfTestAlerts(StrEnum):
+    """What the error handler does with its self-test alert (`EnvVar.SELF_TEST_ALERTS`)."""
+
+    PUBLISH = "publish"  # to the low-priority self-test topic (`SELF_TEST_TOPIC_ARN`)
+    LOG = "log"  # only log it
+
+
 class AlertRoute(StrEnum):
     """Which SNS topic an alert or alarm goes to."""
 
@@ -296,7 +303,7 @@ class EnvVar(StrEnum):
     IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
     IDEMPOTENCY_WINDOW_SECONDS = "IDEMPOTENCY_WINDOW_SECONDS"
     SELF_TEST_TOPIC_ARN = "SELF_TEST_TOPIC_ARN"
-    SELF_TEST_ALERTS = "SELF_TEST_ALERTS"  # "publish" (to the self-test topic) or "log"
+    SELF_TEST_ALERTS = "SELF_TEST_ALERTS"  # a SelfTestAlerts value
     ATHENA_RESULT_REUSE_MINUTES = "ATHENA_RESULT_REUSE_MINUTES"
     INGESTION_LOOKBACK_DAYS = "INGESTION_LOOKBACK_DAYS"
     POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"

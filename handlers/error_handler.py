@@ -29,7 +29,7 @@ import dataclasses
 import functools
 import os
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -40,7 +40,14 @@ from handlers.alerting import alert as alerts
 from handlers.alerting import identity
 from handlers.alerting.dedupe import Deduplicator
 from handlers.alerting.inputs import Failure, Source, normalise
-from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, EnvVar, Metric, Thresholds
+from handlers.contract import (
+    DEFAULT_THRESHOLDS,
+    AlertRoute,
+    EnvVar,
+    Metric,
+    SelfTestAlerts,
+    Thresholds,
+)
 from handlers.settings import HandlerSettings, load
 
 EXECUTION_ARN_PATH = "execution.Id || detail.executionArn"
@@ -85,15 +92,17 @@ class ErrorHandlerSettings(HandlerSettings):
     self_test_topic_arn: str | None = Field(
         default=None, alias=EnvVar.SELF_TEST_TOPIC_ARN, pattern=SNS_TOPIC_ARN
     )
-    self_test_alerts: Literal["publish", "log"] = Field(
-        default="log", alias=EnvVar.SELF_TEST_ALERTS
+    self_test_alerts: SelfTestAlerts = Field(
+        default=SelfTestAlerts.LOG, alias=EnvVar.SELF_TEST_ALERTS
     )
 
     @model_validator(mode="after")
     def _self_test_topic_when_publishing(self) -> Self:
-        if self.self_test_alerts == "publish" and self.self_test_topic_arn is None:
+        publishing = self.self_test_alerts is SelfTestAlerts.PUBLISH
+        if publishing and self.self_test_topic_arn is None:
             raise ValueError(
-                f"{EnvVar.SELF_TEST_ALERTS}=publish needs {EnvVar.SELF_TEST_TOPIC_ARN}"
+                f"{EnvVar.SELF_TEST_ALERTS}={SelfTestAlerts.PUBLISH} needs "
+                f"{EnvVar.SELF_TEST_TOPIC_ARN}"
             )
         return self
 
@@ -189,7 +198,7 @@ def _self_test(event: Any, config: ErrorHandlerSettings, now: datetime) -> dict[
     alert = alerts.build(
         failure, _alert_config(config, aws_clients.client("sns").meta.region_name), now
     )
-    if config.self_test_alerts == "log" or config.self_test_topic_arn is None:
+    if config.self_test_alerts is SelfTestAlerts.LOG or config.self_test_topic_arn is None:
         logger.info("self-test: alert built, not published", subject=alert.subject)
         return self_test.result(published=False, subject=alert.subject)
     message_id = _send(alert, config.self_test_topic_arn)

@@ -1,8 +1,11 @@
 """Shared fixtures: fake AWS credentials and a clean boto3 client cache for every test."""
 
+import functools
 from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from moto.sns.models import Subscription
 
 from handlers import aws_clients
 
@@ -19,3 +22,17 @@ def _isolated_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     aws_clients.client.cache_clear()
     yield
     aws_clients.client.cache_clear()
+
+
+@functools.cache
+def _sns_signing_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_sns_signing_key() -> Iterator[None]:
+    """moto signs each SNS subscription's deliveries with a key it generates per subscription
+    (2048-bit RSA, ~65 ms of CPU each, dozens per run); one key per run signs just as well."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Subscription, "private_key", lambda _self: _sns_signing_key())
+        yield

@@ -1,10 +1,9 @@
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from moto import mock_aws
 
-from handlers import cloudwatch_metrics
+from handlers import aws_clients, cloudwatch_metrics
 from handlers.cloudwatch_metrics import MAX_ITEMS_PER_CALL, MAX_REQUEST_BYTES, batch, datum
 from handlers.contract import NAMESPACE, Metric
 
@@ -62,5 +61,5 @@ def test_batches_respect_the_request_size_limit():
 def test_publish_sends_one_call_per_batch_and_metrics_arrive():
     result = cloudwatch_metrics.publish(_items(1001))
     assert result.as_dict() == {"metrics": 1001, "calls": 2}
-    listed = boto3.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"]
+    listed = aws_clients.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"]
     assert {m["MetricName"] for m in listed} == {"PipelineErrors"}

@@ -1,7 +1,6 @@
 import json
 from datetime import timedelta
 
-import boto3
 import pytest
 from moto import mock_aws
 from pydantic import ValidationError
@@ -42,7 +41,7 @@ def put_calls(aws, monkeypatch):
 
 def _value(name: str) -> float:
     metric = METRICS_BY_NAME[name]
-    response = boto3.client("cloudwatch").get_metric_data(
+    response = aws_clients.client("cloudwatch").get_metric_data(
         MetricDataQueries=[
             {
                 "Id": "m",
@@ -76,7 +75,7 @@ def test_full_run_publishes_every_metric_in_one_call(put_calls, lambda_context):
         "DataFreshnessHours", "AthenaBytesScanned", "PipelineErrors", "MonitoringHeartbeat",
         "MaintenanceMode",  # set by operators, never by the publisher
     }  # fmt: skip
-    listed = boto3.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"]
+    listed = aws_clients.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"]
     assert {m["MetricName"] for m in listed} == set(result["metrics"])
     for metric in listed:
         expected = METRICS_BY_NAME[metric["MetricName"]].dimensions("dev")
@@ -87,7 +86,7 @@ def test_full_run_publishes_every_metric_in_one_call(put_calls, lambda_context):
 
 
 def test_run_results_in_s3_are_fetched(aws, lambda_context):
-    s3 = boto3.client("s3")
+    s3 = aws_clients.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(
         Bucket=BUCKET, Key="runs/run-1/run_results.json",
@@ -103,7 +102,7 @@ def test_run_results_in_s3_are_fetched(aws, lambda_context):
 
 
 def test_an_s3_object_that_is_not_run_results_names_the_part(aws, lambda_context):
-    s3 = boto3.client("s3")
+    s3 = aws_clients.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="manifest.json", Body=b'{"nodes": {}}')
     event = events.publisher_event(dbt={"test": {"s3_uri": f"s3://{BUCKET}/manifest.json"}})

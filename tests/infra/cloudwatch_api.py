@@ -56,32 +56,49 @@ def _metric_data_query(query: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def put_metric_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
-    i = alarm.inputs
-    params = {
-        "AlarmName": i["name"],
-        "AlarmDescription": i["alarmDescription"],
-        "ActionsEnabled": i["actionsEnabled"],
-        "OKActions": i["okActions"],
-        "AlarmActions": i["alarmActions"],
-        "EvaluationPeriods": int(i["evaluationPeriods"]),
-        "DatapointsToAlarm": int(i["datapointsToAlarm"]),
-        "ComparisonOperator": i["comparisonOperator"],
-        "TreatMissingData": i["treatMissingData"],
-    }
+def _watched(i: dict[str, Any]) -> dict[str, Any]:
+    """What the alarm watches: metric queries (anomaly band, metric math) or one metric."""
     if "metricQueries" in i:
-        params["Metrics"] = [_metric_data_query(q) for q in i["metricQueries"]]
-        params["ThresholdMetricId"] = i["thresholdMetricId"]
-        return params
+        return {"Metrics": [_metric_data_query(q) for q in i["metricQueries"]]}
     return {
-        **params,
         "MetricName": i["metricName"],
         "Namespace": i["namespace"],
         "Statistic": i["statistic"],
         "Dimensions": _dimensions(i["dimensions"]),
         "Period": int(i["period"]),
-        "Threshold": float(i["threshold"]),
     }
+
+
+def _threshold(i: dict[str, Any]) -> dict[str, Any]:
+    """A static threshold, or the id of the query that is the threshold (anomaly band)."""
+    if "thresholdMetricId" in i:
+        return {"ThresholdMetricId": i["thresholdMetricId"]}
+    return {"Threshold": float(i["threshold"])}
+
+
+def put_metric_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:
+    i = alarm.inputs
+    return {
+        "AlarmName": i["name"],
+        "AlarmDescription": i["alarmDescription"],
+        "ActionsEnabled": i["actionsEnabled"],
+        "OKActions": i["okActions"],
+        "AlarmActions": i["alarmActions"],
+        **_watched(i),
+        **_threshold(i),
+        "EvaluationPeriods": int(i["evaluationPeriods"]),
+        "DatapointsToAlarm": int(i["datapointsToAlarm"]),
+        "ComparisonOperator": i["comparisonOperator"],
+        "TreatMissingData": i["treatMissingData"],
+    }
+
+
+def evaluated_stats(params: dict[str, Any]) -> list[tuple[str, int]]:
+    """(statistic, period) of every metric a PutMetricAlarm request reads."""
+    if "Metrics" in params:
+        stats = [q["MetricStat"] for q in params["Metrics"] if "MetricStat" in q]
+        return [(stat["Stat"], stat["Period"]) for stat in stats]
+    return [(params["Statistic"], params["Period"])]
 
 
 def put_composite_alarm_params(alarm: RegisteredResource) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Usage:
     run = run_stack("dev")                        # config from Pulumi.yaml + Pulumi.dev.yaml
     run = run_stack("prod", overrides={"sf-user-monitoring:logRetentionDays": "7"})
     alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    rules = run.of_type("aws:cloudwatch/eventRule:EventRule", parent="sfuser:monitoring:Canary")
     alarms[0].inputs["metricName"]                # inputs use Pulumi's camelCase wire names
     run.outputs["dashboardUrl"]                   # resolved stack exports
 
@@ -29,7 +30,7 @@ import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pulumi
 import yaml
@@ -66,8 +67,13 @@ class StackRun:
     resources: list[RegisteredResource]
     outputs: dict[str, Any]
 
-    def of_type(self, type_token: str) -> list[RegisteredResource]:
-        return [r for r in self.resources if r.type == type_token]
+    def of_type(self, type_token: str, parent: str | None = None) -> list[RegisteredResource]:
+        """Resources of a type; with `parent` (a component's type token), only its children."""
+        return [
+            r
+            for r in self.resources
+            if r.type == type_token and (parent is None or r.parent_type == parent)
+        ]
 
     def named(self, name: str) -> RegisteredResource:
         matches = [r for r in self.resources if r.name == name]
@@ -99,6 +105,19 @@ class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
         return super().RegisterResource(request)
 
 
+# ARN resource part per Pulumi module (the module is the ARN's service unless listed below).
+ARN_RESOURCE_BY_SERVICE: Final = {
+    "kms": "key/key-{}",
+    "lambda": "function:{}",
+    "cloudwatch": "alarm:{}",
+}
+# Types whose ARN service is not their Pulumi module, or whose resource part has a prefix.
+ARN_BY_TYPE: Final = {
+    "aws:cloudwatch/eventRule:EventRule": ("events", "rule/{}"),  # EventBridge, not CloudWatch
+    "aws:dynamodb/table:Table": ("dynamodb", "table/{}"),
+}
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Records registrations and returns inputs plus realistic `arn` / `id` / `name` outputs."""
 
@@ -114,6 +133,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         state["arn"] = self._arn(args.typ, physical)
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = f"key-{args.name}"
+        if args.typ == "aws:sqs/queue:Queue":
+            state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{physical}"
         parent_type, dependencies = self.links.get((args.typ, args.name), ("", frozenset()))
         self.resources.append(
             RegisteredResource(
@@ -133,20 +154,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise AssertionError(f"the program must not invoke provider functions: {args.token}")
 
     def _arn(self, type_token: str, physical: str) -> str:
-        service = type_token.split(":")[1].split("/", maxsplit=1)[0]
         where = f"{self.region}:{self.account}"
-        resource = {
-            "sns": physical,
-            "kms": f"key/key-{physical}",
-            "lambda": f"function:{physical}",
-            "cloudwatch": f"alarm:{physical}",
-        }.get(service, physical)
+        if type_token in ARN_BY_TYPE:
+            service, resource = ARN_BY_TYPE[type_token]
+            return f"arn:aws:{service}:{where}:{resource.format(physical)}"
+        service = type_token.split(":")[1].split("/", maxsplit=1)[0]
         if service == "iam":
             return f"arn:aws:iam::{self.account}:role/{physical}"
-        if type_token == "aws:cloudwatch/eventRule:EventRule":
-            return f"arn:aws:events:{where}:rule/{physical}"
-        if type_token == "aws:dynamodb/table:Table":
-            return f"arn:aws:dynamodb:{where}:table/{physical}"
+        resource = ARN_RESOURCE_BY_SERVICE.get(service, "{}").format(physical)
         return f"arn:aws:{service}:{where}:{resource}"
 
 

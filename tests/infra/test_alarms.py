@@ -2,6 +2,7 @@
 
 import re
 
+from components.alarm_specs import alarm_specs
 from components.settings import Settings
 from handlers import contract
 from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, HandlerKey, Metric
@@ -79,6 +80,7 @@ def _by_key(run: StackRun, settings: Settings) -> dict[AlarmKey, dict]:
 def test_every_seed_alarm_watches_the_right_metric(stack_run, stack_settings):
     alarms = _by_key(stack_run, stack_settings)
     assert len(alarms) == 8
+    assert len(stack_run.of_type(METRIC_ALARM)) == len(alarm_specs(stack_settings))
     for key, expected in _expected(stack_settings).items():
         actual = alarms[key]
         for field, value in expected.items():

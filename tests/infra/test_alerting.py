@@ -21,6 +21,8 @@ QUEUE = "aws:sqs/queue:Queue"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 TABLE = "aws:dynamodb/table:Table"
+CAPTURE = "sfuser:monitoring:EventCapture"
+MONITORING_HEALTH = (AlarmKey.MONITORING_HEARTBEAT, AlarmKey.MONITORING_HANDLER_ERRORS)
 SUPPRESSOR_KEY = "sf-user-monitoring:maintenanceSuppressorAlarm"
 NEW_ALARMS = {
     AlarmKey.MISSED_RUN, AlarmKey.RECORD_VOLUME_BAND, AlarmKey.DURATION_BAND,
@@ -88,6 +90,9 @@ def test_in_suppression_mode_only_suppressed_composites_page(suppressor):
             continue
         assert inputs["alarmActions"] == [] and inputs["okActions"] == [], name
         assert name in covered, name  # it still pages, through a composite
+    # The monitoring's own alarms (issue 7) follow the same rule as the pipeline's.
+    health = {contract.alarm_name("prod", k) for k in MONITORING_HEALTH}
+    assert health <= set(metric_alarms) and health <= covered
     for route in AlertRoute:
         route_children = _children(composites[f"{prefix}-{route.value.capitalize()}"]["alarmRule"])
         assert {ALARM_ROUTE[AlarmKey(n.rsplit("-", 1)[1])] for n in route_children} == {route}
@@ -105,18 +110,18 @@ def test_capture_rules_invoke_the_error_handler_with_retries_and_dead_letters(st
     handler_arn = stack_run.outputs["functionArns"][HandlerKey.ERROR_HANDLER.value]
     handler_name = stack_run.outputs["functionNames"][HandlerKey.ERROR_HANDLER.value]
     queue_arn = stack_run.outputs["alertDeadLetterQueueArn"]
-    rules = {r.state["arn"]: r for r in stack_run.of_type(RULE)}
+    rules = {r.state["arn"]: r for r in stack_run.of_type(RULE, CAPTURE)}
     patterns = [json.loads(r.inputs["eventPattern"]) for r in rules.values()]
     assert sorted(p["detail-type"][0] for p in patterns) == [
         "Glue Job State Change", "Step Functions Execution Status Change"
     ]  # fmt: skip
-    permissions = {p.inputs["sourceArn"]: p.inputs for p in stack_run.of_type(PERMISSION)}
+    permissions = {p.inputs["sourceArn"]: p.inputs for p in stack_run.of_type(PERMISSION, CAPTURE)}
     assert set(permissions) == set(rules)  # one permission per rule, scoped to it
     for permission in permissions.values():
         assert permission["principal"] == "events.amazonaws.com"
         assert permission["function"] == handler_name
         assert permission["action"] == "lambda:InvokeFunction"
-    targets = stack_run.of_type(TARGET)
+    targets = stack_run.of_type(TARGET, CAPTURE)
     assert {t.inputs["rule"] for t in targets} == {r.inputs["name"] for r in rules.values()}
     for target in targets:
         assert target.inputs["arn"] == handler_arn
@@ -124,16 +129,16 @@ def test_capture_rules_invoke_the_error_handler_with_retries_and_dead_letters(st
         assert 60 <= target.inputs["retryPolicy"]["maximumEventAgeInSeconds"] <= 86_400
         assert 0 <= target.inputs["retryPolicy"]["maximumRetryAttempts"] <= 185
         assert any(d.endswith("-invoke") for d in target.dependencies)
-    (policy,) = stack_run.of_type(QUEUE_POLICY)
+    (policy,) = stack_run.of_type(QUEUE_POLICY, CAPTURE)
     (allow,) = [s for s in policy.json_input("policy")["Statement"] if s["Effect"] == "Allow"]
     assert allow["Resource"] == queue_arn
     assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == sorted(rules)
 
 
 def test_async_failures_of_the_error_handler_reach_the_encrypted_dead_letter_queue(stack_run):
-    (queue,) = stack_run.of_type(QUEUE)
+    (queue,) = stack_run.of_type(QUEUE, CAPTURE)
     assert queue.inputs["sqsManagedSseEnabled"] is True
-    (config,) = stack_run.of_type(INVOKE_CONFIG)
+    (config,) = stack_run.of_type(INVOKE_CONFIG, CAPTURE)
     assert config.inputs["functionName"] == stack_run.outputs["functionNames"]["error-handler"]
     assert config.inputs["destinationConfig"] == {
         "onFailure": {"destination": queue.state["arn"]}

@@ -1,4 +1,4 @@
-"""The dashboard body as registered: six widgets, contract metrics, threshold annotations."""
+"""The dashboard body as registered: ten widgets, contract metrics, threshold annotations."""
 
 import re
 
@@ -21,11 +21,11 @@ def _metric_keys(widget):
     return keys
 
 
-def test_six_widgets_on_a_non_overlapping_grid(stack_run, stack_settings):
+def test_ten_widgets_on_a_non_overlapping_grid(stack_run, stack_settings):
     name, body = _body(stack_run)
     assert name == stack_settings.dashboard_name
     widgets = body["widgets"]
-    assert [w["type"] for w in widgets].count("metric") == 5
+    assert [w["type"] for w in widgets].count("metric") == 9
     assert [w["type"] for w in widgets].count("log") == 1
     cells = set()
     for w in widgets:

@@ -33,7 +33,7 @@ def _resources(statement):
 
 def test_function_configuration(stack_run, stack_settings):
     functions = _functions(stack_run, stack_settings)
-    assert len(stack_run.of_type(FUNCTION)) == 3
+    assert len(stack_run.of_type(FUNCTION)) == len(HandlerKey)
     for handler, function in functions.items():
         inputs = function.inputs
         sizing = stack_settings.sizing(handler)
@@ -63,7 +63,7 @@ def test_environment_carries_the_contract_variables(stack_run, stack_settings):
         assert env[EnvVar.WARNING_TOPIC_ARN] == stack_run.outputs["warningTopicArn"]
         assert env[EnvVar.STATE_MACHINE_ARN] == stack_settings.state_machine_arn
         assert env[EnvVar.GLUE_JOB_NAME] == stack_settings.glue_job_name
-        assert env[EnvVar.ATHENA_WORKGROUP] == stack_settings.athena_workgroup
+        assert env[EnvVar.ATHENA_WORKGROUP] == stack_settings.validator_workgroup
         assert env[EnvVar.ATHENA_DATABASE] == stack_settings.athena_database
         assert env[EnvVar.S3_RESULTS_BUCKET] == stack_settings.athena_results_bucket
         assert env[EnvVar.RAW_TABLE].endswith(stack_settings.raw_table)
@@ -121,10 +121,12 @@ def test_resources_are_scoped_to_configured_targets(stack_run, stack_settings):
     validator = _policy(stack_run, HandlerKey.PIPELINE_VALIDATOR)["Statement"]
     athena = next(st for st in validator if "athena:StartQueryExecution" in _actions(st))
     assert _resources(athena) == [
-        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{s.athena_workgroup}"
+        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{s.validator_workgroup}"
     ]
     writes = [st for st in validator if "s3:PutObject" in _actions(st)]
-    assert [_resources(st) for st in writes] == [[f"arn:aws:s3:::{s.athena_results_bucket}/*"]]
+    assert [_resources(st) for st in writes] == [
+        [f"arn:aws:s3:::{s.athena_results_bucket}/{s.athena_results_prefix}/*"]
+    ]
     lake_formation = [st for st in validator if "lakeformation:GetDataAccess" in _actions(st)]
     assert bool(lake_formation) == s.lake_formation_governed
     handler = _policy(stack_run, HandlerKey.ERROR_HANDLER)["Statement"]
@@ -162,3 +164,35 @@ def test_functions_depend_on_their_log_groups(stack_run, stack_settings):
     for handler, function in _functions(stack_run, stack_settings).items():
         assert f"handlers-logs-{handler.value}" in function.dependencies
         assert f"handlers-{handler.value}-policy" in function.dependencies
+
+
+IDEMPOTENCY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                       "dynamodb:DeleteItem"}  # fmt: skip
+
+
+def _allowed(run, role_name, resource):
+    """Actions any inline policy of the role allows on exactly this resource ARN."""
+    statements = [
+        statement
+        for policy in run.of_type(ROLE_POLICY)
+        if policy.inputs["role"] == f"{role_name}-id"
+        for statement in policy.json_input("policy")["Statement"]
+        if statement["Effect"] == "Allow"
+    ]
+    return {a for s in statements if resource in _resources(s) for a in _actions(s)}
+
+
+def test_error_handler_may_use_what_its_environment_names(stack_run, stack_settings):
+    """Across its role's policies (its own and the canary's), the error handler may use the
+    idempotency table and, with the canary on, publish to the encrypted self-test topic."""
+    handler = _functions(stack_run, stack_settings)[HandlerKey.ERROR_HANDLER]
+    env = handler.inputs["environment"]["variables"]
+    role = f"{handler.inputs['name']}-role"
+    (table,) = [t for t in stack_run.of_type("aws:dynamodb/table:Table")
+                if t.inputs["name"] == env[EnvVar.IDEMPOTENCY_TABLE]]  # fmt: skip
+    assert _allowed(stack_run, role, table.state["arn"]) >= IDEMPOTENCY_ACTIONS
+    assert stack_settings.canary_enabled  # every stack file runs the canary
+    topic = env[EnvVar.SELF_TEST_TOPIC_ARN]
+    assert _allowed(stack_run, role, topic) == {"sns:Publish"}
+    (key,) = stack_run.of_type("aws:kms/key:Key")
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= _allowed(stack_run, role, key.state["arn"])

@@ -2,12 +2,12 @@
 
 import json
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import statemachine
+from handlers import aws_clients
 from handlers.contract import ErrorType
 from statemachine import Placeholder
 
@@ -190,7 +190,7 @@ def test_metrics_and_validator_payloads_follow_the_event_contract(states):
 @pytest.mark.parametrize("execute", [True, False])
 def test_moto_accepts_the_definition(execute):
     with mock_aws(config={"stepfunctions": {"execute_state_machine": execute}}):
-        client = boto3.client("stepfunctions", region_name="us-east-1")
+        client = aws_clients.client("stepfunctions")
         arn = client.create_state_machine(
             name="sf-user-pipeline-test",
             definition=statemachine.definition_json(SUBSTITUTIONS),
@@ -205,7 +205,7 @@ def test_moto_asl_parser_rejects_a_broken_definition():
     broken = statemachine.definition(SUBSTITUTIONS)
     broken["States"]["IngestionPassed"]["Choices"][0].pop("BooleanEquals")
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        client = boto3.client("stepfunctions", region_name="us-east-1")
+        client = aws_clients.client("stepfunctions")
         # moto 5.2.5 raises InvalidDefinition without an error code; the message names the fault.
         with pytest.raises(ClientError, match="Expected a ComparisonFunction"):
             client.create_state_machine(

@@ -8,8 +8,9 @@ import pytest
 
 from components import alarm_specs as specs
 from components import arns, event_capture, maintenance
-from components.alarms import metric_inputs
+from components.alarm_model import Comparison, MetricStat, metric_alarm_inputs
 from components.anomaly_band import BAND_ID, AnomalyBand, BandComparison
+from components.eventbridge_delivery import dead_letter_queue_policy
 from components.iam_policies import lambda_policy
 from components.idempotency_table import table_inputs
 from components.lambda_environment import lambda_environment
@@ -33,9 +34,11 @@ def _by_key(settings):
 
 def test_missed_run_needs_every_hour_of_the_window_without_a_success():
     spec = _by_key(make_settings())[AlarmKey.MISSED_RUN]
-    assert (spec.namespace, spec.metric_name) == ("AWS/States", "ExecutionsSucceeded")
-    assert spec.dimensions == {"StateMachineArn": make_settings().state_machine_arn}
-    assert (spec.statistic, spec.threshold, spec.comparison) == ("Sum", 1, "LessThanThreshold")
+    assert spec.watches == MetricStat(
+        "AWS/States", "ExecutionsSucceeded",
+        {"StateMachineArn": make_settings().state_machine_arn}, "Sum",
+    )  # fmt: skip
+    assert (spec.threshold, spec.comparison) == (1, "LessThanThreshold")
     assert spec.period_seconds == 3_600
     assert spec.evaluation_periods == spec.datapoints_to_alarm == 26  # contract default
     assert spec.treat_missing_data == "breaching"
@@ -63,10 +66,12 @@ def test_evaluation_range_beyond_cloudwatchs_limit_is_rejected():
 def test_band_alarms_watch_the_contract_metrics_with_the_configured_width():
     by_key = _by_key(make_settings(anomalyBandWidth="3"))
     volume, duration = by_key[AlarmKey.RECORD_VOLUME_BAND], by_key[AlarmKey.DURATION_BAND]
-    assert volume.metric_name == Metric.RECORDS_PROCESSED.name
-    assert volume.dimensions == Metric.RECORDS_PROCESSED.dimensions("dev")
+    assert volume.watches.metric_name == Metric.RECORDS_PROCESSED.name
+    assert volume.watches.dimensions == Metric.RECORDS_PROCESSED.dimensions("dev")
     assert volume.comparison is BandComparison.OUTSIDE  # a drop or a full reload
-    assert (duration.namespace, duration.metric_name) == ("AWS/States", "ExecutionTime")
+    assert (duration.watches.namespace, duration.watches.metric_name) == (
+        "AWS/States", "ExecutionTime"
+    )  # fmt: skip
     assert duration.comparison is BandComparison.ABOVE  # faster is never a problem
     assert volume.threshold == duration.threshold == AnomalyBand(3)
     # The static thresholds stay beside the bands.
@@ -76,7 +81,7 @@ def test_band_alarms_watch_the_contract_metrics_with_the_configured_width():
 
 def test_band_alarm_inputs_are_metric_math_with_the_band_as_threshold():
     spec = _by_key(make_settings(anomalyBandWidth="2.5"))[AlarmKey.RECORD_VOLUME_BAND]
-    inputs = metric_inputs(spec)
+    inputs = metric_alarm_inputs(spec)
     assert "threshold" not in inputs and "metric_name" not in inputs
     assert inputs["threshold_metric_id"] == BAND_ID
     metric, band = inputs["metric_queries"]
@@ -90,7 +95,7 @@ def test_band_alarm_inputs_are_metric_math_with_the_band_as_threshold():
 
 
 def test_static_alarm_inputs_keep_a_single_metric():
-    inputs = metric_inputs(_by_key(make_settings())[AlarmKey.DATA_FRESHNESS])
+    inputs = metric_alarm_inputs(_by_key(make_settings())[AlarmKey.DATA_FRESHNESS])
     assert "metric_queries" not in inputs
     assert inputs["metric_name"] == Metric.DATA_FRESHNESS_HOURS.name
 
@@ -98,7 +103,7 @@ def test_static_alarm_inputs_keep_a_single_metric():
 def test_band_and_comparison_must_agree():
     spec = _by_key(make_settings())[AlarmKey.DURATION_BAND]
     with pytest.raises(ValueError, match="band threshold needs a band comparison"):
-        dataclasses.replace(spec, comparison=specs.Comparison.GREATER)
+        dataclasses.replace(spec, comparison=Comparison.GREATER)
     with pytest.raises(ValueError, match="positive width"):
         AnomalyBand(0)
 
@@ -108,8 +113,8 @@ def test_band_and_comparison_must_agree():
 
 def test_freshness_alarm_uses_the_validator_metric_and_threshold():
     spec = _by_key(make_settings(freshnessHours="12"))[AlarmKey.DATA_FRESHNESS]
-    assert spec.metric_name == Metric.DATA_FRESHNESS_HOURS.name
-    assert spec.dimensions == Metric.DATA_FRESHNESS_HOURS.dimensions("dev")
+    assert spec.watches.metric_name == Metric.DATA_FRESHNESS_HOURS.name
+    assert spec.watches.dimensions == Metric.DATA_FRESHNESS_HOURS.dimensions("dev")
     assert (spec.threshold, spec.comparison) == (12, "GreaterThanThreshold")
 
 
@@ -117,8 +122,8 @@ def test_dead_letter_alarm_pages_critical_on_the_first_message():
     settings = make_settings()
     spec = _by_key(settings)[AlarmKey.ALERT_DEAD_LETTERS]
     assert spec.route is AlertRoute.CRITICAL
-    assert spec.dimensions == {"QueueName": arns.alert_dead_letter_queue_name(settings)}
-    assert spec.metric_name == "ApproximateNumberOfMessagesVisible"
+    assert spec.watches.dimensions == {"QueueName": arns.alert_dead_letter_queue_name(settings)}
+    assert spec.watches.metric_name == "ApproximateNumberOfMessagesVisible"
     assert (spec.threshold, spec.comparison) == (0, "GreaterThanThreshold")
 
 
@@ -184,9 +189,9 @@ def test_with_a_suppressor_only_per_route_composites_page(configured, suppressor
 def test_created_suppressor_is_a_switch_operators_hold():
     spec = maintenance.maintenance_mode_spec(make_settings(maintenanceSuppressorAlarm="create"))
     assert spec is not None
-    assert spec.metric_name == Metric.MAINTENANCE_MODE.name
-    assert spec.dimensions == Metric.MAINTENANCE_MODE.dimensions("dev")
-    assert (spec.statistic, spec.threshold, spec.comparison) == (
+    assert spec.watches.metric_name == Metric.MAINTENANCE_MODE.name
+    assert spec.watches.dimensions == Metric.MAINTENANCE_MODE.dimensions("dev")
+    assert (spec.watches.statistic, spec.threshold, spec.comparison) == (
         "Maximum", 1, "GreaterThanOrEqualToThreshold"
     )  # fmt: skip
     assert spec.treat_missing_data == "ignore"  # on until someone publishes 0
@@ -212,16 +217,20 @@ def test_event_patterns_select_the_pipelines_failures_only():
     }
 
 
-def test_dead_letter_queue_admits_eventbridge_only_from_the_capture_rules():
+def test_dead_letter_queue_admits_eventbridge_only_from_its_rules_over_tls():
     rules = ["arn:aws:events:us-east-1:1:rule/b", "arn:aws:events:us-east-1:1:rule/a"]
-    policy = event_capture.dead_letter_queue_policy("arn:aws:sqs:us-east-1:1:q", rules)
+    policy = dead_letter_queue_policy(make_settings(), "arn:aws:sqs:us-east-1:1:q", rules)
     (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Action"] == "sqs:SendMessage"
     assert allow["Resource"] == "arn:aws:sqs:us-east-1:1:q"
-    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": sorted(rules)}}
+    assert allow["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": sorted(rules)},
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+    }
     (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Principal"] == "*" and "sqs:SendMessage" in deny["Action"]
 
 
 def test_retries_stop_within_the_dedup_window_and_service_limits():

@@ -12,14 +12,19 @@ RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks"
 SECTIONS = ("## Meaning", "## Likely causes", "## First three steps", "## Verify the fix")
 
 
+def assert_sections_in_order_with_three_steps(text: str, sections: tuple[str, ...]) -> None:
+    """The four sections in order; the third lists exactly three numbered steps."""
+    positions = [text.index(section) for section in sections]
+    assert positions == sorted(positions)
+    steps = text.split(sections[2])[1].split(sections[3], maxsplit=1)[0]
+    assert re.findall(r"^\d\. ", steps, flags=re.MULTILINE) == ["1. ", "2. ", "3. "]
+
+
 @pytest.mark.parametrize("error_type", list(ErrorType))
 def test_runbook_exists_with_every_section(error_type):
     text = (RUNBOOKS / f"{runbook_slug(error_type)}.md").read_text()
     assert text.startswith(f"# Error: {error_type.value}\n")
-    positions = [text.index(section) for section in SECTIONS]
-    assert positions == sorted(positions)
-    steps = text.split("## First three steps")[1].split("##")[0]
-    assert re.findall(r"^\d\. ", steps, flags=re.MULTILINE) == ["1. ", "2. ", "3. "]
+    assert_sections_in_order_with_three_steps(text, SECTIONS)
 
 
 @pytest.mark.parametrize("error_type", list(ErrorType))

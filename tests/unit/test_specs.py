@@ -3,9 +3,11 @@
 import pytest
 
 from components import alarm_specs as specs
+from components.alarm_model import any_in_alarm
 from components.alert_topics import key_policy, topic_policy
-from components.dashboard_body import dashboard_body, widget_specs
+from components.dashboard_body import dashboard_body, monitoring_health_widgets, widget_specs
 from components.iam_policies import AlertTargets, lambda_policy
+from components.maintenance import maintenance_mode_spec
 from handlers.contract import AlarmKey, AlertRoute, HandlerKey
 from tests.unit.settings_fixtures import make_settings
 
@@ -16,19 +18,24 @@ TARGETS = AlertTargets(
 )  # fmt: skip
 
 
-# Not pipeline metric alarms: the rollup, and the suppressor (created only on request).
-NOT_METRIC_ALARMS = {AlarmKey.PIPELINE_HEALTH, AlarmKey.MAINTENANCE_MODE}
-# TODO(merge): the `cost` branch adds specs for these two; drop this exclusion when it lands.
-SPECS_FROM_COST_BRANCH = {AlarmKey.MONITORING_HEARTBEAT, AlarmKey.MONITORING_HANDLER_ERRORS}
+# Alarm keys that are not metric alarm specs of `alarm_specs`: PipelineHealth is the composite
+# over them, and MaintenanceMode is the suppressor `maintenance` creates only on request
+# (`maintenanceSuppressorAlarm: create`); it must never be a child of PipelineHealth, or
+# maintenance starting would page as pipeline ill health.
+NOT_METRIC_ALARM_SPECS = {AlarmKey.PIPELINE_HEALTH, AlarmKey.MAINTENANCE_MODE}
 
 
 def test_one_spec_per_metric_alarm_key_and_the_composite_covers_them():
     settings = make_settings()
     alarms = specs.alarm_specs(settings)
-    expected = [k for k in AlarmKey if k not in NOT_METRIC_ALARMS | SPECS_FROM_COST_BRANCH]
-    assert [a.key for a in alarms] == expected
+    assert [a.key for a in alarms] == [k for k in AlarmKey if k not in NOT_METRIC_ALARM_SPECS]
     composite = specs.composite_spec(settings, alarms)
     assert composite.rule.count("ALARM(") == len(alarms)
+    assert composite.children == tuple(a.name for a in alarms)
+    # The two other keys are accounted for: the composite itself, and the created suppressor.
+    assert composite.key is AlarmKey.PIPELINE_HEALTH
+    suppressor = maintenance_mode_spec(make_settings(maintenanceSuppressorAlarm="create"))
+    assert suppressor is not None and suppressor.key is AlarmKey.MAINTENANCE_MODE
 
 
 def test_thresholds_follow_settings():
@@ -38,7 +45,7 @@ def test_thresholds_follow_settings():
 
 def test_composite_rule_needs_children():
     with pytest.raises(ValueError, match="at least one child"):
-        specs.any_in_alarm(())
+        any_in_alarm(())
 
 
 def test_overlong_description_is_rejected():
@@ -48,11 +55,14 @@ def test_overlong_description_is_rejected():
 
 
 def test_widget_specs_keep_their_metric_lists_for_other_renderers():
-    widgets = widget_specs(make_settings())
-    assert len(widgets) == 6
+    settings = make_settings()
+    widgets = widget_specs(settings)
+    health = monitoring_health_widgets(settings)
+    assert len(widgets) == 6 + len(health)  # the seed's six, then the monitoring-health row
+    assert widgets[-len(health) :] == health
     assert sum(w.kind == "log" for w in widgets) == 1
     assert all(w.metrics for w in widgets if w.kind == "metric")
-    assert len(dashboard_body(make_settings())["widgets"]) == 6
+    assert len(dashboard_body(settings)["widgets"]) == len(widgets)
 
 
 def test_lake_formation_grant_only_when_governed():

@@ -5,6 +5,7 @@ version is flagged deleted and it is missing from the latest extract). Two raw e
 latest (one hour before NOW) has five rows: u1, u2, u3, u5, u6.
 """
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,15 +118,35 @@ def build_warehouse(path: Path, columns: Columns) -> Warehouse:
     return Warehouse(path, columns)
 
 
-@pytest.fixture(params=["seed", "dbt_snapshot"])
-def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
-    columns = Columns() if request.param == "seed" else DBT_COLUMNS
-    return build_warehouse(tmp_path / "warehouse.duckdb", columns)
+COLUMNS = {"seed": Columns(), "dbt_snapshot": DBT_COLUMNS}
+
+
+@pytest.fixture(scope="session")
+def clean_warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Warehouse]:
+    """Each clean warehouse built once; tests get a copy of the file (building costs ~80 ms)."""
+    folder = tmp_path_factory.mktemp("clean-warehouses")
+    return {
+        name: build_warehouse(folder / f"{name}.duckdb", columns)
+        for name, columns in COLUMNS.items()
+    }
+
+
+def _copy(clean: Warehouse, tmp_path: Path) -> Warehouse:
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(clean.path, path)
+    return Warehouse(path, clean.columns)
+
+
+@pytest.fixture(params=list(COLUMNS))
+def warehouse(
+    request: pytest.FixtureRequest, clean_warehouses: dict[str, Warehouse], tmp_path: Path
+) -> Warehouse:
+    return _copy(clean_warehouses[request.param], tmp_path)
 
 
 @pytest.fixture
-def seed_warehouse(tmp_path: Path) -> Warehouse:
-    return build_warehouse(tmp_path / "warehouse.duckdb", Columns())
+def seed_warehouse(clean_warehouses: dict[str, Warehouse], tmp_path: Path) -> Warehouse:
+    return _copy(clean_warehouses["seed"], tmp_path)
 
 
 WarehouseFactory = Callable[[Columns], Warehouse]

@@ -9,6 +9,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from handlers import aws_clients
 from handlers.contract import EnvVar
 from handlers.validation.engines import create_engine
 from handlers.validation.engines.athena import AthenaEngine, Backoff, convert
@@ -30,7 +31,7 @@ HEADER = _row(*(name for name, _ in COLUMNS))
 
 @mock_aws
 def test_moto_round_trip_sends_workgroup_database_and_output_location():
-    boto3.client("athena").create_work_group(Name="sf-user-monitoring")
+    aws_clients.client("athena").create_work_group(Name="sf-user-monitoring")
     settings = load_settings(
         {
             EnvVar.ATHENA_WORKGROUP: "sf-user-monitoring",
@@ -46,7 +47,9 @@ def test_moto_round_trip_sends_workgroup_database_and_output_location():
 
     assert result.rows == [{"users": 6, "latest": datetime(2026, 11, 26, 1), "note": None}]
     assert result.stats.bytes_scanned == 0 and result.stats.engine == "athena"
-    execution = boto3.client("athena").get_query_execution(QueryExecutionId=result.stats.query_id)
+    execution = aws_clients.client("athena").get_query_execution(
+        QueryExecutionId=result.stats.query_id
+    )
     execution = execution["QueryExecution"]
     assert execution["WorkGroup"] == "sf-user-monitoring"
     assert execution["QueryExecutionContext"] == {"Database": "salesforce_curated"}

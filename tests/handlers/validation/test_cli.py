@@ -8,7 +8,7 @@ import pytest
 from handlers.contract import EnvVar
 from handlers.validation import cli
 
-from .conftest import DBT_COLUMNS, NOW, build_warehouse
+from .conftest import NOW
 
 SCD_ARGS = ["--type", "scd_integrity", "--required-fields", "user_id,division"]
 
@@ -36,8 +36,8 @@ def test_failing_check_exits_one_and_names_it(seed_warehouse, capsys):
     assert "FAILED (deleted_users_flagged, scd_integrity_score)" in out
 
 
-def test_dbt_snapshot_preset(tmp_path, monkeypatch, capsys):
-    warehouse = build_warehouse(tmp_path / "dbt.duckdb", DBT_COLUMNS)
+def test_dbt_snapshot_preset(clean_warehouses, monkeypatch, capsys):
+    warehouse = clean_warehouses["dbt_snapshot"]  # only read: the shared clean copy will do
     monkeypatch.setenv(EnvVar.COLUMN_USER_ID, "id")
     status = cli.main(
         [

@@ -180,7 +180,7 @@ def test_self_test_runs_a_trivial_query_and_publishes_nothing(monkeypatch, seed_
     assert output["self_test"] is True and output["passed"] is True
     assert output["engine"] == "duckdb"
     assert output["queries"][0]["name"] == "self_test"
-    assert boto3.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"] == []
+    assert aws_clients.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"] == []
 
 
 def test_self_test_query_is_unique_per_run_so_it_is_never_a_reused_result():

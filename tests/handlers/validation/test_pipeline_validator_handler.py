@@ -3,12 +3,11 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 from moto import mock_aws
 from pydantic import ValidationError
 
-from handlers import pipeline_validator
+from handlers import aws_clients, pipeline_validator
 from handlers.contract import NAMESPACE, EnvVar, Metric
 from handlers.validation.errors import QueryEngineError
 
@@ -34,7 +33,7 @@ def _metric_values(metric, environment="dev"):
     """Maximum of each published datapoint, read back with exactly the contract's dimensions."""
     now = datetime.now(UTC)
     dimensions = [{"Name": k, "Value": v} for k, v in metric.dimensions(environment).items()]
-    points = boto3.client("cloudwatch").get_metric_statistics(
+    points = aws_clients.client("cloudwatch").get_metric_statistics(
         Namespace=NAMESPACE,
         MetricName=metric.name,
         Dimensions=dimensions,
@@ -150,4 +149,4 @@ def test_engine_failure_raises_and_publishes_nothing(duckdb_env, monkeypatch, tm
         pipeline_validator.handler(
             {"validation_type": "scd_integrity", "execution": EXECUTION}, FakeContext()
         )
-    assert boto3.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"] == []
+    assert aws_clients.client("cloudwatch").list_metrics(Namespace=NAMESPACE)["Metrics"] == []

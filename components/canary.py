@@ -1,0 +1,224 @@
+"""Canary: a schedule that invokes each monitoring handler with a self-test event.
+
+EventBridge invokes the three functions asynchronously with `{"self_test": true}`
+(`contract.SELF_TEST_KEY`): the publisher publishes the `MonitoringHeartbeat` metric, the
+validator runs a trivial query, the error handler sends a marked test alert to the low-priority
+self-test topic (or only logs it, `canaryAlerts`). The MonitoringHeartbeat and
+MonitoringHandlerErrors alarms (alarm_specs) turn a silent canary or a failing handler into an
+alert, so broken monitoring is itself detected.
+
+Every delivery path is permitted end to end: a Lambda permission per function scoped by the
+rule's ARN; events EventBridge could not deliver, and async invocations of the publisher and
+validator that failed after their retries, land in the encrypted `<prefix>-canary-failures`
+queue (queue policy for EventBridge, `eventbridge_delivery`; role permission for Lambda's
+on-failure destination). The error handler's async invoke config (DLQ) belongs to EventCapture.
+The self-test topic is encrypted with the alert key; only the error handler's role publishes to
+it, through IAM, which the key policy delegates to (AccountAdministersKeyThroughIam).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+import pulumi
+import pulumi_aws as aws
+
+from handlers import contract
+from handlers.contract import HandlerKey
+
+from . import arns
+from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
+from .iam_policies import PolicyDocument, deny_without_tls, document
+from .settings import Settings
+
+# Handlers whose async failures this component routes; the error handler's are alerting's.
+FAILURE_ROUTED: Final = (HandlerKey.METRICS_PUBLISHER, HandlerKey.PIPELINE_VALIDATOR)
+ASYNC_RETRIES: Final = 1  # one retry: a self-test is cheap and idempotent
+MAX_EVENT_AGE_SECONDS: Final = 3_600  # a self-test older than an hour tests nothing useful
+TARGET_RETRIES: Final = 2
+QUEUE_RETENTION_SECONDS: Final = 1_209_600  # SQS maximum, 14 days
+SELF_TEST_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def canary_input() -> str:
+    """The constant event every target receives."""
+    return json.dumps({contract.SELF_TEST_KEY: True})
+
+
+def rule_name(settings: Settings) -> str:
+    return f"{settings.prefix}-canary"
+
+
+def failure_queue_name(settings: Settings) -> str:
+    return f"{settings.prefix}-canary-failures"
+
+
+def self_test_topic_policy(topic_arn: str) -> PolicyDocument:
+    """TLS only; publishers are allowed through IAM (the error handler's role), same account."""
+    return document([deny_without_tls("sns:Publish", topic_arn)])
+
+
+def send_failures_policy(queue_arn: str) -> PolicyDocument:
+    """A function role's grant for Lambda's on-failure destination."""
+    return document(
+        [
+            {
+                "Sid": "AsyncFailureDestination",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": queue_arn,
+            }
+        ]
+    )
+
+
+def publish_self_test_policy(topic_arn: str, key_arn: str) -> PolicyDocument:
+    """The error handler's grant for the self-test topic and its (alert) key."""
+    return document(
+        [
+            {
+                "Sid": "PublishSelfTestAlerts",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": topic_arn,
+            },
+            {
+                "Sid": "EncryptSelfTestAlerts",
+                "Effect": "Allow",
+                "Action": list(SELF_TEST_KEY_ACTIONS),
+                "Resource": key_arn,
+            },
+        ]
+    )
+
+
+def _json(render: Any) -> Any:
+    """`lambda *args: json.dumps(render(*args))` for Output.all(...).apply."""
+    return lambda values: json.dumps(render(*values))
+
+
+class Canary(pulumi.ComponentResource):
+    """`sfuser:monitoring:Canary`: empty when `canaryEnabled` is false."""
+
+    rule: aws.cloudwatch.EventRule | None
+    topic: aws.sns.Topic | None
+    failures: aws.sqs.Queue | None
+
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        *,
+        functions: Mapping[HandlerKey, aws.lambda_.Function],
+        roles: Mapping[HandlerKey, aws.iam.Role],
+        key_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("sfuser:monitoring:Canary", name, None, opts)
+        self.rule = self.topic = self.failures = None
+        if settings.canary_enabled:
+            self._name, self._settings = name, settings
+            publish_grant = self._self_test_topic(roles[HandlerKey.ERROR_HANDLER], key_arn)
+            failures = self._failure_destinations(functions, roles)
+            self._schedule(functions, ready=[publish_grant, *failures])
+        self.register_outputs(
+            {
+                "ruleName": rule_name(settings) if self.rule else None,
+                "selfTestTopicArn": self.topic.arn if self.topic else None,
+            }
+        )
+
+    def _self_test_topic(
+        self, role: aws.iam.Role, key_arn: pulumi.Input[str]
+    ) -> aws.iam.RolePolicy:
+        """The low-priority topic, TLS only, and the error handler's grant to publish there."""
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
+        self.topic = aws.sns.Topic(
+            f"{name}-self-test",
+            name=arns.self_test_topic_name(self._settings),
+            display_name=f"{self._settings.prefix} monitoring self-test (low priority)",
+            kms_master_key_id=key_arn,
+            opts=child,
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-self-test-policy",
+            arn=self.topic.arn,
+            policy=self.topic.arn.apply(lambda arn: json.dumps(self_test_topic_policy(arn))),
+            opts=child,
+        )
+        return aws.iam.RolePolicy(
+            f"{name}-{HandlerKey.ERROR_HANDLER.value}-self-test",
+            role=role.id,
+            policy=pulumi.Output.all(self.topic.arn, key_arn).apply(
+                _json(publish_self_test_policy)
+            ),
+            opts=child,
+        )
+
+    def _failure_destinations(
+        self,
+        functions: Mapping[HandlerKey, aws.lambda_.Function],
+        roles: Mapping[HandlerKey, aws.iam.Role],
+    ) -> list[pulumi.Resource]:
+        """The failures queue and the publisher's and validator's async invoke configs."""
+        name = self._name
+        failures = aws.sqs.Queue(
+            f"{name}-failures",
+            name=failure_queue_name(self._settings),
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=QUEUE_RETENTION_SECONDS,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.failures = failures
+        configs: list[pulumi.Resource] = []
+        for handler in FAILURE_ROUTED:
+            grant = aws.iam.RolePolicy(
+                f"{name}-{handler.value}-failures",
+                role=roles[handler].id,
+                policy=failures.arn.apply(lambda arn: json.dumps(send_failures_policy(arn))),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            # Lambda checks the role can reach the destination when the config is written.
+            configs.append(
+                aws.lambda_.FunctionEventInvokeConfig(
+                    f"{name}-{handler.value}-async",
+                    function_name=functions[handler].name,
+                    maximum_retry_attempts=ASYNC_RETRIES,
+                    maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+                    destination_config={"on_failure": {"destination": failures.arn}},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
+                )
+            )
+        return configs
+
+    def _schedule(
+        self, functions: Mapping[HandlerKey, aws.lambda_.Function], ready: list[pulumi.Resource]
+    ) -> None:
+        """The rule, its dead-letter permission, and per function a permission and a target."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
+        assert self.failures is not None
+        failures = self.failures
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-schedule",
+            name=rule_name(settings),
+            description=f"Self-test of the {settings.prefix} monitoring handlers",
+            schedule_expression=settings.canary_schedule,
+            state="ENABLED",
+            opts=child,
+        )
+        self.rule = rule
+        admit_dead_letters(f"{name}-failures-policy", settings, failures, [rule], self)
+        for handler, function in functions.items():
+            invoke_from_rule(
+                f"{name}-{handler.value}",
+                rule,
+                function,
+                retry=RetryPolicy(MAX_EVENT_AGE_SECONDS, TARGET_RETRIES),
+                dead_letter_arn=failures.arn,
+                parent=self,
+                event=canary_input(),
+                target_id=handler.value,
+                ready=ready,
+            )

@@ -1,0 +1,190 @@
+"""Pure specs of issue 7: workgroup, lifecycle, IAM, environment, canary, alarms, widgets."""
+
+import json
+import re
+
+import pytest
+
+from components import alarm_specs as specs
+from components.alarm_model import (
+    EXPRESSION_ID,
+    Comparison,
+    MetricMath,
+    MissingData,
+    metric_alarm_inputs,
+)
+from components.athena_workgroup import workgroup_configuration
+from components.canary import (
+    canary_input,
+    publish_self_test_policy,
+    send_failures_policy,
+)
+from components.dashboard_body import monitoring_health_widgets
+from components.iam_policies import lambda_policy
+from components.lambda_environment import lambda_environment
+from components.results_lifecycle import lifecycle_rules
+from handlers import contract
+from handlers.contract import AlarmKey, EnvVar, HandlerKey, Metric
+from tests.unit.settings_fixtures import make_settings
+from tests.unit.test_runbooks import RUNBOOKS, assert_sections_in_order_with_three_steps
+from tests.unit.test_specs import TARGETS
+
+KEY = "arn:aws:kms:us-east-1:111122223333:key/results-key"
+TOPICS = {route: f"arn:aws:sns:us-east-1:111122223333:{route}" for route in TARGETS.topic_arns}
+
+
+def test_workgroup_enforces_location_encryption_cutoff_engine_and_metrics():
+    config = workgroup_configuration(make_settings(athenaBytesScannedCutoff="104857600"))
+    assert config["enforce_workgroup_configuration"] is True
+    assert config["publish_cloudwatch_metrics_enabled"] is True
+    assert config["bytes_scanned_cutoff_per_query"] == 104_857_600
+    assert config["engine_version"] == {"selected_engine_version": "Athena engine version 3"}
+    results = config["result_configuration"]
+    assert results["output_location"] == "s3://athena-results-111122223333/validator/"
+    assert results["encryption_configuration"] == {"encryption_option": "SSE_S3"}
+
+
+def test_workgroup_uses_sse_kms_with_a_configured_key():
+    config = workgroup_configuration(make_settings(athenaResultsKmsKeyArn=KEY))
+    encryption = config["result_configuration"]["encryption_configuration"]
+    assert encryption == {"encryption_option": "SSE_KMS", "kms_key_arn": KEY}
+
+
+def test_lifecycle_expires_only_the_results_prefix():
+    (rule,) = lifecycle_rules(make_settings(athenaResultsPrefix="athena/validator",
+                                            athenaResultsExpirationDays="14"))  # fmt: skip
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == {"prefix": "athena/validator/"}  # not athena/validator-other/
+    assert rule["expiration"] == {"days": 14}
+
+
+def _validator_statements(settings):
+    return lambda_policy(settings, HandlerKey.PIPELINE_VALIDATOR, TARGETS)["Statement"]
+
+
+def test_validator_iam_follows_the_workgroup_and_the_results_prefix():
+    statements = _validator_statements(make_settings(athenaResultsPrefix="q"))
+    (athena,) = [s for s in statements if "athena:StartQueryExecution" in s["Action"]]
+    assert athena["Resource"] == (
+        "arn:aws:athena:us-east-1:111122223333:workgroup/sf-user-pipeline-dev-validator"
+    )
+    (writes,) = [s for s in statements if "s3:PutObject" in s["Action"]]
+    assert writes["Resource"] == "arn:aws:s3:::athena-results-111122223333/q/*"
+    existing = _validator_statements(make_settings(athenaWorkgroup="analytics"))
+    (athena,) = [s for s in existing if "athena:StartQueryExecution" in s["Action"]]
+    assert athena["Resource"].endswith(":workgroup/analytics")
+
+
+def test_validator_gets_the_results_key_only_when_configured():
+    def key_grants(settings):
+        return [s for s in _validator_statements(settings) if "kms:GenerateDataKey" in s["Action"]]
+
+    assert key_grants(make_settings()) == []
+    (grant,) = key_grants(make_settings(athenaResultsKmsKeyArn=KEY))
+    assert grant["Resource"] == KEY
+    assert sorted(grant["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
+COST_GUARDS = {EnvVar.ATHENA_RESULT_REUSE_MINUTES, EnvVar.INGESTION_LOOKBACK_DAYS}
+SELF_TEST = {EnvVar.SELF_TEST_TOPIC_ARN, EnvVar.SELF_TEST_ALERTS}
+
+
+def test_validator_environment_carries_reuse_and_lookback():
+    settings = make_settings(athenaResultReuseMinutes="0", ingestionLookbackDays="3")
+    env = lambda_environment(settings, HandlerKey.PIPELINE_VALIDATOR, TOPICS)
+    assert env[EnvVar.ATHENA_RESULT_REUSE_MINUTES] == "0"
+    assert env[EnvVar.INGESTION_LOOKBACK_DAYS] == "3"
+    assert env[EnvVar.ATHENA_WORKGROUP] == settings.validator_workgroup
+    assert not SELF_TEST & set(env)
+
+
+def test_error_handler_environment_carries_self_test_and_dedup_settings():
+    settings = make_settings(canaryAlerts="log")
+    env = lambda_environment(settings, HandlerKey.ERROR_HANDLER, TOPICS)
+    assert env[EnvVar.SELF_TEST_ALERTS] == contract.SelfTestAlerts.LOG
+    assert env[EnvVar.SELF_TEST_TOPIC_ARN] == (
+        "arn:aws:sns:us-east-1:111122223333:sf-user-pipeline-dev-self-test"
+    )
+    assert {EnvVar.IDEMPOTENCY_TABLE, EnvVar.IDEMPOTENCY_WINDOW_SECONDS} <= set(env)
+    assert not COST_GUARDS & set(env)
+    quiet = lambda_environment(make_settings(canaryEnabled="false"), HandlerKey.ERROR_HANDLER,
+                               TOPICS)  # fmt: skip
+    assert not SELF_TEST & set(quiet)
+    publisher = lambda_environment(settings, HandlerKey.METRICS_PUBLISHER, TOPICS)
+    assert not (SELF_TEST | COST_GUARDS) & set(publisher)
+
+
+def test_canary_event_is_the_contract_self_test():
+    assert json.loads(canary_input()) == {contract.SELF_TEST_KEY: True}
+
+
+def test_publisher_and_validator_roles_may_send_their_async_failures():
+    queue = "arn:aws:sqs:us-east-1:111122223333:q"
+    (send,) = send_failures_policy(queue)["Statement"]
+    assert (send["Action"], send["Resource"]) == (["sqs:SendMessage"], queue)
+
+
+def test_self_test_publishing_needs_the_topic_and_its_key():
+    publish, encrypt = publish_self_test_policy("arn:topic", "arn:key")["Statement"]
+    assert (publish["Action"], publish["Resource"]) == (["sns:Publish"], "arn:topic")
+    assert encrypt["Resource"] == "arn:key" and "kms:GenerateDataKey" in encrypt["Action"]
+
+
+def test_heartbeat_alarm_breaches_on_missing_data_over_two_intervals():
+    settings = make_settings(canarySchedule="rate(6 hours)")
+    heartbeat = specs.heartbeat_spec(settings)
+    assert heartbeat.watches.metric_name == Metric.MONITORING_HEARTBEAT.name
+    assert heartbeat.watches.namespace == contract.NAMESPACE
+    assert dict(heartbeat.watches.dimensions) == Metric.MONITORING_HEARTBEAT.dimensions("dev")
+    assert heartbeat.period_seconds == 2 * 6 * 3_600
+    assert heartbeat.treat_missing_data is MissingData.BREACHING
+    assert (heartbeat.comparison, heartbeat.threshold) == (Comparison.LESS, 1)
+    assert heartbeat.route == contract.ALARM_ROUTE[AlarmKey.MONITORING_HEARTBEAT]
+
+
+def test_no_heartbeat_alarm_without_the_canary():
+    keys = [s.key for s in specs.alarm_specs(make_settings(canaryEnabled="false"))]
+    assert AlarmKey.MONITORING_HEARTBEAT not in keys
+    assert AlarmKey.MONITORING_HANDLER_ERRORS in keys
+
+
+def test_handler_errors_alarm_sums_the_three_functions():
+    spec = specs.handler_errors_spec(make_settings())
+    assert isinstance(spec.watches, MetricMath)
+    inputs = metric_alarm_inputs(spec)
+    assert inputs["threshold"] == 1 and "threshold_metric_id" not in inputs
+    *metrics, total = inputs["metric_queries"]
+    assert total["id"] == EXPRESSION_ID
+    assert {q["metric"]["dimensions"]["FunctionName"] for q in metrics} == {
+        contract.function_name("dev", handler) for handler in HandlerKey
+    }
+    assert all(q["metric"]["metric_name"] == "Errors" and q["metric"]["stat"] == "Sum"
+               for q in metrics)  # fmt: skip
+    assert not any(q["return_data"] for q in metrics) and total["return_data"] is True
+    assert sorted(re.findall(r"[a-z_]+", total["expression"].removeprefix("SUM"))) == sorted(
+        q["id"] for q in metrics
+    )
+    assert spec.route == contract.ALARM_ROUTE[AlarmKey.MONITORING_HANDLER_ERRORS]
+
+
+def test_monitoring_row_shows_heartbeat_handler_health_and_query_cost():
+    settings = make_settings()
+    lines = {(m.namespace, m.metric_name, tuple(m.dimensions.values()))
+             for w in monitoring_health_widgets(settings) for m in w.metrics}  # fmt: skip
+    for metric in (Metric.MONITORING_HEARTBEAT, Metric.ATHENA_BYTES_SCANNED):
+        dims = tuple(metric.dimensions("dev").values())
+        assert (contract.NAMESPACE, metric.name, dims) in lines
+    for handler in HandlerKey:
+        for name in ("Errors", "Duration"):
+            assert ("AWS/Lambda", name, (contract.function_name("dev", handler),)) in lines
+
+
+ALARM_SECTIONS = ("**What it means.**", "**Likely causes.**", "**First three steps.**",
+                  "**Verify the fix.**")  # fmt: skip
+
+
+@pytest.mark.parametrize("key", [AlarmKey.MONITORING_HEARTBEAT, AlarmKey.MONITORING_HANDLER_ERRORS])
+def test_monitoring_runbooks_have_the_four_sections(key):
+    text = (RUNBOOKS / f"{contract.runbook_slug(key)}.md").read_text()
+    assert text.startswith(f"# Alarm: {key.value} ({contract.ALARM_ROUTE[key].value})\n")
+    assert_sections_in_order_with_three_steps(text, ALARM_SECTIONS)
