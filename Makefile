@@ -21,7 +21,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy components handlers
+	$(BIN)/mypy components handlers local statemachine
 
 check: lint typecheck test
 

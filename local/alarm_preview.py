@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from components.alarm_specs import AlarmSpec, Comparison, MissingData
+from components.alarm_model import AlarmSpec, Comparison, MetricStat, MissingData
 from handlers.contract import NAMESPACE
 from local.emulator import Emulator
 
@@ -64,17 +64,14 @@ def breaches(value: float, comparison: Comparison, threshold: float) -> bool:
     return value < threshold
 
 
-def has_static_threshold(spec: AlarmSpec) -> bool:
-    """A fixed number and a plain comparison (an anomaly band needs CloudWatch's model)."""
-    threshold: object = spec.threshold
-    return isinstance(threshold, int | float) and spec.comparison in SYMBOL
-
-
 def evaluate(spec: AlarmSpec, values: Sequence[float]) -> AlarmVerdict:
     """The verdict for the datapoints in the spec's period (pure)."""
-    if not has_static_threshold(spec):
+    threshold, comparison, watched = spec.threshold, spec.comparison, spec.watches
+    if not isinstance(threshold, int | float) or not isinstance(comparison, Comparison):
         detail = "anomaly band: only CloudWatch's trained model can evaluate it"
         return AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail)
+    if not isinstance(watched, MetricStat):
+        return AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, "metric math is not evaluated")
     if not values:
         if spec.treat_missing_data is MissingData.BREACHING:
             return AlarmVerdict(
@@ -83,11 +80,11 @@ def evaluate(spec: AlarmSpec, values: Sequence[float]) -> AlarmVerdict:
         return AlarmVerdict(
             spec, Verdict.NO_DATA, None, f"no data; missing data is {spec.treat_missing_data}"
         )
-    value = float(_AGGREGATE[spec.statistic](values))
-    verdict = Verdict.BREACH if breaches(value, spec.comparison, spec.threshold) else Verdict.OK
+    value = float(_AGGREGATE[watched.statistic](values))
+    verdict = Verdict.BREACH if breaches(value, comparison, threshold) else Verdict.OK
     detail = (
-        f"{spec.statistic} over {period_text(spec.period_seconds)}: {value:g}"
-        f" (alarm when {SYMBOL[spec.comparison]} {spec.threshold:g})"
+        f"{watched.statistic} over {period_text(spec.period_seconds)}: {value:g}"
+        f" (alarm when {SYMBOL[comparison]} {threshold:g})"
     )
     return AlarmVerdict(spec, verdict, value, detail)
 
@@ -98,16 +95,21 @@ def evaluate_all(
     """Every spec evaluated over its period ending at `at`, from the emulator's metrics."""
     verdicts = []
     for spec in specs:
-        if spec.namespace != NAMESPACE or spec.statistic not in _AGGREGATE:
-            detail = f"{spec.namespace} {spec.metric_name} is published by AWS, not locally"
+        watched = spec.watches
+        if not isinstance(watched, MetricStat):
+            detail = f"metric math ({watched.label}) over metrics AWS publishes, not evaluated"
+            verdicts.append(AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail))
+            continue
+        if watched.namespace != NAMESPACE or watched.statistic not in _AGGREGATE:
+            detail = f"{watched.namespace} {watched.metric_name} is published by AWS, not locally"
             verdicts.append(AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail))
             continue
         end = at + timedelta(seconds=1)
         series = emulator.metric_series(
-            spec.namespace,
-            spec.metric_name,
-            spec.dimensions,
-            stat=spec.statistic,
+            watched.namespace,
+            watched.metric_name,
+            watched.dimensions,
+            stat=watched.statistic,
             start=end - timedelta(seconds=spec.period_seconds),
             end=end,
             period_seconds=spec.period_seconds,

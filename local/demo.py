@@ -18,6 +18,7 @@ Thresholds, alarm and widget specs come from Pulumi.local.yaml, parsed like `pul
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -33,12 +34,12 @@ import duckdb
 
 from components.alarm_specs import alarm_specs
 from components.settings import Settings
-from handlers.contract import HandlerKey
+from handlers.contract import SELF_TEST_KEY, HandlerKey, function_name
 from local import dashboard_preview, report
 from local.alarm_preview import AlarmVerdict, evaluate_all
 from local.dbt_runner import DbtRunner, dbt_test_ids
 from local.emulator import Alert, AlertInbox, Emulator, create_alert_inbox, running_emulator
-from local.lambda_runtime import LocalFunction, resolve_handler
+from local.lambda_runtime import LocalFunction, LocalLambdaContext, invoke, resolve_handler
 from local.monitoring import (
     LOCAL_LOG_LEVEL,
     create_handler_tables,
@@ -122,6 +123,26 @@ def walkthrough(
     return Walkthrough(functions, settings.environment.value, settings.region)
 
 
+def run_canary(settings: Settings, inbox: AlertInbox, warehouse: Path) -> list[str]:
+    """What the scheduled canary does: every handler's self-test (MonitoringHeartbeat comes
+    from the publisher's), so the heartbeat alarm sees the monitoring alive."""
+    lines = [
+        *report.heading("Canary: the monitoring checks itself", "="),
+        f"Each handler gets the scheduled self-test event {{{SELF_TEST_KEY!r}: true}}:",
+    ]
+    for handler in HandlerKey:
+        function = LocalFunction(
+            resolve_handler(handler_path(handler)),
+            handler_environment(settings, handler, inbox, warehouse),
+        )
+        name = function_name(settings.environment.value, handler)
+        context = LocalLambdaContext(name, f"arn:aws:lambda:{settings.region}:local:{name}")
+        outcome = invoke(function, json.dumps({SELF_TEST_KEY: True}), context)
+        verdict = f"FAILED ({outcome.payload.decode()[:120]})" if outcome.function_error else "ok"
+        lines.append(f"  {handler.value:<20} {verdict}")
+    return lines
+
+
 def run_once(
     label: str, walk: Walkthrough, emulator: Emulator, inbox: AlertInbox, settings: Settings
 ) -> RunResult:
@@ -187,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             emulator,
             handler_environment(settings, HandlerKey.ERROR_HANDLER, inbox, warehouses.healthy),
         )
+        canary = run_canary(settings, inbox, warehouses.healthy)
         healthy = run_once(
             "healthy",
             walkthrough(settings, inbox, warehouses.healthy, DbtRunner()),
@@ -203,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inbox,
             settings,
         )
-        lines = introduction(emulator, warehouses, plan)
+        lines = introduction(emulator, warehouses, plan) + canary
         lines += report.run_section(
             "Run 1 of 2: healthy",
             ["Nothing is broken: every check passes, scores are 100, no alert is sent."],

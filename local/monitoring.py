@@ -13,7 +13,7 @@ from typing import Final
 
 from components.lambda_environment import lambda_environment
 from components.settings import Settings
-from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey
+from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey, SelfTestAlerts
 from handlers.validation.settings import QueryEngineName
 from local.emulator import AlertInbox, Emulator
 
@@ -39,6 +39,8 @@ def handler_environment(
         EnvVar.QUERY_ENGINE: QueryEngineName.DUCKDB.value,
         EnvVar.DUCKDB_PATH: str(warehouse),
         EnvVar.POWERTOOLS_LOG_LEVEL: LOCAL_LOG_LEVEL,
+        # The inbox holds pipeline alerts only; the canary's test alert is logged instead.
+        EnvVar.SELF_TEST_ALERTS: SelfTestAlerts.LOG.value,
     }
 
 

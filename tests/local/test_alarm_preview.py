@@ -37,9 +37,10 @@ def test_verdict_uses_the_specs_statistic_and_missing_data_policy(key, values, v
     ],
 )
 def test_each_comparison_operator(comparison, value, breaches):
+    base = SPECS[AlarmKey.SCD_INTEGRITY]
     spec = dataclasses.replace(
-        SPECS[AlarmKey.SCD_INTEGRITY],
-        statistic="Maximum",
+        base,
+        watches=dataclasses.replace(base.watches, statistic="Maximum"),
         threshold=1.0,
         comparison=comparison,
         treat_missing_data=MissingData.NOT_BREACHING,
