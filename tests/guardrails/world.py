@@ -96,7 +96,9 @@ def duckdb_answers(warehouse: Path) -> Callable[..., str]:
         self.query_results_queue.append(
             QueryResults(
                 rows=[athena_row(*names), *(athena_row(*map(_athena_text, r)) for r in rows)],
-                column_info=[{"Name": n, "Label": n, "Type": t} for n, t in zip(names, types)],
+                column_info=[
+                    {"Name": n, "Label": n, "Type": t} for n, t in zip(names, types, strict=True)
+                ],
             )
         )
         return original(self, query, *args, **kwargs)
@@ -142,7 +144,7 @@ def handler_paths(run: StackRun) -> list[HandlerPath]:
                 "execution": execution,
                 "glue_job": events.glue_job_run(),
             },
-        ),  # fmt: skip
+        ),
         HandlerPath(
             "validator-scd",
             HandlerKey.PIPELINE_VALIDATOR,
