@@ -31,6 +31,7 @@ from pydantic.alias_generators import to_camel
 
 from handlers import contract
 from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, Environment, HandlerKey
+from handlers.validation import identifiers
 
 PROJECT: Final = contract.PROJECT_NAME
 REGION_KEY: Final = "aws:region"
@@ -159,10 +160,29 @@ def _glue_name(value: str) -> str:
     return value
 
 
+_IDENTIFIER_RULE: Final = (
+    "letters, digits and underscores only, not starting with a digit"
+    " (no quotes, semicolons, spaces or comment markers)"
+)
+
+
 def _table(value: str) -> str:
+    # The validator's own identifier rule (it quotes these into SQL), then Glue's naming.
+    try:
+        identifiers.table("table", value)
+    except identifiers.InvalidIdentifierError:
+        raise ValueError(f"must be `table` or `database.table`: {_IDENTIFIER_RULE}") from None
     parts = value.split(".")
-    if len(parts) > 2 or not all(_GLUE_NAME.match(part) for part in parts):
+    if not all(_GLUE_NAME.match(part) for part in parts):
         raise ValueError("must be `table` or `database.table` in Glue catalog naming")
+    return value
+
+
+def _column(value: str) -> str:
+    try:
+        identifiers.column("column", value)
+    except identifiers.InvalidIdentifierError:
+        raise ValueError(f"must be a column name: {_IDENTIFIER_RULE}") from None
     return value
 
 
@@ -199,7 +219,7 @@ class Settings(BaseModel):
         tuple[Annotated[str, AfterValidator(_s3_uri)], ...], Field(min_length=1)
     ]
     lake_formation_governed: bool = False
-    required_fields: tuple[NonEmpty, ...] = ()
+    required_fields: tuple[Annotated[str, AfterValidator(_column)], ...] = ()
     dbt_artifacts_s3_uri: Annotated[str, AfterValidator(_s3_uri)]
     # Lambdas.
     powertools_layer_arn: str
