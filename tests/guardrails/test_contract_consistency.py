@@ -58,8 +58,8 @@ def _self_tests() -> list[HandlerPath]:
     return [HandlerPath(f"self-test-{h.value}", h, {SELF_TEST_KEY: True}) for h in HandlerKey]
 
 
-def emitted_metrics(run: StackRun, tmp_path: Path) -> set[MetricKey]:
-    with mock_aws(), stack_world(run, tmp_path):
+def emitted_metrics(run: StackRun) -> set[MetricKey]:
+    with mock_aws(), stack_world(run):
         for path in handler_paths(run):
             invoke(run, path)
         for path in _self_tests():
@@ -74,11 +74,11 @@ def emitted_metrics(run: StackRun, tmp_path: Path) -> set[MetricKey]:
 
 
 @pytest.mark.parametrize("stack_name", STACKS)
-def test_every_custom_metric_alarm_watches_a_metric_the_handlers_emit(stack_name, tmp_path):
+def test_every_custom_metric_alarm_watches_a_metric_the_handlers_emit(stack_name):
     run = program(stack_name)
     watched = watched_custom_metrics(run)
     assert watched, "no alarm on a custom metric: nothing to check"
-    emitted = emitted_metrics(run, tmp_path)
+    emitted = emitted_metrics(run)
     unmatched = {
         alarm: sorted((name, sorted(dims)) for name, dims in metrics - emitted)
         for alarm, metrics in watched.items()

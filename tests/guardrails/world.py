@@ -1,6 +1,6 @@
 """Every handler path, run in moto with the environment the mocked program gives each function.
 
-`stack_world(run, warehouse)` creates what the stack's config points at (the alert topics, the
+`stack_world(run)` creates what the stack's config points at (the alert topics, the
 dbt artifacts and Athena results buckets, the validator's workgroup) under the ARNs the program
 used, and answers Athena queries by running their SQL on a DuckDB warehouse (the validator's SQL
 is the same text on both engines). `handler_paths()` lists the invocations that cover each
@@ -9,8 +9,10 @@ handler: every route, every artifact source, both validation types.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import duckdb
 import pytest
 from moto.athena.models import AthenaBackend, QueryResults
@@ -81,16 +82,20 @@ def _athena_type(value: Any) -> str:
     return "varchar"
 
 
+@functools.cache
+def _duckdb_result(warehouse: Path, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        connection.execute("SET TimeZone='UTC'")
+        cursor = connection.execute(query)
+        return [column[0] for column in cursor.description or ()], cursor.fetchall()
+
+
 def duckdb_answers(warehouse: Path) -> Callable[..., str]:
     """A replacement for moto's start_query_execution that queues DuckDB's result set."""
     original = AthenaBackend.start_query_execution
 
     def start(self: AthenaBackend, query: str, *args: Any, **kwargs: Any) -> str:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            connection.execute("SET TimeZone='UTC'")
-            cursor = connection.execute(query)
-            names = [column[0] for column in cursor.description or ()]
-            rows = cursor.fetchall()
+        names, rows = _duckdb_result(warehouse, query)
         types = [_athena_type(next((r[i] for r in rows if r[i] is not None), "")) for i in
                  range(len(names))]  # fmt: skip
         self.query_results_queue.append(
@@ -155,8 +160,9 @@ def handler_paths(run: StackRun) -> list[HandlerPath]:
 
 def _create_bucket(name: str, region: str) -> None:
     location = {} if region == "us-east-1" else {"LocationConstraint": region}
-    boto3.client("s3").create_bucket(Bucket=name, **(
-        {"CreateBucketConfiguration": location} if location else {}))  # fmt: skip
+    aws_clients.client("s3").create_bucket(
+        Bucket=name, **({"CreateBucketConfiguration": location} if location else {})
+    )
 
 
 def _create_targets(run: StackRun) -> None:
@@ -164,11 +170,11 @@ def _create_targets(run: StackRun) -> None:
     for handler in HandlerKey:
         env = function_environment(run, handler)
         for variable in (EnvVar.CRITICAL_TOPIC_ARN, EnvVar.WARNING_TOPIC_ARN):
-            boto3.client("sns").create_topic(Name=env[variable].rsplit(":", 1)[-1])
+            aws_clients.client("sns").create_topic(Name=env[variable].rsplit(":", 1)[-1])
     env = function_environment(run, HandlerKey.PIPELINE_VALIDATOR)
-    s3 = boto3.client("s3")
+    s3 = aws_clients.client("s3")
     _create_bucket(env[EnvVar.S3_RESULTS_BUCKET], region)
-    boto3.client("athena").create_work_group(Name=env[EnvVar.ATHENA_WORKGROUP])
+    aws_clients.client("athena").create_work_group(Name=env[EnvVar.ATHENA_WORKGROUP])
     artifacts = S3Reference(s3_uri=_artifact_uri({}, run, "x"))
     _create_bucket(artifacts.bucket, region)
     for name, fixture in (("run", "run_pass"), ("test", "build_warn")):
@@ -177,15 +183,21 @@ def _create_targets(run: StackRun) -> None:
         s3.put_object(Bucket=reference.bucket, Key=reference.key, Body=body)
 
 
+@functools.cache
+def _warehouse() -> Path:
+    """The seed-named DuckDB warehouse, built once (queries open it read-only)."""
+    directory = Path(tempfile.mkdtemp(prefix="guardrails-warehouse-"))
+    return build_warehouse(directory / "warehouse.duckdb", Columns()).path
+
+
 @contextmanager
-def stack_world(run: StackRun, warehouse_dir: Path) -> Iterator[None]:
+def stack_world(run: StackRun) -> Iterator[None]:
     """Inside an active `mock_aws()`: the stack's targets exist and Athena answers from DuckDB."""
-    warehouse = build_warehouse(warehouse_dir / "warehouse.duckdb", Columns())
     with pytest.MonkeyPatch.context() as patch:
         # moto serves the stack's own account and region, so every ARN the program built holds.
         patch.setenv("MOTO_ACCOUNT_ID", stack_account(run))
         patch.setenv("AWS_DEFAULT_REGION", run.config["aws:region"])
-        patch.setattr(AthenaBackend, "start_query_execution", duckdb_answers(warehouse.path))
+        patch.setattr(AthenaBackend, "start_query_execution", duckdb_answers(_warehouse()))
         aws_clients.client.cache_clear()
         _create_targets(run)
         try:
@@ -202,6 +214,8 @@ def function_environment_applied(run: StackRun, handler: HandlerKey) -> Iterator
             patch.delenv(variable.value, raising=False)
         for name, value in function_environment(run, handler).items():
             patch.setenv(name, value)
+        # Log volume only (dev logs at DEBUG); nothing a handler decides depends on it.
+        patch.setenv(EnvVar.POWERTOOLS_LOG_LEVEL, "WARNING")
         metrics_publisher.settings.cache_clear()
         error_handler.settings.cache_clear()
         try:
