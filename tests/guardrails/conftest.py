@@ -1,4 +1,5 @@
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,3 +15,17 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
     monkeypatch.setattr(time, "sleep", recorded.append)
     return recorded
+
+
+@pytest.fixture
+def quiet_loggers() -> Iterator[None]:
+    """Thousands of invocations: skip the handlers' INFO lines (some hold the whole event)."""
+    from handlers import error_handler, metrics_publisher, pipeline_validator  # noqa: PLC0415
+
+    loggers = [module.logger for module in (error_handler, metrics_publisher, pipeline_validator)]
+    levels = [logger.log_level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel("WARNING")
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)

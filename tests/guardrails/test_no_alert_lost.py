@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
 
 import botocore.exceptions
 import pytest
 
-from handlers import error_handler
 from tests.guardrails.faults import SERVER_ERROR, THROTTLE, inject
 from tests.guardrails.programs import program
 from tests.guardrails.world import handler_paths, invoke
@@ -24,21 +22,12 @@ def run():
     return program("dev")
 
 
-@pytest.fixture
-def quiet_error_handler() -> Iterator[None]:
-    """Thousands of invocations: skip the INFO lines (each holds the whole event)."""
-    level = error_handler.logger.log_level
-    error_handler.logger.setLevel("WARNING")
-    yield
-    error_handler.logger.setLevel(level)
-
-
-def test_injected_failures_lose_no_alert(run, sleeps, quiet_error_handler):
+def test_injected_failures_lose_no_alert(run, sleeps, quiet_loggers):
     _no_alert_lost(run, CI_FAILURES)
 
 
 @pytest.mark.slow
-def test_a_thousand_injected_failures_lose_no_alert(run, sleeps, quiet_error_handler):
+def test_a_thousand_injected_failures_lose_no_alert(run, sleeps, quiet_loggers):
     _no_alert_lost(run, FULL_FAILURES)
 
 

@@ -184,7 +184,7 @@ def _create_targets(run: StackRun) -> None:
 
 
 @functools.cache
-def _warehouse() -> Path:
+def warehouse() -> Path:
     """The seed-named DuckDB warehouse, built once (queries open it read-only)."""
     directory = Path(tempfile.mkdtemp(prefix="guardrails-warehouse-"))
     return build_warehouse(directory / "warehouse.duckdb", Columns()).path
@@ -197,7 +197,7 @@ def stack_world(run: StackRun) -> Iterator[None]:
         # moto serves the stack's own account and region, so every ARN the program built holds.
         patch.setenv("MOTO_ACCOUNT_ID", stack_account(run))
         patch.setenv("AWS_DEFAULT_REGION", run.config["aws:region"])
-        patch.setattr(AthenaBackend, "start_query_execution", duckdb_answers(_warehouse()))
+        patch.setattr(AthenaBackend, "start_query_execution", duckdb_answers(warehouse()))
         aws_clients.client.cache_clear()
         _create_targets(run)
         try:
@@ -215,7 +215,7 @@ def function_environment_applied(run: StackRun, handler: HandlerKey) -> Iterator
         for name, value in function_environment(run, handler).items():
             patch.setenv(name, value)
         # Log volume only (dev logs at DEBUG); nothing a handler decides depends on it.
-        patch.setenv(EnvVar.POWERTOOLS_LOG_LEVEL, "WARNING")
+        patch.setenv(EnvVar.POWERTOOLS_LOG_LEVEL, "ERROR")
         metrics_publisher.settings.cache_clear()
         error_handler.settings.cache_clear()
         try:
