@@ -5,8 +5,10 @@ from pathlib import Path
 
 from pulumi_policy import PolicyPack
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the pack's own `guardrails` package
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent)
+)  # for sfuser_guardrails
 
-from guardrails.pack import ENFORCEMENT, PACK_NAME, POLICIES
+from sfuser_guardrails.pack import ENFORCEMENT, PACK_NAME, POLICIES
 
 PolicyPack(name=PACK_NAME, enforcement_level=ENFORCEMENT, policies=POLICIES)

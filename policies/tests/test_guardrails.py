@@ -11,10 +11,10 @@ from typing import Any
 import pulumi_policy
 import pytest
 
-from policies.guardrails import iam, resources, stack
-from policies.guardrails.alarm_rule import RuleSyntaxError, fires_when_only
-from policies.guardrails.model import StackResource
-from policies.guardrails.pack import ENFORCEMENT, PACK_NAME, POLICIES
+from policies.sfuser_guardrails import iam, resources, stack
+from policies.sfuser_guardrails.alarm_rule import RuleSyntaxError, fires_when_only
+from policies.sfuser_guardrails.model import StackResource
+from policies.sfuser_guardrails.pack import ENFORCEMENT, PACK_NAME, POLICIES
 from tests.guardrails.programs import program, stack_resources
 from tests.infra.pulumi_harness import STACKS
 

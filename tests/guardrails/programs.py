@@ -6,7 +6,7 @@ import functools
 import json
 from typing import Any
 
-from policies.guardrails.model import StackResource
+from policies.sfuser_guardrails.model import StackResource
 from tests.infra.pulumi_harness import RegisteredResource, StackRun, run_stack
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
