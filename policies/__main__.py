@@ -5,9 +5,7 @@ from pathlib import Path
 
 from pulumi_policy import PolicyPack
 
-sys.path.insert(
-    0, str(Path(__file__).resolve().parent)
-)  # for sfuser_guardrails
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for sfuser_guardrails
 
 from sfuser_guardrails.pack import ENFORCEMENT, PACK_NAME, POLICIES
 
