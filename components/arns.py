@@ -27,10 +27,6 @@ def alarm_arn_pattern(settings: Settings) -> str:
     return _arn(settings, "cloudwatch", f"alarm:{settings.prefix}-*")
 
 
-def glue_job_arn(settings: Settings) -> str:
-    return _arn(settings, "glue", f"job/{settings.glue_job_name}")
-
-
 def glue_catalog_arn(settings: Settings) -> str:
     return _arn(settings, "glue", "catalog")
 
@@ -41,10 +37,6 @@ def glue_database_arn(settings: Settings, database: str) -> str:
 
 def glue_table_arn(settings: Settings, table: TableName) -> str:
     return _arn(settings, "glue", f"table/{table.database}/{table.table}")
-
-
-def state_machine_executions_arn(settings: Settings) -> str:
-    return _arn(settings, "states", f"execution:{settings.state_machine_name}:*")
 
 
 def athena_workgroup_arn(settings: Settings) -> str:

@@ -149,12 +149,6 @@ def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[
     return [
         _allow("PublishAlerts", ["sns:Publish"], sorted(targets.topic_arns.values())),
         _allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], targets.key_arn),
-        _allow("ReadGlueJobRun", ["glue:GetJobRun"], arns.glue_job_arn(settings)),
-        _allow(
-            "DescribePipelineExecution",
-            ["states:DescribeExecution"],
-            arns.state_machine_executions_arn(settings),
-        ),
         *error_handler_delivery_statements(settings),
     ]
 

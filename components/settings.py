@@ -37,6 +37,7 @@ from handlers.contract import (
     HandlerKey,
     SelfTestAlerts,
 )
+from handlers.validation import identifiers
 
 PROJECT: Final = contract.PROJECT_NAME
 REGION_KEY: Final = "aws:region"
@@ -202,9 +203,20 @@ def _glue_name(value: str) -> str:
     return value
 
 
+_IDENTIFIER_RULE: Final = (
+    "letters, digits and underscores only, not starting with a digit"
+    " (no quotes, semicolons, spaces or comment markers)"
+)
+
+
 def _table(value: str) -> str:
+    # The validator's own identifier rule (it quotes these into SQL), then Glue's naming.
+    try:
+        identifiers.table("table", value)
+    except identifiers.InvalidIdentifierError:
+        raise ValueError(f"must be `table` or `database.table`: {_IDENTIFIER_RULE}") from None
     parts = value.split(".")
-    if len(parts) > 2 or not all(_GLUE_NAME.match(part) for part in parts):
+    if not all(_GLUE_NAME.match(part) for part in parts):
         raise ValueError("must be `table` or `database.table` in Glue catalog naming")
     return value
 
@@ -272,6 +284,14 @@ def _reserved_concurrency(value: int) -> int:
     return value
 
 
+def _column(value: str) -> str:
+    try:
+        identifiers.column("column", value)
+    except identifiers.InvalidIdentifierError:
+        raise ValueError(f"must be a column name: {_IDENTIFIER_RULE}") from None
+    return value
+
+
 Percent = Annotated[float, AfterValidator(_percent)]
 ReservedConcurrency = Annotated[int, AfterValidator(_reserved_concurrency)]
 PositiveInt = Annotated[int, AfterValidator(_positive)]
@@ -308,7 +328,7 @@ class Settings(BaseModel):
         tuple[Annotated[str, AfterValidator(_s3_uri)], ...], Field(min_length=1)
     ]
     lake_formation_governed: bool = False
-    required_fields: tuple[NonEmpty, ...] = ()
+    required_fields: tuple[Annotated[str, AfterValidator(_column)], ...] = ()
     dbt_artifacts_s3_uri: Annotated[str, AfterValidator(_s3_uri)]
     # Lambdas.
     powertools_layer_arn: str

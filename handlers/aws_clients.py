@@ -13,10 +13,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # in total, the first attempt included
 
 RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    # botocore's `max_attempts` counts retries only; `total_max_attempts` counts every attempt.
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     connect_timeout=5,
     read_timeout=30,
 )

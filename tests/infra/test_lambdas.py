@@ -104,7 +104,7 @@ def test_no_wildcard_actions_and_star_resources_only_where_unavoidable(stack_run
     ("handler", "only_here"),
     [
         (HandlerKey.METRICS_PUBLISHER, set()),
-        (HandlerKey.ERROR_HANDLER, {"sns:Publish", "glue:GetJobRun", "states:DescribeExecution"}),
+        (HandlerKey.ERROR_HANDLER, {"sns:Publish", "kms:GenerateDataKey"}),
         (HandlerKey.PIPELINE_VALIDATOR, {"athena:StartQueryExecution", "glue:GetTable"}),
     ],
 )

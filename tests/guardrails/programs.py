@@ -1,0 +1,59 @@
+"""The real program run under mocks once per stack, shared by the guardrail tests."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from policies.sfuser_guardrails.model import StackResource
+from tests.infra.pulumi_harness import RegisteredResource, StackRun, run_stack
+
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+@functools.cache
+def program(stack: str) -> StackRun:
+    return run_stack(stack)
+
+
+def stack_resource(resource: RegisteredResource) -> StackResource:
+    """The harness's view of a resource as the guardrails read it (props = inputs + outputs)."""
+    return StackResource(
+        type=resource.type,
+        name=resource.name,
+        props=resource.state,
+        dependencies=resource.dependencies,
+    )
+
+
+def stack_resources(run: StackRun) -> list[StackResource]:
+    return [stack_resource(r) for r in run.resources if r.custom]
+
+
+def function_named(run: StackRun, function_name: str) -> RegisteredResource:
+    matches = [f for f in run.of_type(LAMBDA_FUNCTION) if f.inputs["name"] == function_name]
+    assert len(matches) == 1, f"{len(matches)} functions named {function_name}"
+    return matches[0]
+
+
+def identity_policies(run: StackRun, function: RegisteredResource) -> list[dict[str, Any]]:
+    """Every identity policy document the function's role holds (inline and attached)."""
+    role_arn = function.state["role"]
+    role = next(r for r in run.of_type("aws:iam/role:Role") if r.state["arn"] == role_arn)
+    role_id = f"{role.state['name']}-id"  # the mocks give every resource `<name>-id`
+    documents = [
+        json.loads(policy["policy"]) for policy in role.inputs.get("inlinePolicies", []) or []
+    ]
+    documents += [
+        p.json_input("policy") for p in run.of_type(ROLE_POLICY) if p.inputs["role"] == role_id
+    ]
+    attachments = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    attached_arns = {a.inputs["policyArn"] for a in attachments if a.inputs["role"] == role_id}
+    documents += [
+        p.json_input("policy")
+        for p in run.of_type("aws:iam/policy:Policy")
+        if p.state["arn"] in attached_arns
+    ]
+    return documents

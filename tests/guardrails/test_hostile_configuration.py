@@ -1,0 +1,76 @@
+"""Hostile identifiers and invalid values are refused up front, in the stack and the validator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.settings import SettingsError
+from handlers.contract import EnvVar
+from handlers.validation.errors import ConfigurationError
+from handlers.validation.identifiers import InvalidIdentifierError
+from handlers.validation.settings import COLUMN_SETTINGS, load_settings
+from tests.infra.pulumi_harness import StackRunError, run_stack
+
+P = "sf-user-monitoring"
+HOSTILE_IDENTIFIERS = [
+    'sf_user"; DROP TABLE x; --',
+    "sf_user; DELETE FROM y",
+    "sf_user -- comment",
+    "sf_user /* comment */",
+    "sf_'user'",
+    'a."b"',
+    "a.b.c",
+    "1table",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", [v for v in HOSTILE_IDENTIFIERS if v])  # "" = the default
+@pytest.mark.parametrize("setting", [EnvVar.RAW_TABLE, EnvVar.SCD_TABLE])
+def test_validator_rejects_hostile_table_names_naming_the_setting(setting, value):
+    with pytest.raises(InvalidIdentifierError, match=f"^{setting}="):
+        load_settings({setting: value})
+
+
+@pytest.mark.parametrize("value", [v for v in HOSTILE_IDENTIFIERS if "." not in v and v])
+@pytest.mark.parametrize(
+    "setting", sorted(set(COLUMN_SETTINGS.values()) | {EnvVar.REQUIRED_FIELDS})
+)
+def test_validator_rejects_hostile_column_names_naming_the_setting(setting, value):
+    with pytest.raises(ConfigurationError, match=f"{setting}"):
+        load_settings({setting: value})
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        *((f"{P}:rawTable", v) for v in HOSTILE_IDENTIFIERS),
+        *((f"{P}:scdTable", v) for v in HOSTILE_IDENTIFIERS if v),
+        *((f"{P}:requiredFields", json.dumps([v])) for v in HOSTILE_IDENTIFIERS),
+        (f"{P}:athenaDatabase", "raw; drop"),
+        (f"{P}:athenaWorkgroup", "wg'--"),
+        (f"{P}:dataQualityThreshold", "101"),
+        (f"{P}:logRetentionDays", "8"),
+        (f"{P}:pipelineValidatorTimeoutSeconds", "901"),
+        (f"{P}:runbookBaseUrl", "http://example.com/runbooks"),
+        (f"{P}:stateMachineArn", "arn:aws:states:eu-west-1:123456789012:stateMachine:x"),
+        (f"{P}:criticalAlertWebhooks", '["http://hooks.example.com"]'),
+        (f"{P}:dataLocations", '["not-an-s3-uri"]'),
+        ("aws:region", "mars-1"),
+    ],
+)
+def test_invalid_stack_config_is_rejected_before_any_resource_is_registered(key, value):
+    with pytest.raises(StackRunError) as raised:
+        run_stack("dev", overrides={key: value})
+    assert raised.value.resources == []
+    cause = raised.value.__cause__
+    assert isinstance(cause, SettingsError)
+    assert key.removeprefix("aws:").split(":")[-1] in str(cause)
+
+
+def test_a_plain_identifier_is_accepted_by_both():
+    run = run_stack("dev", overrides={f"{P}:rawTable": "raw_2.sf_user", f"{P}:requiredFields":
+                                      '["Id", "Division__c"]'})  # fmt: skip
+    assert run.resources

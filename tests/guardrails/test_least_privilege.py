@@ -1,0 +1,189 @@
+"""Least privilege, proven: each handler runs in moto under IAM enforcement as a principal holding
+exactly the policy MonitoringLambdas gives its function (from the mocked program), every path
+succeeds, and dropping any single statement breaks something.
+
+"Breaks something" is one of: a handler path fails with AccessDenied in moto, or, for calls AWS
+makes with the function's credentials but moto does not simulate (see iam_enforcement), one of
+the documented requests in INDIRECT is no longer allowed by moto's policy evaluator. A statement
+that breaks nothing is an unused permission and fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import botocore.exceptions
+import pytest
+from moto import mock_aws
+from moto.iam.access_control import IAMPolicy, PermissionResult
+
+from handlers.contract import HandlerKey, function_name
+from tests.guardrails.iam_enforcement import Principal
+from tests.guardrails.programs import function_named, identity_policies, program
+from tests.guardrails.world import handler_paths, invoke, stack_account, stack_world
+from tests.infra.pulumi_harness import StackRun
+
+STACK = "dev"
+P = "sf-user-monitoring"
+ACCESS_DENIED = {"AccessDenied", "AccessDeniedException"}
+Request = tuple[str, str]  # (action, resource ARN)
+
+
+def _denied(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, botocore.exceptions.ClientError):
+            # CloudWatch speaks a newer protocol than moto's XML error: the code then reads "403".
+            return error.response["Error"]["Code"] in ACCESS_DENIED or (
+                "<Code>AccessDenied</Code>" in str(error)
+            )
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
+    """Path name -> "ok", "denied" or "degraded" (the handler swallowed a failed call), up to
+    the first path that is not ok."""
+    outcomes: dict[str, str] = {}
+    for path in (p for p in handler_paths(run) if p.handler is handler):
+        try:
+            result = invoke(run, path)
+        except Exception as error:
+            if not _denied(error):
+                raise
+            outcomes[path.name] = "denied"
+            break
+        degraded = isinstance(result, dict) and result.get("metrics_published") is False
+        outcomes[path.name] = "degraded" if degraded else "ok"
+        if degraded:
+            break
+    return outcomes
+
+
+# ---- requests AWS makes with the function's credentials that moto does not simulate ---------
+
+
+def _config(run: StackRun, key: str) -> str:
+    return run.config[f"{P}:{key}"]
+
+
+def _where(run: StackRun) -> str:
+    return f"{run.config['aws:region']}:{stack_account(run)}"
+
+
+def _runtime(run: StackRun, handler: HandlerKey) -> list[Request]:
+    """The Lambda runtime writes the function's logs and, with active tracing, its traces."""
+    name = function_name(_config(run, "environment"), handler)
+    stream = f"arn:aws:logs:{_where(run)}:log-group:/aws/lambda/{name}:log-stream:2026/11/26/x"
+    requests = [("logs:CreateLogStream", stream), ("logs:PutLogEvents", stream)]
+    tracing = function_named(run, name).inputs.get("tracingConfig") or {}
+    if tracing.get("mode") == "Active":
+        requests += [("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")]
+    return requests
+
+
+def _alert_key(run: StackRun, handler: HandlerKey) -> list[Request]:
+    """Publishing to an SSE topic: SNS uses the topic's KMS key with the publisher's rights."""
+    if handler is not HandlerKey.ERROR_HANDLER:
+        return []
+    keys = {t.inputs.get("kmsMasterKeyId") for t in run.of_type("aws:sns/topic:Topic")}
+    return [(action, key) for key in sorted(filter(None, keys))
+            for action in ("kms:GenerateDataKey", "kms:Decrypt")]  # fmt: skip
+
+
+def _athena_on_behalf(run: StackRun, handler: HandlerKey) -> list[Request]:
+    """Athena reads the catalog and the data and writes results with the caller's credentials
+    (Athena user guide, "Access to Amazon S3" / "Access to the AWS Glue Data Catalog")."""
+    if handler is not HandlerKey.PIPELINE_VALIDATOR:
+        return []
+    where = _where(run)
+    default_db = run.config.get(f"{P}:athenaDatabase", "salesforce_raw")
+    requests: list[Request] = []
+    for key in ("rawTable", "scdTable"):
+        database, _, table = _config(run, key).rpartition(".")
+        database = database or default_db
+        for resource in ("catalog", f"database/{database}", f"table/{database}/{table}"):
+            requests += [("glue:GetTable", f"arn:aws:glue:{where}:{resource}")]
+        requests += [("glue:GetPartitions", f"arn:aws:glue:{where}:table/{database}/{table}")]
+        requests += [("glue:GetDatabase", f"arn:aws:glue:{where}:database/{database}")]
+    for uri in json.loads(_config(run, "dataLocations")):
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        requests += [("s3:GetObject", f"arn:aws:s3:::{bucket}/{prefix}part-0.parquet"),
+                     ("s3:ListBucket", f"arn:aws:s3:::{bucket}")]  # fmt: skip
+    results = _config(run, "athenaResultsBucket")
+    for action in ("s3:GetBucketLocation", "s3:ListBucket"):
+        requests.append((action, f"arn:aws:s3:::{results}"))
+    for action in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
+                   "s3:ListMultipartUploadParts"):  # fmt: skip
+        requests.append((action, f"arn:aws:s3:::{results}/validator/q.csv"))
+    if run.config.get(f"{P}:lakeFormationGoverned") == "true":
+        requests.append(("lakeformation:GetDataAccess", "*"))
+    return requests
+
+
+INDIRECT: list[Callable[[StackRun, HandlerKey], list[Request]]] = [
+    _runtime,
+    _alert_key,
+    _athena_on_behalf,
+]
+
+
+def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return IAMPolicy(document).is_action_permitted(*request) == PermissionResult.PERMITTED
+
+
+# ---- the tests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run() -> StackRun:
+    return program(STACK)
+
+
+def _statements(run: StackRun, handler: HandlerKey) -> list[dict[str, Any]]:
+    function = function_named(run, function_name(_config(run, "environment"), handler))
+    return [s for document in identity_policies(run, function) for s in document["Statement"]]
+
+
+# Proves the check can fail: a grant no path and no documented request needs is reported.
+SENTINEL = {"Sid": "SentinelUnused", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:nothing"}  # fmt: skip
+
+
+@pytest.mark.parametrize("handler", list(HandlerKey), ids=str)
+def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, handler):
+    statements = [*_statements(run, handler), SENTINEL]
+    indirect = [request for requests in INDIRECT for request in requests(run, handler)]
+    assert all(_allowed(statements, request) for request in indirect), "documented request denied"
+    with mock_aws(), stack_world(run):
+        principal = Principal(f"guardrails-{handler.value}", stack_account(run))
+        principal.hold(statements)
+        with principal.acting():
+            full = _outcomes(run, handler)
+            assert full and set(full.values()) == {"ok"}, full
+            unused = []
+            for index, statement in enumerate(statements):
+                rest = statements[:index] + statements[index + 1 :]
+                principal.hold(rest)
+                broken_path = set(_outcomes(run, handler).values()) != {"ok"}
+                broken_request = not all(_allowed(rest, request) for request in indirect)
+                if not (broken_path or broken_request):
+                    unused.append(statement.get("Sid", statement))
+    assert unused == [SENTINEL["Sid"]], f"statements nothing needs: {unused}"
+
+
+def test_conditions_moto_cannot_evaluate_are_on_the_documents(run):
+    """moto evaluates no condition keys, so the bounding conditions are asserted directly."""
+    for handler in HandlerKey:
+        for statement in _statements(run, handler):
+            actions = statement["Action"]
+            if "cloudwatch:PutMetricData" in actions:
+                assert statement["Condition"] == {
+                    "StringEquals": {"cloudwatch:namespace": "SfUserPipeline"}
+                }
+            if actions == ["s3:ListBucket"] and handler is HandlerKey.PIPELINE_VALIDATOR:
+                prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                if statement["Sid"].startswith("ReadPipelineData"):
+                    assert prefixes and all(p.endswith("*") for p in prefixes), statement
