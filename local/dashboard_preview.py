@@ -84,7 +84,11 @@ def _text_panel(axes: Axes, lines: Sequence[str], *, x: float, y: float, **style
 
 def _no_data(axes: Axes, spec: WidgetSpec, runs: Sequence[Run]) -> None:
     namespaces = sorted({metric.namespace for metric in spec.metrics})
-    lines = [f"No local data: AWS publishes {', '.join(namespaces)} itself.", ""]
+    published_by_aws = [namespace for namespace in namespaces if namespace != NAMESPACE]
+    if published_by_aws:
+        lines = [f"No local data: AWS publishes {', '.join(published_by_aws)} itself.", ""]
+    else:
+        lines = [f"No local data: the handlers publish these {NAMESPACE} metrics only in AWS", ""]
     facts = [fact for namespace in namespaces for fact in _local_facts(namespace, runs)]
     if facts:
         lines += ["What the local runs did:", *facts]
@@ -190,7 +194,7 @@ def write(emulator: Emulator, settings: Settings, runs: Sequence[Run], path: Pat
         f" {specs[0].period_seconds // 60}-minute periods)",
         fontsize=11,
     )
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0, 1, 0.98))  # keep the title clear of the first row
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=DPI)
     plt.close(figure)
