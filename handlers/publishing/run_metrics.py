@@ -43,14 +43,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def execution_seconds(started: datetime, published_at: datetime) -> float:
+def execution_seconds(started: datetime, published_at: datetime) -> float | None:
+    """Seconds since the execution started; None (skipped, not guessed) when StartTime lies
+    in the future, which only a skewed clock or a hand-made event produces."""
     seconds = (_aware(published_at) - _aware(started)).total_seconds()
-    if seconds < 0:
-        raise ValueError(
-            f"execution.StartTime {started.isoformat()} is after the publishing time "
-            f"{published_at.isoformat()}"
-        )
-    return seconds
+    return seconds if seconds >= 0 else None
 
 
 def dbt_counts(dbt: ResolvedDbt) -> DbtCounts | None:
