@@ -35,8 +35,8 @@ import pytest
 from moto.athena.models import athena_backends
 from moto.athena.responses import AthenaResponse
 from moto.cloudwatch.responses import CloudWatchResponse
-from moto.dynamodb.responses import DynamoHandler
 from moto.core.authorization import enable_iam_authentication
+from moto.dynamodb.responses import DynamoHandler
 from moto.iam.access_control import IAMRequest
 from moto.iam.models import iam_backends
 from moto.sns.responses import SNSResponse
