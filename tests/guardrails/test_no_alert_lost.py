@@ -1,4 +1,4 @@
-"""Injected SNS failures (250 in CI, 1,000 in the slow run) and not one alert lost. SNS and
+"""Injected SNS failures (100 in CI, 1,000 in the slow run) and not one alert lost. SNS and
 CloudWatch are answered locally by botocore hooks; the de-duplication table is moto's, so a
 failed publish must not leave a record that makes the redelivery look like a duplicate."""
 
@@ -20,7 +20,7 @@ from tests.guardrails.programs import program
 from tests.guardrails.world import HandlerPath, handler_paths, invoke, stack_world
 from tests.infra.pulumi_harness import StackRun
 
-CI_FAILURES = 250
+CI_FAILURES = 100
 FULL_FAILURES = 1_000
 
 
