@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import duckdb
 import pytest
 from moto.athena.models import AthenaBackend, QueryResults
 from moto.dynamodb.models import dynamodb_backends
 
-from components.idempotency_table import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
 from handlers import aws_clients, error_handler, metrics_publisher, pipeline_validator
 from handlers.contract import (
     HANDLER_ENTRY_POINTS,
@@ -38,6 +38,8 @@ from handlers.contract import (
 )
 from handlers.publishing.event import S3Reference
 from handlers.validation.settings import Columns
+from local.emulator import Emulator
+from local.monitoring import create_handler_tables
 from tests.guardrails.programs import function_named
 from tests.handlers import events
 from tests.handlers.validation.conftest import athena_row, build_warehouse
@@ -186,21 +188,6 @@ def _create_bucket(name: str, region: str) -> None:
     )
 
 
-def _create_idempotency_table(name: str) -> None:
-    """As IdempotencyTable creates it: Powertools' default key and TTL attributes."""
-    dynamodb = aws_clients.client("dynamodb")
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
-    )
-    dynamodb.update_time_to_live(
-        TableName=name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": EXPIRY_ATTRIBUTE},
-    )
-
-
 def _create_targets(run: StackRun) -> None:
     region = run.config["aws:region"]
     topics = (EnvVar.CRITICAL_TOPIC_ARN, EnvVar.WARNING_TOPIC_ARN, EnvVar.SELF_TEST_TOPIC_ARN)
@@ -208,9 +195,9 @@ def _create_targets(run: StackRun) -> None:
         env = function_environment(run, handler)
         for variable in (v for v in topics if v in env):
             aws_clients.client("sns").create_topic(Name=env[variable].rsplit(":", 1)[-1])
-    errors = function_environment(run, HandlerKey.ERROR_HANDLER)
-    if errors.get(EnvVar.IDEMPOTENCY_TABLE):
-        _create_idempotency_table(errors[EnvVar.IDEMPOTENCY_TABLE])
+    # The de-duplication table as the stack creates it (Powertools' key and TTL attributes).
+    in_moto = cast(Emulator, SimpleNamespace(client=aws_clients.client))
+    create_handler_tables(in_moto, function_environment(run, HandlerKey.ERROR_HANDLER))
     env = function_environment(run, HandlerKey.PIPELINE_VALIDATOR)
     s3 = aws_clients.client("s3")
     _create_bucket(env[EnvVar.S3_RESULTS_BUCKET], region)
