@@ -13,14 +13,15 @@ validator that failed after their retries, land in the encrypted `<prefix>-canar
 queue (queue policy for EventBridge, `eventbridge_delivery`; role permission for Lambda's
 on-failure destination). The error handler's async invoke config (DLQ) belongs to EventCapture.
 The self-test topic is encrypted with the alert key; only the error handler's role publishes to
-it, through IAM, which the key policy delegates to (AccountAdministersKeyThroughIam).
+it, through IAM, which the key policy delegates to (AccountAdministersKeyThroughIam); the role's
+grant on that key is its alert policy's.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
@@ -39,7 +40,6 @@ ASYNC_RETRIES: Final = 1  # one retry: a self-test is cheap and idempotent
 MAX_EVENT_AGE_SECONDS: Final = 3_600  # a self-test older than an hour tests nothing useful
 TARGET_RETRIES: Final = 2
 QUEUE_RETENTION_SECONDS: Final = 1_209_600  # SQS maximum, 14 days
-SELF_TEST_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
 
 
 def canary_input() -> str:
@@ -74,8 +74,10 @@ def send_failures_policy(queue_arn: str) -> PolicyDocument:
     )
 
 
-def publish_self_test_policy(topic_arn: str, key_arn: str) -> PolicyDocument:
-    """The error handler's grant for the self-test topic and its (alert) key."""
+def publish_self_test_policy(topic_arn: str) -> PolicyDocument:
+    """The error handler's grant for the self-test topic. The topic is encrypted with the alert
+    key, which the handler's own policy already grants (iam_policies `EncryptAlerts`); a second
+    grant of that key here would be a statement nothing needs."""
     return document(
         [
             {
@@ -83,20 +85,9 @@ def publish_self_test_policy(topic_arn: str, key_arn: str) -> PolicyDocument:
                 "Effect": "Allow",
                 "Action": ["sns:Publish"],
                 "Resource": topic_arn,
-            },
-            {
-                "Sid": "EncryptSelfTestAlerts",
-                "Effect": "Allow",
-                "Action": list(SELF_TEST_KEY_ACTIONS),
-                "Resource": key_arn,
-            },
+            }
         ]
     )
-
-
-def _json(render: Any) -> Any:
-    """`lambda *args: json.dumps(render(*args))` for Output.all(...).apply."""
-    return lambda values: json.dumps(render(*values))
 
 
 class Canary(pulumi.ComponentResource):
@@ -151,9 +142,7 @@ class Canary(pulumi.ComponentResource):
         return aws.iam.RolePolicy(
             f"{name}-{HandlerKey.ERROR_HANDLER.value}-self-test",
             role=role.id,
-            policy=pulumi.Output.all(self.topic.arn, key_arn).apply(
-                _json(publish_self_test_policy)
-            ),
+            policy=self.topic.arn.apply(lambda arn: json.dumps(publish_self_test_policy(arn))),
             opts=child,
         )
 

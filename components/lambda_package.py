@@ -18,8 +18,9 @@ _EXCLUDED_DIRS: Final = frozenset({"__pycache__", "tests", "test"})
 
 
 def _is_shipped(relative: Path) -> bool:
+    # Test files are named `test_*.py` here; `*_test.py` is a source name (`self_test.py`).
     name = relative.name
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+    if name == "conftest.py" or name.startswith("test_"):
         return False
     return not _EXCLUDED_DIRS.intersection(relative.parts)
 

@@ -10,6 +10,7 @@ later (the in-progress mark expires with the first invocation's remaining time).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -25,6 +26,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from handlers import aws_clients
 
 DUPLICATE: Final = "duplicate"
+
+
+@functools.cache
+def _store(table_name: str, dynamodb: Any) -> DynamoDBPersistenceLayer:
+    """One persistence layer per table and client. Building one registers a User-Agent hook on
+    the client it is given; one per call would pile hooks onto the cached client in a warm
+    container, each DynamoDB request running them all and its User-Agent growing without bound."""
+    return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
 
 
 def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
@@ -52,9 +61,7 @@ class Deduplicator:
         """`action()` the first time `identity` is seen in `section` within the window."""
         if self.table_name is None:
             return {**action(), DUPLICATE: False}
-        store = DynamoDBPersistenceLayer(
-            table_name=self.table_name, boto3_client=aws_clients.client("dynamodb")
-        )
+        store = _store(self.table_name, aws_clients.client("dynamodb"))
         config = IdempotencyConfig(
             expires_after_seconds=self.window_seconds,
             lambda_context=self.lambda_context,

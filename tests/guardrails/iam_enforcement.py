@@ -11,7 +11,7 @@ inline and attached identity policies. What it does and does not check:
   SQS, IAM and STS do). So a correctly scoped `sns:Publish` on a topic ARN would be denied.
   `resource_arns()` below supplies the ARN AWS authorises for the calls the handlers make
   (Service Authorization Reference): SNS Publish -> the topic, Athena query calls -> the
-  workgroup, PutMetricData -> "*" (it has no resource type).
+  workgroup, DynamoDB item calls -> the table, PutMetricData -> "*" (it has no resource type).
 - Action names: moto prefixes the action with the request's signing name, which for
   CloudWatch is `monitoring`; `iam_action_names()` maps it to the IAM prefix `cloudwatch`.
 - Conditions: only `StringEquals` is implemented, and no request context keys are passed, so
@@ -36,6 +36,7 @@ from moto.athena.models import athena_backends
 from moto.athena.responses import AthenaResponse
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.authorization import enable_iam_authentication
+from moto.dynamodb.responses import DynamoHandler
 from moto.iam.access_control import IAMRequest
 from moto.iam.models import iam_backends
 from moto.sns.responses import SNSResponse
@@ -60,6 +61,13 @@ def _sns_resource(self: SNSResponse) -> str:
     return str(self._get_param("TopicArn") or "*")
 
 
+def _dynamodb_resource(self: DynamoHandler) -> str:
+    table = getattr(self, "params", {}).get("TableName")
+    if not table:
+        return "*"
+    return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}"
+
+
 def _no_resource_type(self: CloudWatchResponse) -> str:
     return "*"
 
@@ -81,6 +89,7 @@ def resource_arns() -> Iterator[None]:
         patch.setattr(AthenaResponse, "_determine_resource", _athena_resource, raising=False)
         patch.setattr(SNSResponse, "_determine_resource", _sns_resource, raising=False)
         patch.setattr(CloudWatchResponse, "_determine_resource", _no_resource_type, raising=False)
+        patch.setattr(DynamoHandler, "_determine_resource", _dynamodb_resource, raising=False)
         yield
 
 

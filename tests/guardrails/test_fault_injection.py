@@ -12,7 +12,13 @@ from moto import mock_aws
 from handlers.aws_clients import MAX_ATTEMPTS
 from tests.guardrails.faults import SERVER_ERROR, THROTTLE, inject
 from tests.guardrails.programs import program
-from tests.guardrails.world import HandlerPath, handler_paths, invoke, stack_world
+from tests.guardrails.world import (
+    HandlerPath,
+    forget_alerts,
+    handler_paths,
+    invoke,
+    stack_world,
+)
 from tests.infra.pulumi_harness import StackRun
 
 # (service, operation, the handler path that makes the call)
@@ -29,6 +35,13 @@ def run() -> Iterator[StackRun]:
     stack = program("dev")
     with mock_aws(), stack_world(stack):
         yield stack
+
+
+@pytest.fixture(autouse=True)
+def _new_failure(run: StackRun) -> None:
+    """Each test reports a failure the error handler has not alerted on yet (else the
+    de-duplicated repeat would make no Publish call to fault)."""
+    forget_alerts(run)
 
 
 def _path(run: StackRun, name: str) -> HandlerPath:

@@ -3,7 +3,8 @@ handler publishes one alert within SNS limits for every input.
 
 CI runs FUZZ_EXAMPLES per handler; the slow run (`pytest -m slow`) and `python -m bench.fuzz` run
 10,000. AWS calls are answered locally by botocore hooks (no emulator), Publish parameters are
-captured, and the validator queries the small DuckDB warehouse.
+captured, the error handler's de-duplication writes succeed (every input is a new failure),
+and the validator queries the small DuckDB warehouse.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ EVENTS: dict[HandlerKey, st.SearchStrategy[Any]] = {
 
 @contextmanager
 def answered_locally(handler: HandlerKey) -> Iterator[list[dict[str, Any]]]:
-    """The function's environment from the program; SNS and CloudWatch answered in-process;
-    every Publish request's parameters recorded."""
+    """The function's environment from the program; SNS, CloudWatch and the idempotency
+    table's writes answered in-process; every Publish request's parameters recorded."""
     published: list[dict[str, Any]] = []
     with function_environment_applied(program("dev"), handler), pytest.MonkeyPatch.context() as p:
         p.setenv(EnvVar.QUERY_ENGINE, "duckdb")
@@ -55,6 +56,8 @@ def answered_locally(handler: HandlerKey) -> Iterator[list[dict[str, Any]]]:
         )
         inject("sns", "Publish", lambda _: None, answer_success=True)
         inject("cloudwatch", "PutMetricData", lambda _: None, answer_success=True)
+        for operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            inject("dynamodb", operation, lambda _: None, answer_success=True)
         yield published
 
 

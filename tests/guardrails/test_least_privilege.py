@@ -22,7 +22,13 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from handlers.contract import HandlerKey, function_name
 from tests.guardrails.iam_enforcement import Principal
 from tests.guardrails.programs import function_named, identity_policies, program
-from tests.guardrails.world import handler_paths, invoke, stack_account, stack_world
+from tests.guardrails.world import (
+    forget_alerts,
+    handler_paths,
+    invoke,
+    stack_account,
+    stack_world,
+)
 from tests.infra.pulumi_harness import StackRun
 
 STACK = "dev"
@@ -44,7 +50,9 @@ def _denied(error: BaseException | None) -> bool:
 
 def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
     """Path name -> "ok", "denied" or "degraded" (the handler swallowed a failed call), up to
-    the first path that is not ok."""
+    the first path that is not ok. Every run starts with no alert sent yet, so the error
+    handler's paths publish (a de-duplicated repeat would need no SNS grant)."""
+    forget_alerts(run)
     outcomes: dict[str, str] = {}
     for path in (p for p in handler_paths(run) if p.handler is handler):
         try:
@@ -122,10 +130,25 @@ def _athena_on_behalf(run: StackRun, handler: HandlerKey) -> list[Request]:
     return requests
 
 
+def _async_failure_destination(run: StackRun, handler: HandlerKey) -> list[Request]:
+    """An asynchronous invocation that failed after its retries goes to the function's
+    on-failure destination; Lambda sends it there with the function's role (Lambda developer
+    guide, "Adding a destination")."""
+    name = function_name(_config(run, "environment"), handler)
+    configs = run.of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
+    destinations = [
+        ((c.inputs.get("destinationConfig") or {}).get("onFailure") or {}).get("destination")
+        for c in configs
+        if c.inputs["functionName"] == name
+    ]
+    return [("sqs:SendMessage", arn) for arn in destinations if arn]
+
+
 INDIRECT: list[Callable[[StackRun, HandlerKey], list[Request]]] = [
     _runtime,
     _alert_key,
     _athena_on_behalf,
+    _async_failure_destination,
 ]
 
 

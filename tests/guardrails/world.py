@@ -4,7 +4,8 @@
 dbt artifacts and Athena results buckets, the validator's workgroup) under the ARNs the program
 used, and answers Athena queries by running their SQL on a DuckDB warehouse (the validator's SQL
 is the same text on both engines). `handler_paths()` lists the invocations that cover each
-handler: every route, every artifact source, both validation types.
+handler: every route, every artifact source, both validation types, the canary's self-test, and
+the error handler's de-duplication table.
 """
 
 from __future__ import annotations
@@ -19,16 +20,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import duckdb
 import pytest
 from moto.athena.models import AthenaBackend, QueryResults
+from moto.dynamodb.models import dynamodb_backends
 
 from handlers import aws_clients, error_handler, metrics_publisher, pipeline_validator
-from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey, function_name
+from handlers.contract import (
+    HANDLER_ENTRY_POINTS,
+    SELF_TEST_KEY,
+    EnvVar,
+    HandlerKey,
+    function_name,
+)
 from handlers.publishing.event import S3Reference
 from handlers.validation.settings import Columns
+from local.emulator import Emulator
+from local.monitoring import create_handler_tables
 from tests.guardrails.programs import function_named
 from tests.handlers import events
 from tests.handlers.validation.conftest import athena_row, build_warehouse
@@ -50,6 +61,10 @@ class LambdaContext:
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:guardrails"
     aws_request_id: str = "guardrails-request"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Powertools idempotency bounds the in-progress mark by the invocation's time left."""
+        return 30_000
 
 
 def function_environment(run: StackRun, handler: HandlerKey) -> dict[str, str]:
@@ -155,6 +170,14 @@ def handler_paths(run: StackRun) -> list[HandlerPath]:
             HandlerKey.PIPELINE_VALIDATOR,
             {"validation_type": "scd_integrity", "execution": execution},
         ),
+        *(
+            HandlerPath(f"{prefix}-self-test", handler, {SELF_TEST_KEY: True})
+            for prefix, handler in (
+                ("publisher", HandlerKey.METRICS_PUBLISHER),
+                ("error", HandlerKey.ERROR_HANDLER),
+                ("validator", HandlerKey.PIPELINE_VALIDATOR),
+            )
+        ),
     ]
 
 
@@ -167,10 +190,14 @@ def _create_bucket(name: str, region: str) -> None:
 
 def _create_targets(run: StackRun) -> None:
     region = run.config["aws:region"]
+    topics = (EnvVar.CRITICAL_TOPIC_ARN, EnvVar.WARNING_TOPIC_ARN, EnvVar.SELF_TEST_TOPIC_ARN)
     for handler in HandlerKey:
         env = function_environment(run, handler)
-        for variable in (EnvVar.CRITICAL_TOPIC_ARN, EnvVar.WARNING_TOPIC_ARN):
+        for variable in (v for v in topics if v in env):
             aws_clients.client("sns").create_topic(Name=env[variable].rsplit(":", 1)[-1])
+    # The de-duplication table as the stack creates it (Powertools' key and TTL attributes).
+    in_moto = cast(Emulator, SimpleNamespace(client=aws_clients.client))
+    create_handler_tables(in_moto, function_environment(run, HandlerKey.ERROR_HANDLER))
     env = function_environment(run, HandlerKey.PIPELINE_VALIDATOR)
     s3 = aws_clients.client("s3")
     _create_bucket(env[EnvVar.S3_RESULTS_BUCKET], region)
@@ -181,6 +208,17 @@ def _create_targets(run: StackRun) -> None:
         reference = S3Reference(s3_uri=_artifact_uri({}, run, name))
         body = json.dumps(events.run_results(fixture)).encode()
         s3.put_object(Bucket=reference.bucket, Key=reference.key, Body=body)
+
+
+def forget_alerts(run: StackRun) -> None:
+    """Empty the error handler's de-duplication table, so every failure event is new again.
+
+    Through moto's backend: it works while a principal without dynamodb:Scan is acting.
+    """
+    table = function_environment(run, HandlerKey.ERROR_HANDLER).get(EnvVar.IDEMPOTENCY_TABLE)
+    if table:
+        backend = dynamodb_backends[stack_account(run)][run.config["aws:region"]]
+        backend.get_table(table).items.clear()
 
 
 @functools.cache

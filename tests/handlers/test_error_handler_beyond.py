@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aws_lambda_powertools.shared import user_agent
 from botocore.stub import Stubber
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
@@ -134,6 +135,23 @@ def test_a_failed_publish_leaves_no_record_so_the_retry_alerts(table, topics, la
     retried = error_handler.handler(events.glue_catch(), lambda_context)
     assert retried["duplicate"] is False
     assert len(topics.received("critical")) == 1
+
+
+def test_warm_invocations_hook_the_cached_client_once(table, topics, lambda_context, monkeypatch):
+    # Each persistence layer built registers a hook on the client it is given; the client is
+    # cached for the container's life, so one layer per invocation would pile hooks up.
+    hooked = []
+    register = user_agent.register_feature_to_client
+    monkeypatch.setattr(
+        user_agent,
+        "register_feature_to_client",
+        lambda client, feature: (hooked.append(client), register(client, feature)),
+    )
+    for redrive in range(3):
+        catch = events.dbt_test_catch()
+        catch["execution"] = {**catch["execution"], "RedriveCount": redrive}
+        assert error_handler.handler(catch, lambda_context)["duplicate"] is False
+    assert hooked == [table]
 
 
 def test_records_expire_after_the_configured_window(table, monkeypatch, lambda_context):

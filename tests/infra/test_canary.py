@@ -6,6 +6,7 @@ import json
 from components.canary import FAILURE_ROUTED
 from handlers import contract
 from handlers.contract import ALARM_ROUTE, AlarmKey, EnvVar, HandlerKey, Metric
+from tests.guardrails.programs import identity_policies
 from tests.infra.override_run import override_run
 
 RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -103,9 +104,12 @@ def test_self_test_topic_is_encrypted_and_the_error_handler_may_publish(stack_ru
     assert env[EnvVar.SELF_TEST_ALERTS] == stack_settings.canary_alerts.value
     grant = stack_run.named("canary-error-handler-self-test")
     assert grant.inputs["role"] == f"{handler.inputs['name']}-role-id"
-    publish, encrypt = grant.json_input("policy")["Statement"]
+    (publish,) = grant.json_input("policy")["Statement"]
     assert publish["Resource"] == topic.state["arn"] and publish["Action"] == ["sns:Publish"]
-    assert encrypt["Resource"] == key.state["arn"]
+    # The topic's key is the alert key: the role's one grant on it is in its alert policy.
+    statements = [s for p in identity_policies(stack_run, handler) for s in p["Statement"]]
+    key_grants = [s for s in statements if s["Resource"] == key.state["arn"]]
+    assert [set(s["Action"]) for s in key_grants] == [{"kms:Decrypt", "kms:GenerateDataKey"}]
     # The key policy delegates to IAM, so the role's kms grant takes effect.
     key_policy = key.json_input("policy")["Statement"]
     root = f"arn:aws:iam::{stack_settings.account_id}:root"

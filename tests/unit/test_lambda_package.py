@@ -17,6 +17,7 @@ def test_only_python_sources_outside_tests_and_caches(tmp_path):
             "handlers/__init__.py",
             "handlers/error_handler.py",
             "handlers/rules/severity.py",
+            "handlers/self_test.py",
             "handlers/__pycache__/error_handler.cpython-312.pyc",
             "handlers/__pycache__/stale.py",
             "handlers/tests/test_error_handler.py",
@@ -31,6 +32,7 @@ def test_only_python_sources_outside_tests_and_caches(tmp_path):
         "handlers/__init__.py",
         "handlers/error_handler.py",
         "handlers/rules/severity.py",
+        "handlers/self_test.py",
     ]
 
 
