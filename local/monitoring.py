@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+from components.idempotency_table import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
 from components.lambda_environment import lambda_environment
 from components.settings import Settings
 from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey, SelfTestAlerts
@@ -19,9 +20,6 @@ from local.emulator import AlertInbox, Emulator
 
 LOCAL_ENVIRONMENT: Final = "local"
 LOCAL_LOG_LEVEL: Final = "WARNING"
-# Powertools' DynamoDBPersistenceLayer defaults (key_attr, expiry_attr), as the stack's table uses.
-IDEMPOTENCY_KEY: Final = "id"
-IDEMPOTENCY_EXPIRY: Final = "expiration"
 
 
 def handler_path(handler: HandlerKey) -> str:
@@ -53,10 +51,10 @@ def create_handler_tables(emulator: Emulator, environment: Mapping[str, str]) ->
     dynamodb.create_table(
         TableName=table,
         BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": IDEMPOTENCY_KEY, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": IDEMPOTENCY_KEY, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
     )
     dynamodb.update_time_to_live(
         TableName=table,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": IDEMPOTENCY_EXPIRY},
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": EXPIRY_ATTRIBUTE},
     )
