@@ -345,7 +345,9 @@ ALARM_ROUTE: Final = MappingProxyType(
         AlarmKey.RECORD_VOLUME_ANOMALY: AlertRoute.WARNING,
         AlarmKey.DBT_RUNNER_ERROR: AlertRoute.CRITICAL,
         AlarmKey.VALIDATOR_ERROR: AlertRoute.CRITICAL,
-        AlarmKey.PIPELINE_HEALTH: AlertRoute.CRITICAL,
+        # A rollup for status pages: each critical child pages on its own, so the rollup
+        # must not escalate warning-level children to the critical route.
+        AlarmKey.PIPELINE_HEALTH: AlertRoute.WARNING,
         AlarmKey.MISSED_RUN: AlertRoute.CRITICAL,
         AlarmKey.RECORD_VOLUME_BAND: AlertRoute.WARNING,
         AlarmKey.DURATION_BAND: AlertRoute.WARNING,

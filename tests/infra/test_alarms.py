@@ -125,15 +125,16 @@ def test_descriptions_link_an_existing_runbook_within_the_limit(stack_run, stack
             assert "Missing data:" in description  # the treat_missing_data choice is explained
 
 
-def test_composite_rolls_up_every_seed_alarm_to_critical(stack_run, stack_settings):
+def test_composite_rolls_up_every_alarm_on_the_warning_route(stack_run, stack_settings):
     (composite,) = stack_run.of_type(COMPOSITE_ALARM)
     inputs = composite.inputs
     assert inputs["alarmName"] == contract.alarm_name(stack_settings.environment, "PipelineHealth")
     seed_names = sorted(a.inputs["name"] for a in stack_run.of_type(METRIC_ALARM))
     clauses = inputs["alarmRule"].split(" OR ")
     assert sorted(re.fullmatch(r'ALARM\("([^"]+)"\)', c).group(1) for c in clauses) == seed_names
-    critical = _topic_arn(stack_run, "critical")
-    assert inputs["alarmActions"] == [critical] == inputs["okActions"]
+    # Critical children page on their own; the rollup must not escalate warning-level ones.
+    assert inputs["alarmActions"] == [_topic_arn(stack_run, "warning")]
+    assert not inputs.get("okActions")
     assert {a.name for a in stack_run.of_type(METRIC_ALARM)} <= composite.dependencies
 
 
