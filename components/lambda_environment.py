@@ -8,6 +8,7 @@ from typing import Final
 import pulumi
 
 from handlers.contract import AlertRoute, EnvVar, HandlerKey
+from handlers.validation.settings import LAYOUT_COLUMNS
 
 from . import arns
 from .settings import Settings
@@ -53,13 +54,18 @@ def lambda_environment(
 
 
 def handler_environment(settings: Settings, handler: HandlerKey) -> dict[str, str]:
-    """Variables only one handler reads: the validator's cost guards, the error handler's
-    de-duplication and self-test delivery."""
+    """Variables only one handler reads: the validator's cost guards and column layout, the
+    error handler's de-duplication and self-test delivery."""
     if handler is HandlerKey.PIPELINE_VALIDATOR:
-        return cost_guard_environment(settings)
+        return {**cost_guard_environment(settings), **column_layout_environment(settings)}
     if handler is HandlerKey.ERROR_HANDLER:
         return {**idempotency_environment(settings), **self_test_environment(settings)}
     return {}
+
+
+def column_layout_environment(settings: Settings) -> dict[str, str]:
+    """The validator's column settings for an SCD table that does not use the seed's names."""
+    return dict(LAYOUT_COLUMNS[settings.scd_column_layout])
 
 
 def idempotency_environment(settings: Settings) -> dict[str, str]:

@@ -38,6 +38,7 @@ from handlers.contract import (
     SelfTestAlerts,
 )
 from handlers.validation import identifiers
+from handlers.validation.settings import ColumnLayout
 
 PROJECT: Final = contract.PROJECT_NAME
 REGION_KEY: Final = "aws:region"
@@ -329,6 +330,7 @@ class Settings(BaseModel):
     ]
     lake_formation_governed: bool = False
     required_fields: tuple[Annotated[str, AfterValidator(_column)], ...] = ()
+    scd_column_layout: ColumnLayout = ColumnLayout.SEED
     dbt_artifacts_s3_uri: Annotated[str, AfterValidator(_s3_uri)]
     # Lambdas.
     powertools_layer_arn: str

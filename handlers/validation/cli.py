@@ -21,17 +21,14 @@ from handlers.contract import EnvVar, ValidationType
 from handlers.validation.engines import create_engine
 from handlers.validation.errors import ConfigurationError, QueryEngineError
 from handlers.validation.runner import ValidationReport, validate
-from handlers.validation.settings import QueryEngineName, load_settings
+from handlers.validation.settings import (
+    LAYOUT_COLUMNS,
+    ColumnLayout,
+    QueryEngineName,
+    load_settings,
+)
 
 EXIT_PASSED, EXIT_CHECK_FAILED, EXIT_CANNOT_VALIDATE = 0, 1, 2
-
-# dbt snapshot metadata columns (hard_deletes='new_record'); snapshots have no is_current.
-DBT_SNAPSHOT_COLUMNS: dict[str, str] = {
-    EnvVar.COLUMN_VALID_FROM: "dbt_valid_from",
-    EnvVar.COLUMN_VALID_TO: "dbt_valid_to",
-    EnvVar.COLUMN_IS_DELETED: "dbt_is_deleted",
-    EnvVar.COLUMN_IS_CURRENT: "",
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 def _environment(args: argparse.Namespace) -> dict[str, str]:
     environ = dict(os.environ)
     if args.dbt_snapshot:
-        environ.update(DBT_SNAPSHOT_COLUMNS)
+        environ.update(LAYOUT_COLUMNS[ColumnLayout.DBT_SNAPSHOT])
     if args.duckdb:
         environ[EnvVar.QUERY_ENGINE] = QueryEngineName.DUCKDB
         environ[EnvVar.DUCKDB_PATH] = args.duckdb

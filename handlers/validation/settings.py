@@ -64,6 +64,25 @@ class Columns:
         return identifiers.column(COLUMN_SETTINGS[name], value)
 
 
+class ColumnLayout(StrEnum):
+    """Named column layouts of the SCD table; the stack config chooses one (`scdColumnLayout`)."""
+
+    SEED = "seed"
+    DBT_SNAPSHOT = "dbt-snapshot"
+
+
+# Column settings each layout overrides (the seed's names are the defaults). dbt snapshot
+# metadata columns (hard_deletes='new_record'); snapshots have no is_current.
+LAYOUT_COLUMNS: Final[dict[ColumnLayout, dict[str, str]]] = {
+    ColumnLayout.SEED: {},
+    ColumnLayout.DBT_SNAPSHOT: {
+        EnvVar.COLUMN_VALID_FROM: "dbt_valid_from",
+        EnvVar.COLUMN_VALID_TO: "dbt_valid_to",
+        EnvVar.COLUMN_IS_DELETED: "dbt_is_deleted",
+        EnvVar.COLUMN_IS_CURRENT: "",
+    },
+}
+
 COLUMN_SETTINGS: Final = {
     "user_id": EnvVar.COLUMN_USER_ID,
     "valid_from": EnvVar.COLUMN_VALID_FROM,

@@ -82,8 +82,8 @@ def test_every_custom_metric_alarm_watches_a_metric_the_handlers_emit(stack_name
 NOT_SET_BY_THE_STACK = {
     EnvVar.DUCKDB_PATH: "local engine only; the stack sets QUERY_ENGINE=athena",
     EnvVar.REQUIRED_FIELDS: "set only when requiredFields is configured; empty keeps the default",
-    # The validator's column names have no stack config yet: the deployed validator reads the
-    # seed's column names (defaults). Reported as a gap; a dbt-snapshot SCD needs them.
+    # Set only for a layout that differs from the seed's names (scdColumnLayout); the
+    # user id, division, audit phase and extraction columns are the same in both layouts.
     **dict.fromkeys(
         (
             EnvVar.COLUMN_USER_ID,
@@ -95,7 +95,7 @@ NOT_SET_BY_THE_STACK = {
             EnvVar.COLUMN_AUDIT_PHASE,
             EnvVar.COLUMN_EXTRACTED_AT,
         ),
-        "column names are not stack config yet (defaults: the seed's names)",
+        "set only where scdColumnLayout differs from the defaults (the seed's names)",
     ),
 }
 

@@ -4,8 +4,10 @@ import json
 
 import pytest
 
+from components.lambda_environment import lambda_environment
 from components.settings import LogGroupKind, SettingsError, parse_settings
 from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, HandlerKey
+from handlers.validation.settings import load_settings as load_validator_settings
 from tests.unit.settings_fixtures import VALID_RAW, make_settings
 
 P = "sf-user-monitoring"
@@ -47,6 +49,11 @@ def test_config_strings_are_coerced():
 
 
 BAD_VALUES = [
+    (
+        "scdColumnLayout",
+        "snapshot",
+        f"{P}:scdColumnLayout: Input should be 'seed' or 'dbt-snapshot'",
+    ),
     ("dataQualityThreshold", "-5", f"{P}:dataQualityThreshold: must be between 0 and 100, got -5"),
     ("scdIntegrityThreshold", "101", f"{P}:scdIntegrityThreshold: must be between 0 and 100"),
     ("minRecordCount", "-1", f"{P}:minRecordCount: must be greater than 0, got -1"),
@@ -136,3 +143,20 @@ def test_every_problem_is_reported_at_once():
         make_settings(dataQualityThreshold="-5", logRetentionDays="10")
     assert "dataQualityThreshold" in str(error.value)
     assert "logRetentionDays" in str(error.value)
+
+
+def test_a_dbt_snapshot_layout_reaches_the_validator_only():
+    settings = make_settings(scdColumnLayout="dbt-snapshot")
+    topics = {route: f"arn:aws:sns:us-east-1:111122223333:{route.value}" for route in AlertRoute}
+    validator = lambda_environment(settings, HandlerKey.PIPELINE_VALIDATOR, topics)
+    columns = load_validator_settings(validator).columns
+    assert (columns.valid_from, columns.valid_to, columns.is_deleted, columns.is_current) == (
+        "dbt_valid_from",
+        "dbt_valid_to",
+        "dbt_is_deleted",
+        None,
+    )
+    publisher = lambda_environment(settings, HandlerKey.METRICS_PUBLISHER, topics)
+    assert not any(name.startswith("COLUMN_") for name in publisher)
+    seed = lambda_environment(make_settings(), HandlerKey.PIPELINE_VALIDATOR, topics)
+    assert load_validator_settings(seed).columns.valid_from == "valid_from"
