@@ -23,13 +23,14 @@ from typing import Any
 
 import duckdb
 
+from handlers.contract import DEFAULT_RAW_TABLE, DEFAULT_SCD_TABLE
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.settings import QueryEngineName, Settings
 from handlers.validation.sql import scd_query
 
 VERSIONS_PER_USER = 5
-SCD = "salesforce_curated.dim_sf_user_scd"
-RAW = "salesforce_raw.sf_user"
+SCD = DEFAULT_SCD_TABLE
+RAW = DEFAULT_RAW_TABLE
 LATEST = "TIMESTAMP '2026-11-26 01:00:00'"
 
 # Defects, each on one user in a thousand (disjoint residues of u % 1000, so counts are exact):

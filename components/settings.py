@@ -227,7 +227,6 @@ _RATE = re.compile(r"^rate\((?P<value>[1-9]\d*) (?P<unit>minutes?|hours?|days?)\
 _SECONDS_PER_UNIT: Final = {"minute": 60, "hour": 3_600, "day": 86_400}
 TEN_GIB: Final = 10 * 1024**3
 ATHENA_MIN_CUTOFF_BYTES: Final = 10 * 1024**2  # Athena's minimum BytesScannedCutoffPerQuery
-ATHENA_MAX_REUSE_MINUTES: Final = 10_080  # ResultReuseByAgeConfiguration MaxAgeInMinutes
 # The heartbeat alarm watches two schedule intervals; CloudWatch evaluates at most 7 days.
 MAX_CANARY_INTERVAL_SECONDS: Final = 604_800 // 2
 _KMS_KEY_ARN = re.compile(
@@ -266,8 +265,10 @@ def _results_prefix(value: str) -> str:
 
 
 def _reuse_minutes(value: int) -> int:
-    if value != 0 and not 1 <= value <= ATHENA_MAX_REUSE_MINUTES:
-        raise ValueError(f"must be 0 (off) or between 1 and {ATHENA_MAX_REUSE_MINUTES} minutes")
+    if value != 0 and not 1 <= value <= contract.ATHENA_MAX_RESULT_REUSE_MINUTES:
+        raise ValueError(
+            f"must be 0 (off) or between 1 and {contract.ATHENA_MAX_RESULT_REUSE_MINUTES} minutes"
+        )
     return value
 
 
@@ -323,8 +324,8 @@ class Settings(BaseModel):
     # existing workgroup as it is.
     athena_workgroup: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{0,128}$")] = ""
     athena_results_bucket: Annotated[str, AfterValidator(_bucket)]
-    raw_table: Annotated[str, AfterValidator(_table)] = "salesforce_raw.sf_user"
-    scd_table: Annotated[str, AfterValidator(_table)] = "salesforce_curated.dim_sf_user_scd"
+    raw_table: Annotated[str, AfterValidator(_table)] = contract.DEFAULT_RAW_TABLE
+    scd_table: Annotated[str, AfterValidator(_table)] = contract.DEFAULT_SCD_TABLE
     data_locations: Annotated[
         tuple[Annotated[str, AfterValidator(_s3_uri)], ...], Field(min_length=1)
     ]
@@ -373,7 +374,9 @@ class Settings(BaseModel):
     athena_results_kms_key_arn: str = ""
     athena_bytes_scanned_cutoff: int = TEN_GIB
     athena_result_reuse_minutes: Annotated[int, AfterValidator(_reuse_minutes)] = 60
-    ingestion_lookback_days: Annotated[int, AfterValidator(_lookback_days)] = 2
+    ingestion_lookback_days: Annotated[int, AfterValidator(_lookback_days)] = (
+        contract.DEFAULT_INGESTION_LOOKBACK_DAYS
+    )
     manage_results_lifecycle: bool = False
     athena_results_expiration_days: PositiveInt = 30
     # Right-sizing: -1 leaves a function unreserved.
@@ -439,7 +442,7 @@ class Settings(BaseModel):
     @classmethod
     def _lookback_covers_freshness(cls, value: int, info: ValidationInfo) -> int:
         freshness = info.data.get("freshness_hours")
-        if freshness is not None and value * 24 < freshness:
+        if freshness is not None and not contract.lookback_covers_freshness(value, freshness):
             raise ValueError(f"must cover freshnessHours ({freshness:g} hours)")
         return value
 

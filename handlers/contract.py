@@ -262,6 +262,21 @@ class Thresholds:
 
 DEFAULT_THRESHOLDS: Final = Thresholds()
 
+# The seed's tables (database.table); stack config and the validator's env override them.
+DEFAULT_RAW_TABLE: Final = "salesforce_raw.sf_user"
+DEFAULT_SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
+
+# How many days back the ingestion checks read, so a table partitioned by extraction date is
+# pruned. It must cover the freshness window, or a still-fresh extract would be missed.
+DEFAULT_INGESTION_LOOKBACK_DAYS: Final = 2
+# Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes upper bound (botocore model).
+ATHENA_MAX_RESULT_REUSE_MINUTES: Final = 10_080
+
+
+def lookback_covers_freshness(lookback_days: int, freshness_hours: float) -> bool:
+    return lookback_days * 24 >= freshness_hours
+
+
 # The retention values CloudWatch Logs accepts (PutRetentionPolicy retentionInDays).
 LOG_RETENTION_DAYS_ALLOWED: Final = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,

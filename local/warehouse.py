@@ -18,10 +18,11 @@ from typing import Any, Final
 
 import duckdb
 
+from handlers.contract import DEFAULT_RAW_TABLE, DEFAULT_SCD_TABLE
 from local.salesforce_users import ExtractPlan, UserRecord, generate_extracts
 
-RAW_TABLE: Final = "salesforce_raw.sf_user"
-SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
+RAW_TABLE: Final = DEFAULT_RAW_TABLE
+SCD_TABLE: Final = DEFAULT_SCD_TABLE
 _INSERT_CHUNK_ROWS: Final = 500
 
 

@@ -13,17 +13,20 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Final, TypeVar
 
-from handlers.contract import DEFAULT_THRESHOLDS, Environment, EnvVar
+from handlers.contract import (
+    ATHENA_MAX_RESULT_REUSE_MINUTES,
+    DEFAULT_INGESTION_LOOKBACK_DAYS,
+    DEFAULT_RAW_TABLE,
+    DEFAULT_SCD_TABLE,
+    DEFAULT_THRESHOLDS,
+    Environment,
+    EnvVar,
+    lookback_covers_freshness,
+)
 from handlers.validation import identifiers
 from handlers.validation.errors import ConfigurationError
 
-DEFAULT_RAW_TABLE: Final = "salesforce_raw.sf_user"
-DEFAULT_SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
 DEFAULT_ATHENA_WORKGROUP: Final = "primary"
-DEFAULT_INGESTION_LOOKBACK_DAYS: Final = 2
-# Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes range (botocore model: 0-10080).
-MAX_RESULT_REUSE_MINUTES: Final = 10_080
-HOURS_PER_DAY: Final = 24
 
 _N = TypeVar("_N", int, float)
 
@@ -134,16 +137,16 @@ class Settings:
             raise ConfigurationError(f"{EnvVar.FRESHNESS_HOURS} must be positive")
         if self.min_record_count < 0:
             raise ConfigurationError(f"{EnvVar.MIN_RECORD_COUNT} must not be negative")
-        if self.ingestion_lookback_days * HOURS_PER_DAY < self.freshness_hours:
+        if not lookback_covers_freshness(self.ingestion_lookback_days, self.freshness_hours):
             # A shorter window would hide an extract that is still fresh enough.
             raise ConfigurationError(
                 f"{EnvVar.INGESTION_LOOKBACK_DAYS}={self.ingestion_lookback_days} days must cover"
                 f" {EnvVar.FRESHNESS_HOURS}={self.freshness_hours} hours"
             )
-        if not 0 <= self.athena_result_reuse_minutes <= MAX_RESULT_REUSE_MINUTES:
+        if not 0 <= self.athena_result_reuse_minutes <= ATHENA_MAX_RESULT_REUSE_MINUTES:
             raise ConfigurationError(
                 f"{EnvVar.ATHENA_RESULT_REUSE_MINUTES}={self.athena_result_reuse_minutes} must be"
-                f" between 0 and {MAX_RESULT_REUSE_MINUTES}"
+                f" between 0 and {ATHENA_MAX_RESULT_REUSE_MINUTES}"
             )
 
     @property
