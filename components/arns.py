@@ -14,7 +14,7 @@ def _arn(settings: Settings, service: str, resource: str, *, region: bool = True
 
 
 def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
-    return f"/aws/lambda/{contract.function_name(settings.environment, handler)}"
+    return contract.function_log_group(settings.environment, handler)
 
 
 def log_group_arn(settings: Settings, name: str) -> str:
@@ -62,11 +62,7 @@ def self_test_topic_arn(settings: Settings) -> str:
 
 
 def dashboard_url(settings: Settings) -> str:
-    region = settings.region
-    return (
-        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
-        f"#dashboards:name={settings.dashboard_name}"
-    )
+    return contract.dashboard_url(settings.region, settings.dashboard_name)
 
 
 def alert_dead_letter_queue_name(settings: Settings) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
+from urllib.parse import quote
 
 NAMESPACE: Final = "SfUserPipeline"
 PIPELINE_NAME: Final = "sf-user-pipeline"
@@ -406,6 +407,17 @@ def resource_prefix(environment: str) -> str:
 
 def alarm_name(environment: str, alarm: str) -> str:
     return f"{resource_prefix(environment)}-{alarm}"
+
+
+def function_log_group(environment: str, handler: HandlerKey) -> str:
+    """The log group Lambda writes to for one monitoring function."""
+    return f"/aws/lambda/{function_name(environment, handler)}"
+
+
+def dashboard_url(region: str, dashboard_name: str) -> str:
+    """The CloudWatch console page of a dashboard (exported by the stack, linked in alerts)."""
+    console = f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+    return f"{console}#dashboards/dashboard/{quote(dashboard_name, safe='')}"
 
 
 def state_machine_log_group(environment: str) -> str:

@@ -23,7 +23,8 @@ from handlers.contract import (
     HandlerKey,
     Severity,
     Thresholds,
-    function_name,
+    dashboard_url,
+    function_log_group,
     resource_prefix,
     state_machine_log_group,
 )
@@ -92,7 +93,7 @@ class Alert:
 
 def handler_log_groups(environment: str) -> list[str]:
     """The monitoring Lambdas' log groups (the Lambda default `/aws/lambda/<function>`)."""
-    return [f"/aws/lambda/{function_name(environment, key)}" for key in HandlerKey]
+    return [function_log_group(environment, key) for key in HandlerKey]
 
 
 def _links(
@@ -125,7 +126,7 @@ def _links(
             region, config.handler_log_group
         )
     if config.dashboard_name:
-        found["Dashboard"] = links.dashboard(region, config.dashboard_name)
+        found["Dashboard"] = dashboard_url(region, config.dashboard_name)
     found["Runbook"] = links.runbook(error_type, config.runbook_base_url)
     return found
 

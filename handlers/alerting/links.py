@@ -42,10 +42,6 @@ def log_group(region: str, name: str, stream: str | None = None) -> str:
     return url + (f"/log-events/{_log_console_escape(stream)}" if stream else "")
 
 
-def dashboard(region: str, name: str) -> str:
-    return f"{_console(region, 'cloudwatch/home')}#dashboards/dashboard/{quote(name, safe='')}"
-
-
 def runbook(error_type: ErrorType, base_url: str | None) -> str:
     """`<base_url>/<slug>.md`, or the runbook's path in the repository when no base is set."""
     base = (base_url or RUNBOOK_DIRECTORY).rstrip("/")

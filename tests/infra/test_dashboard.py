@@ -89,5 +89,5 @@ def test_dashboard_url_is_exported(stack_run, stack_settings):
     region, name = stack_settings.region, stack_settings.dashboard_name
     assert stack_run.outputs["dashboardUrl"] == (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
-        f"#dashboards:name={name}"
+        f"#dashboards/dashboard/{name}"
     )
