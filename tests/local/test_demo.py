@@ -6,6 +6,7 @@ import io
 import pytest
 
 from handlers import error_handler, metrics_publisher
+from handlers.validation import cli
 from local import demo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -67,3 +68,11 @@ def test_broken_run_fails_the_planted_checks_and_alerts(demo_run):
     breaching = broken.count("WOULD BREACH")
     summary = f"failed checks: 4  alerts: 3  alarms that would breach: {breaching}"
     assert f"broken   FAILED     {summary}" in report
+
+
+def test_the_readmes_cli_gate_fails_on_the_broken_warehouse_only(demo_run):
+    _, _, build = demo_run
+    for warehouse, status in (("warehouse-healthy", 0), ("warehouse-broken", 1)):
+        path = build / "demo" / f"{warehouse}.duckdb"
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert cli.main(["--duckdb", str(path), "--type", "scd_integrity"]) == status
