@@ -5,9 +5,8 @@ examples). The client is a counting stand-in, so this measures the calls `publis
 """
 
 import math
-from datetime import UTC, datetime
 
-from handlers import aws_clients, cloudwatch_metrics
+from handlers import aws_clients, clock, cloudwatch_metrics
 from handlers.contract import ErrorType, Metric, Severity
 
 BASELINE_ITEMS_PER_CALL = 20
@@ -26,7 +25,7 @@ class CountingCloudWatch:
 
 
 def _data(count: int) -> list[dict]:
-    when = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    when = clock.now()
     kinds = list(ErrorType)
     return [
         cloudwatch_metrics.datum(

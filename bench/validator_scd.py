@@ -18,20 +18,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from handlers import clock
 from handlers.contract import DEFAULT_RAW_TABLE, DEFAULT_SCD_TABLE
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.settings import QueryEngineName, Settings
-from handlers.validation.sql import scd_query
+from handlers.validation.sql import scd_query, timestamp_literal
 
 VERSIONS_PER_USER = 5
 SCD = DEFAULT_SCD_TABLE
 RAW = DEFAULT_RAW_TABLE
-LATEST = "TIMESTAMP '2026-11-26 01:00:00'"
+LATEST = timestamp_literal(clock.now() - timedelta(hours=1))
 
 # Defects, each on one user in a thousand (disjoint residues of u % 1000, so counts are exact):
 # 1 gap before version 2, 2 is_current inverted, 3 current differs from the extract, 5 missing

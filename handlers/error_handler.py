@@ -28,14 +28,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, model_validator
 
-from handlers import aws_clients, cloudwatch_metrics, self_test
+from handlers import aws_clients, clock, cloudwatch_metrics, self_test
 from handlers.alerting import alert as alerts
 from handlers.alerting import identity
 from handlers.alerting.dedupe import Deduplicator
@@ -214,7 +214,7 @@ def _self_test(event: Any, config: ErrorHandlerSettings, now: datetime) -> dict[
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     config = settings()
-    now = datetime.now(UTC)
+    now = clock.now()
     if self_test.requested(event):
         return _self_test(event, config, now)
     failure = normalise(event)

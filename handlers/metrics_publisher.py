@@ -9,7 +9,7 @@ A canary self-test event (`handlers.self_test`) publishes only the MonitoringHea
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from handlers import cloudwatch_metrics, self_test
+from handlers import clock, cloudwatch_metrics, self_test
 from handlers.contract import Environment, EnvVar, Metric
 from handlers.publishing import artifacts, run_metrics
 from handlers.publishing.event import PublisherEvent
@@ -38,9 +38,9 @@ def settings() -> PublisherSettings:
     return load(PublisherSettings)
 
 
-def _heartbeat(environment: Environment) -> dict[str, Any]:
+def _heartbeat(environment: Environment, now: datetime) -> dict[str, Any]:
     data = cloudwatch_metrics.data_for_every_dimension_set(
-        Metric.MONITORING_HEARTBEAT, 1, environment.value, datetime.now(UTC)
+        Metric.MONITORING_HEARTBEAT, 1, environment.value, now
     )
     published = cloudwatch_metrics.publish(data)
     logger.info("self-test: heartbeat published", published=published.as_dict())
@@ -51,12 +51,13 @@ def _heartbeat(environment: Environment) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     environment = settings().environment
+    now = clock.now()
     if self_test.requested(event):
-        return _heartbeat(environment)
-    return _publish_run(parse(event=event, model=PublisherEvent), environment)
+        return _heartbeat(environment, now)
+    return _publish_run(parse(event=event, model=PublisherEvent), environment, now)
 
 
-def _publish_run(event: PublisherEvent, environment: Environment) -> dict[str, Any]:
+def _publish_run(event: PublisherEvent, environment: Environment, now: datetime) -> dict[str, Any]:
     dbt = artifacts.resolve(event.dbt)
     for name, results in (("dbt.run", dbt.run), ("dbt.test", dbt.test)):
         if results is not None and not results.schema_supported:
@@ -65,7 +66,7 @@ def _publish_run(event: PublisherEvent, environment: Environment) -> dict[str, A
                 part=name,
                 dbt_schema_version=results.metadata.dbt_schema_version,
             )
-    plan = run_metrics.build(event, dbt, environment.value, published_at=datetime.now(UTC))
+    plan = run_metrics.build(event, dbt, environment.value, published_at=now)
     if plan.skipped:
         logger.info("parts absent from the event; their metrics are skipped", skipped=plan.skipped)
     result = cloudwatch_metrics.publish(plan.data)

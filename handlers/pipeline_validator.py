@@ -10,14 +10,14 @@ trivial query on the configured engine, returns its stats and publishes nothing.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import cloudwatch_metrics, self_test
+from handlers import clock, cloudwatch_metrics, self_test
 from handlers.contract import ValidationType
 from handlers.events import ContractModel, ExecutionContext, GlueJobRun
 from handlers.validation import sql
@@ -57,7 +57,7 @@ def _self_test(settings: Settings, now: datetime) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(os.environ)
-    now = datetime.now(UTC)
+    now = clock.now()
     if self_test.requested(event):
         return _self_test(settings, now)
     return _validate(parse(event=event, model=ValidatorEvent), settings, now)

@@ -26,7 +26,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
@@ -34,6 +34,7 @@ import duckdb
 
 from components.alarm_specs import alarm_specs
 from components.settings import Settings
+from handlers import clock
 from handlers.contract import SELF_TEST_KEY, HandlerKey, function_name
 from local import dashboard_preview, report
 from local.alarm_preview import AlarmVerdict, evaluate_all
@@ -94,7 +95,7 @@ def build_warehouses(directory: Path, plan: ExtractPlan) -> Warehouses:
     directory.mkdir(parents=True, exist_ok=True)
     healthy, broken = directory / "warehouse-healthy.duckdb", directory / "warehouse-broken.duckdb"
     # Naive UTC like the raw table's timestamps; an hour old passes the freshness window.
-    latest = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
+    latest = (clock.now() - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
     for path in (healthy, broken):
         path.unlink(missing_ok=True)
     with duckdb.connect(str(healthy)) as connection:
@@ -146,8 +147,9 @@ def run_canary(settings: Settings, inbox: AlertInbox, warehouse: Path) -> list[s
 def run_once(
     label: str, walk: Walkthrough, emulator: Emulator, inbox: AlertInbox, settings: Settings
 ) -> RunResult:
-    name = f"{label}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    record = walk.run(name, glue_job_run(walk.glue_job_name, datetime.now(UTC)))
+    started = clock.now()
+    name = f"{label}-{started:%Y%m%dT%H%M%S}"
+    record = walk.run(name, glue_job_run(walk.glue_job_name, started))
     assert record.finished_at is not None
     # Read this run's datapoints only: from the second it started to the second after it ended.
     start = record.started_at.replace(microsecond=0)
@@ -159,8 +161,7 @@ def run_once(
 
 def wait_for_next_second() -> None:
     """Runs must not share a second: the read-back tells them apart by time."""
-    now = time.time()
-    time.sleep(1.0 - (now - int(now)) + 0.01)
+    time.sleep(1.0 - clock.now().microsecond / 1e6 + 0.01)
 
 
 def introduction(emulator: Emulator, warehouses: Warehouses, plan: ExtractPlan) -> list[str]:

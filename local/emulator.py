@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 from unittest import mock
 
@@ -23,7 +23,7 @@ import boto3
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from handlers import aws_clients
+from handlers import aws_clients, clock
 from handlers.contract import NAMESPACE, AlertRoute, EnvVar, MetricDef, resource_prefix
 
 HOST: Final = "127.0.0.1"
@@ -71,7 +71,7 @@ class Emulator:
         since: timedelta = timedelta(hours=1),
     ) -> float | None:
         """Sum of `metric` with exactly `dimensions` over the last `since`; None if no data."""
-        end = datetime.now(UTC) + timedelta(minutes=1)
+        end = clock.now() + timedelta(minutes=1)
         series = self.metric_series(
             NAMESPACE, metric.name, dimensions, stat="Sum", start=end - since, end=end
         )

@@ -2,13 +2,15 @@
 
 moto runs ASL for real with its `stepfunctions.parser` backend once
 `{"stepfunctions": {"execute_state_machine": True}}` is in its user config. Its task states then
-call moto's own Lambda and Glue backends, so three patches make a local run possible:
+call moto's own Lambda and Glue backends, so these patches make a local run possible:
 
 * Lambda: moto would run the function's code in a Docker container. `LambdaBackend.invoke` is
   patched so functions named in the routing table run as Python callables in this process (see
   `local.lambda_runtime`); other names keep moto's behaviour.
 * Glue: moto's job runs always succeed. Its `FakeJobRun` is swapped for a subclass whose terminal
   state and error message come from a Python double of the user's Glue job.
+* Time: the interpreter stamps executions with the host clock; `local.clock_alignment` makes it
+  read `handlers.clock`, so `$$.Execution.StartTime` agrees with the handlers' "now".
 * `.sync` service integrations crash in moto 5.2.5: `StateTaskServiceCallback.
   _eval_integration_pattern` calls `callback_endpoint.interrupt_all()` in a `finally` block
   although the endpoint is None for integrations without `.waitForTaskToken` (Glue's
@@ -33,13 +35,16 @@ from unittest import mock
 from moto.awslambda.models import LambdaBackend
 from moto.core.config import default_user_config
 from moto.glue import models as glue_models
+from moto.stepfunctions.parser import models as sfn_models
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_callback as callback_module,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
     ResourceCondition,
 )
+from moto.stepfunctions.parser.backend import execution as sfn_execution
 
+from local.clock_alignment import follow_clock
 from local.lambda_runtime import LocalFunction, LocalLambdaContext, invoke
 
 # moto polls a `.sync` job every 0.5 s; the scripted Glue runs end at once, so poll faster.
@@ -183,5 +188,6 @@ def in_process_integrations(
         mock.patch.object(
             callback_module, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", SYNC_POLL_SECONDS
         ),
+        follow_clock((sfn_models, "datetime"), (sfn_execution, "datetime")),
     ):
         yield

@@ -17,10 +17,11 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import statemachine
+from handlers import clock
 from handlers.contract import resource_prefix
 from local.lambda_runtime import Invocation, LocalFunction, LocalLambdaContext, invoke
 from local.stepfunctions_runner import ACCOUNT_ID, ROLE_ARN, lambda_arn, substitutions
@@ -168,7 +169,7 @@ class Walkthrough:
         }
 
     def run(self, name: str, job_run: Mapping[str, Any]) -> RunRecord:
-        started = datetime.now(UTC)
+        started = clock.now()
         record = RunRecord(name, self.execution(name, started), started)
         context = {"Execution": record.execution}
         state: dict[str, Any] = {}
@@ -183,7 +184,7 @@ class Walkthrough:
                 if task == PUBLISH_STATE and record.failed:
                     break  # the state machine reaches PublishMetrics only if everything passed
                 record.stages.append(self._task(task, state, context))
-        record.finished_at = datetime.now(UTC)
+        record.finished_at = clock.now()
         return record
 
     def _invoke(self, function_arn: str, payload: Any) -> Invocation:

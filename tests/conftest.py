@@ -1,4 +1,5 @@
-"""Shared fixtures: fake AWS credentials and a clean boto3 client cache for every test."""
+"""Shared fixtures: a frozen clock, fake AWS credentials and a clean boto3 client cache for
+every test."""
 
 import functools
 from collections.abc import Iterator
@@ -7,7 +8,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.sns.models import Subscription
 
-from handlers import aws_clients
+from handlers import aws_clients, clock
+from tests.frozen_time import FROZEN_NOW
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[clock.FrozenClock]:
+    """Every test runs at FROZEN_NOW; a test that needs time to pass moves this clock."""
+    with clock.frozen(FROZEN_NOW) as frozen:
+        yield frozen
 
 
 @pytest.fixture(autouse=True)

@@ -97,7 +97,11 @@ def handler_log_groups(environment: str) -> list[str]:
 
 
 def _links(
-    error_type: ErrorType, failure: Failure, evidence: FailureEvidence, config: AlertConfig
+    error_type: ErrorType,
+    failure: Failure,
+    evidence: FailureEvidence,
+    config: AlertConfig,
+    now: datetime,
 ) -> dict[str, str]:
     region = failure.region or config.region
     found: dict[str, str] = {}
@@ -117,8 +121,7 @@ def _links(
             region,
             [pipeline_log_group, *handler_log_groups(config.environment)],
             links.matching_query(needle),
-            failure.started_at,
-            failure.occurred_at,
+            (failure.started_at, failure.occurred_at or now) if failure.started_at else None,
         )
     found["Pipeline log group"] = links.log_group(region, pipeline_log_group)
     if config.handler_log_group:
@@ -138,7 +141,7 @@ def build(failure: Failure, config: AlertConfig, now: datetime) -> Alert:
     advice = guidance.GUIDANCE[error_type]
     explained = root_cause.describe(error_type, failure, evidence, config.thresholds)
     cause = message.truncate_utf8(explained.text, message.ROOT_CAUSE_MAX_BYTES)
-    found_links = _links(error_type, failure, evidence, config)
+    found_links = _links(error_type, failure, evidence, config, now)
     occurred_at = (failure.occurred_at or now).isoformat()
     pipeline = resource_prefix(config.environment)
     is_self_test = failure.source is Source.SELF_TEST

@@ -69,22 +69,21 @@ def logs_insights(
     region: str,
     log_groups: Sequence[str],
     query: str,
-    started_at: datetime | None = None,
-    ended_at: datetime | None = None,
+    run_window: tuple[datetime, datetime] | None = None,
 ) -> str:
     """The console's Logs Insights page with `query` over `log_groups`, ready to run.
 
-    With `started_at` the window is the run (from a little before it started to a little after
-    `ended_at`, or now); without, the last day.
+    With `run_window` (started, ended) the window is the run, from a little before it started to
+    a little after it ended; without, the last day.
     """
     window: dict[str, str | int] = (
         {
-            "end": _console_time((ended_at or datetime.now(UTC)) + QUERY_TRAIL),
-            "start": _console_time(started_at - QUERY_LEAD),
+            "end": _console_time(run_window[1] + QUERY_TRAIL),
+            "start": _console_time(run_window[0] - QUERY_LEAD),
             "timeType": "ABSOLUTE",
             "tz": "UTC",
         }
-        if started_at is not None
+        if run_window is not None
         else {"end": 0, "start": -QUERY_RELATIVE_SECONDS, "timeType": "RELATIVE", "unit": "seconds"}
     )
     detail = {**window, "editorString": query, "isLiveTail": False, "source": list(log_groups)}

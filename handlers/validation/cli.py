@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from handlers import clock
 from handlers.contract import EnvVar, ValidationType
 from handlers.validation.engines import create_engine
 from handlers.validation.errors import ConfigurationError, QueryEngineError
@@ -97,7 +98,7 @@ def render(report: ValidationReport) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    now = args.now or datetime.now(UTC)
+    now = args.now or clock.now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     try:

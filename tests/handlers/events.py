@@ -11,23 +11,38 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from tests.frozen_time import FROZEN_NOW, iso_z
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 STATE_MACHINE = "sf-user-pipeline-dev"
-EXECUTION_NAME = "run-2026-11-26T02-00"
+# The run started at the frozen now; the Glue job took 412 s and the execution ended 7 min later.
+START_AT = FROZEN_NOW + timedelta(milliseconds=123)
+GLUE_STARTED_AT = FROZEN_NOW + timedelta(seconds=1)
+GLUE_COMPLETED_AT = FROZEN_NOW + timedelta(minutes=7, seconds=2)
+STOP_AT = GLUE_COMPLETED_AT + timedelta(milliseconds=456)
+RUN_DATE = START_AT.date().isoformat()
+EXECUTION_NAME = f"run-{START_AT:%Y-%m-%dT%H-%M}"
 EXECUTION_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{STATE_MACHINE}:{EXECUTION_NAME}"
 STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
-START_TIME = "2026-11-26T02:00:00.123Z"
+START_TIME = iso_z(START_AT)
 GLUE_JOB_NAME = "sf-user-extract-dev"
 GLUE_RUN_ID = "jr_4c6d0f3e9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5"
 DBT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dbt"
 
+
+def epoch_ms(moment: datetime) -> int:
+    """Step Functions serialises Glue's and EventBridge's dates as epoch milliseconds."""
+    return round(moment.timestamp() * 1000)
+
+
 EXECUTION: dict[str, Any] = {
     "Id": EXECUTION_ARN,
-    "Input": {"run_date": "2026-11-26"},
+    "Input": {"run_date": RUN_DATE},
     "Name": EXECUTION_NAME,
     "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/{STATE_MACHINE}-role",
     "StartTime": START_TIME,
@@ -41,9 +56,9 @@ def glue_job_run(state: str = "SUCCEEDED", error_message: str | None = None) -> 
         "Attempt": 0,
         "JobName": GLUE_JOB_NAME,
         "JobMode": "SCRIPT",
-        "StartedOn": 1795658401000,
-        "LastModifiedOn": 1795658822000,
-        "CompletedOn": 1795658822000,
+        "StartedOn": epoch_ms(GLUE_STARTED_AT),
+        "LastModifiedOn": epoch_ms(GLUE_COMPLETED_AT),
+        "CompletedOn": epoch_ms(GLUE_COMPLETED_AT),
         "JobRunState": state,
         "PredecessorRuns": [],
         "AllocatedCapacity": 2,
@@ -192,7 +207,7 @@ def eventbridge(source: str, detail_type: str, detail: dict[str, Any]) -> dict[s
         "detail-type": detail_type,
         "source": source,
         "account": ACCOUNT,
-        "time": "2026-11-26T02:07:02Z",
+        "time": iso_z(GLUE_COMPLETED_AT, timespec="seconds"),
         "region": REGION,
         "resources": [EXECUTION_ARN] if source == "aws.states" else [],
         "detail": detail,
@@ -210,9 +225,9 @@ def execution_status_change(
             "stateMachineArn": STATE_MACHINE_ARN,
             "name": EXECUTION_NAME,
             "status": status,
-            "startDate": 1795658400123,
-            "stopDate": 1795658822456,
-            "input": json.dumps({"run_date": "2026-11-26"}),
+            "startDate": epoch_ms(START_AT),
+            "stopDate": epoch_ms(STOP_AT),
+            "input": json.dumps({"run_date": RUN_DATE}),
             "inputDetails": {"included": True},
             "output": None,
             "outputDetails": None,

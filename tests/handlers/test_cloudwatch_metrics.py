@@ -1,13 +1,12 @@
-from datetime import UTC, datetime
-
 import pytest
 from moto import mock_aws
 
 from handlers import aws_clients, cloudwatch_metrics
 from handlers.cloudwatch_metrics import MAX_ITEMS_PER_CALL, MAX_REQUEST_BYTES, batch, datum
 from handlers.contract import NAMESPACE, Metric
+from tests.frozen_time import FROZEN_NOW
 
-WHEN = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+WHEN = FROZEN_NOW
 
 
 def _items(count: int, error_type: str = "glue_job_failure") -> list[dict]:

@@ -2,17 +2,19 @@
 SNS message, JobSuccess = 0 for failed runs, and the canary's self-test alert."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from aws_lambda_powertools.shared import user_agent
+from aws_lambda_powertools.utilities.idempotency.persistence import base, datarecord, dynamodb
 from botocore.stub import Stubber
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from handlers import aws_clients, error_handler, metrics_publisher
+from handlers import aws_clients, clock, error_handler, metrics_publisher
 from handlers.contract import NAMESPACE, EnvVar, Metric
 from handlers.settings import ConfigurationError
+from local.clock_alignment import follow_clock
 from tests.handlers import events
 from tests.handlers.logs import invoke_logged
 from tests.unit.chatbot_schema import ChatbotNotification
@@ -47,7 +49,7 @@ def _all_metrics() -> set[str]:
 
 
 def _job_success_samples() -> list[dict]:
-    now = datetime.now(UTC)
+    now = clock.now()
     return aws_clients.client("cloudwatch").get_metric_statistics(
         Namespace=NAMESPACE,
         MetricName=Metric.JOB_SUCCESS.name,
@@ -156,10 +158,10 @@ def test_warm_invocations_hook_the_cached_client_once(table, topics, lambda_cont
 
 def test_records_expire_after_the_configured_window(table, monkeypatch, lambda_context):
     monkeypatch.setenv(EnvVar.IDEMPOTENCY_WINDOW_SECONDS, "600")
-    before = datetime.now(UTC).timestamp()
-    error_handler.handler(events.dbt_test_catch(), lambda_context)
-    expirations = [int(item["expiration"]["N"]) for item in _records(table)]
-    assert expirations and all(before + 599 <= e <= before + 602 for e in expirations)
+    with follow_clock((base, "dt"), (datarecord, "dt"), (dynamodb, "dt")):
+        error_handler.handler(events.dbt_test_catch(), lambda_context)
+    expirations = {int(item["expiration"]["N"]) for item in _records(table)}
+    assert expirations == {int((clock.now() + timedelta(seconds=600)).timestamp())}
 
 
 def test_without_a_table_dedupe_is_off_and_says_so(topics, lambda_context):

@@ -18,8 +18,10 @@ RUN_START = ExecutionContext.model_validate(events.EXECUTION).start_time
 
 
 @pytest.fixture
-def aws(monkeypatch):
+def aws(monkeypatch, frozen_clock):
+    """moto, at the moment the publisher runs: the last step, after the run's other work."""
     monkeypatch.setenv(EnvVar.ENVIRONMENT, "dev")
+    frozen_clock.set(events.STOP_AT)
     with mock_aws():
         yield
 
@@ -83,6 +85,7 @@ def test_full_run_publishes_every_metric_in_one_call(put_calls, lambda_context):
     assert _value("RecordsProcessed") == 1200
     assert _value("DbtTestsPassed") == 20
     assert _value("JobSuccess") == 1
+    assert _value("ExecutionDuration") == (events.STOP_AT - RUN_START).total_seconds()
 
 
 def test_run_results_in_s3_are_fetched(aws, lambda_context):

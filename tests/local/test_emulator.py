@@ -2,13 +2,12 @@
 
 import json
 import os
-from datetime import UTC, datetime
 
 import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from handlers import aws_clients, cloudwatch_metrics
+from handlers import aws_clients, clock, cloudwatch_metrics
 from handlers.contract import AlertRoute, Dimension, EnvVar, ErrorType, Metric, Severity
 from local.emulator import create_alert_inbox, running_emulator
 from local.moto_integrations import GlueRunOutcome
@@ -61,7 +60,7 @@ def test_handler_environment_names_both_topics(inbox):
 
 
 def test_metrics_published_by_handlers_are_read_back(emulator):
-    now = datetime.now(UTC)
+    now = clock.now()
     cloudwatch_metrics.publish(
         [
             cloudwatch_metrics.datum(Metric.JOB_SUCCESS, 1, "emulated", now),

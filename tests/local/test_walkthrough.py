@@ -1,10 +1,10 @@
 """The stage walk evaluates the reference ASL's own payload templates and failure states."""
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
+from handlers import clock
 from handlers.contract import ErrorType
 from local.dbt_runner import DbtCommandError, DbtRunner, DbtTestsFailedError, dbt_test_ids
 from local.lambda_runtime import LocalFunction
@@ -44,7 +44,7 @@ class Recorder:
 def _walk(recorder: Recorder, state: str = "SUCCEEDED"):
     walk = Walkthrough(recorder.functions(), "local", "us-east-1")
     run = glue_job_run(
-        walk.glue_job_name, datetime.now(UTC), state, "boom" if state != "SUCCEEDED" else None
+        walk.glue_job_name, clock.now(), state, "boom" if state != "SUCCEEDED" else None
     )
     return walk.run("run-1", run)
 

@@ -4,7 +4,7 @@ Every expectation is computed here with its own SQL over the raw extracts, indep
 SQL that builds the dimension (and of the validator's).
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import duckdb
 import pytest
@@ -20,8 +20,9 @@ from local.warehouse import (
     plant_overlapping_history,
     plant_stale_extract,
 )
+from tests.frozen_time import FROZEN_NOW, naive
 
-LATEST = datetime(2026, 11, 26, 2, 0)
+LATEST = naive(FROZEN_NOW)
 PLAN = ExtractPlan(users=120, days=5, null_division_rate=0.05)
 
 USERS_WITHOUT_ONE_CURRENT_ROW = f"""

@@ -9,7 +9,7 @@ metrics are read back from moto's CloudWatch. Expected numbers come from the war
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,7 +18,7 @@ from moto import mock_aws
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from handlers import error_handler, metrics_publisher
+from handlers import clock, error_handler, metrics_publisher
 from handlers.contract import (
     NAMESPACE,
     AlertRoute,
@@ -42,6 +42,7 @@ from local.salesforce_users import ExtractPlan
 from local.stack_settings import stack_settings
 from local.stepfunctions_runner import LocalPipeline, PipelineComponents, local_pipeline
 from local.warehouse import RAW_TABLE, SCD_TABLE, build_warehouse, plant_duplicate_current_row
+from tests.frozen_time import ago, naive
 
 PLAN = ExtractPlan(users=120, days=4)
 FAILING_TEST = dbt_test_ids()[-1]
@@ -61,7 +62,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
     root = tmp_path_factory.mktemp("warehouse")
     healthy, broken = root / "healthy.duckdb", root / "duplicate.duckdb"
     # Naive UTC, as the raw table stores it; one hour old passes the 6 h freshness window.
-    latest = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
+    latest = naive(ago(hours=1))
     with duckdb.connect(str(healthy)) as connection:
         build_warehouse(connection, PLAN, latest)
     shutil.copyfile(healthy, broken)
@@ -130,7 +131,7 @@ def loop(shared_loop: Loop, warehouses: Warehouses) -> Iterator[Loop]:
 
 
 def _minimum(loop: Loop, metric: MetricDef) -> float | None:
-    end = datetime.now(UTC) + timedelta(minutes=1)
+    end = clock.now() + timedelta(minutes=1)
     series = loop.cloud.metric_series(
         NAMESPACE,
         metric.name,
@@ -176,6 +177,8 @@ def test_healthy_run_publishes_contract_metrics_and_raises_no_alert(loop, wareho
         Metric.DBT_TESTS_PASSED: len(dbt_test_ids()),
         Metric.DBT_TESTS_FAILED: 0,
         Metric.JOB_SUCCESS: 1,
+        # moto's interpreter stamps StartTime from the same frozen clock the handlers read.
+        Metric.EXECUTION_DURATION: 0,
     }
     assert {metric.name: _sum(loop, metric) for metric in expected} == {
         metric.name: value for metric, value in expected.items()

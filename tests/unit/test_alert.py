@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -11,9 +11,10 @@ from handlers.alerting.message import (
     attributes_bytes,
 )
 from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, ErrorType, Severity, runbook_slug
+from tests.frozen_time import FROZEN_NOW
 from tests.handlers import events
 
-NOW = datetime(2026, 11, 26, 2, 8, tzinfo=UTC)
+NOW = FROZEN_NOW + timedelta(minutes=8)
 CONFIG = alert.AlertConfig(
     environment="dev",
     region="eu-west-1",

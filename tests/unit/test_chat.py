@@ -1,7 +1,7 @@
 """The chat-ready SNS message: schema-valid notification, and the whole envelope within 256 KB."""
 
 import json
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from handlers.alerting.alert import AlertConfig, build
 from handlers.alerting.inputs import normalise
 from handlers.alerting.message import SNS_MAX_MESSAGE_BYTES, attributes_bytes
 from handlers.contract import DEFAULT_THRESHOLDS
+from tests.frozen_time import FROZEN_NOW
 from tests.handlers import events
 from tests.unit.chatbot_schema import ChatbotNotification
 
@@ -19,7 +20,7 @@ CONFIG = AlertConfig(
     thresholds=DEFAULT_THRESHOLDS,
     dashboard_name="sf-user-pipeline-prod",
 )
-NOW = datetime(2026, 11, 26, 3, tzinfo=UTC)
+NOW = FROZEN_NOW + timedelta(hours=1)
 
 
 def test_the_chat_form_is_a_valid_custom_notification():

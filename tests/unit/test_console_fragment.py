@@ -67,8 +67,7 @@ def test_a_run_link_queries_its_execution_over_every_log_group_in_the_run_window
         "us-east-1",
         ["/aws/stepfunctions/sf-user-pipeline-dev", "/aws/lambda/sf-user-pipeline-dev-x"],
         links.matching_query(arn),
-        datetime(2026, 11, 26, 2, 0, tzinfo=UTC),
-        datetime(2026, 11, 26, 2, 7, tzinfo=UTC),
+        (datetime(2026, 11, 26, 2, 0, tzinfo=UTC), datetime(2026, 11, 26, 2, 7, tzinfo=UTC)),
     )
     assert url.startswith("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=")
     state = _decoded_state(url)

@@ -1,6 +1,6 @@
 """Failure identities: every report of one failure shares one; different failures do not."""
 
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -8,10 +8,11 @@ from handlers.alerting import identity
 from handlers.alerting.alert import AlertConfig, build
 from handlers.alerting.inputs import normalise
 from handlers.contract import DEFAULT_THRESHOLDS
+from tests.frozen_time import FROZEN_NOW
 from tests.handlers import events
 
 CONFIG = AlertConfig(environment="dev", region="us-east-1", thresholds=DEFAULT_THRESHOLDS)
-NOW = datetime(2026, 11, 26, 3, tzinfo=UTC)
+NOW = FROZEN_NOW + timedelta(hours=1)
 
 
 def _identity(event) -> str:

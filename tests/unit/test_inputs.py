@@ -1,5 +1,3 @@
-from datetime import UTC, datetime
-
 import pytest
 
 from handlers.alerting.inputs import Source, normalise
@@ -30,8 +28,8 @@ def test_execution_status_change_event():
     assert failure.source is Source.EXECUTION_EVENT
     assert failure.status == "FAILED"
     assert failure.execution_name == events.EXECUTION_NAME
-    assert failure.started_at == datetime(2026, 11, 26, 2, 0, 0, 123000, tzinfo=UTC)
-    assert failure.occurred_at == datetime(2026, 11, 26, 2, 7, 2, 456000, tzinfo=UTC)
+    assert failure.started_at == events.START_AT
+    assert failure.occurred_at == events.STOP_AT
     assert failure.cause == "boom"
 
 

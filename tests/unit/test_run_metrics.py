@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -10,7 +10,7 @@ from handlers.publishing.artifacts import ResolvedDbt
 from handlers.publishing.event import PublisherEvent
 from tests.handlers import events
 
-START = datetime(2026, 11, 26, 2, 0, 0, 123000, tzinfo=UTC)
+START = events.START_AT
 
 
 def _plan(raw: dict, dbt: ResolvedDbt | None = None, after: timedelta = timedelta(minutes=7)):

@@ -8,7 +8,7 @@ latest (one hour before NOW) has five rows: u1, u2, u3, u5, u6.
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,36 +18,43 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.settings import Columns, QueryEngineName, Settings
+from tests.frozen_time import FROZEN_NOW, ago, naive, sql_timestamp
 
-NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
-LATEST = "2026-11-26 01:00:00"
-PREVIOUS = "2026-11-25 01:00:00"
+NOW = FROZEN_NOW
+LATEST_AT = naive(ago(hours=1))
+PREVIOUS_AT = LATEST_AT - timedelta(days=1)
+LATEST = sql_timestamp(LATEST_AT)  # the latest extract, as a literal for planting rows
+
+
+def days_ago(days: int) -> datetime:
+    return naive(ago(days=days))
+
 
 # user, division, audit phase, valid_from, valid_to, deleted
 SCD_VERSIONS = [
-    ("u1", "Sales", "P1", "2026-01-01", "2026-06-01", False),
-    ("u1", "Finance", "P1", "2026-06-01", None, False),
-    ("u2", "Sales", "P1", "2026-01-01", None, False),
-    ("u3", "Sales", "P1", "2026-01-01", "2026-03-01", False),
-    ("u3", "Sales", "P2", "2026-03-01", "2026-09-01", False),
-    ("u3", "Ops", "P2", "2026-09-01", None, False),
-    ("u4", "Sales", "P3", "2026-01-01", "2026-10-01", False),
-    ("u4", "Sales", "P3", "2026-10-01", None, True),
-    ("u5", "Finance", "P1", "2026-02-01", "2026-05-01", False),
-    ("u5", "Finance", "P2", "2026-05-01", None, False),
-    ("u6", "Ops", None, "2026-04-01", None, False),
+    ("u1", "Sales", "P1", days_ago(330), days_ago(178), False),
+    ("u1", "Finance", "P1", days_ago(178), None, False),
+    ("u2", "Sales", "P1", days_ago(330), None, False),
+    ("u3", "Sales", "P1", days_ago(330), days_ago(270), False),
+    ("u3", "Sales", "P2", days_ago(270), days_ago(86), False),
+    ("u3", "Ops", "P2", days_ago(86), None, False),
+    ("u4", "Sales", "P3", days_ago(330), days_ago(56), False),
+    ("u4", "Sales", "P3", days_ago(56), None, True),
+    ("u5", "Finance", "P1", days_ago(298), days_ago(209), False),
+    ("u5", "Finance", "P2", days_ago(209), None, False),
+    ("u6", "Ops", None, days_ago(239), None, False),
 ]
 # user, username, division, audit phase, extracted at
 RAW_ROWS = [
-    ("u1", "ann", "Finance", "P1", PREVIOUS),
-    ("u2", "bob", "Sales", "P1", PREVIOUS),
-    ("u3", "cy", "Ops", "P2", PREVIOUS),
-    ("u4", "di", "Sales", "P3", PREVIOUS),
-    ("u1", "ann", "Finance", "P1", LATEST),
-    ("u2", "bob", "Sales", "P1", LATEST),
-    ("u3", "cy", "Ops", "P2", LATEST),
-    ("u5", "eve", "Finance", "P2", LATEST),
-    ("u6", "fay", "Ops", None, LATEST),
+    ("u1", "ann", "Finance", "P1", PREVIOUS_AT),
+    ("u2", "bob", "Sales", "P1", PREVIOUS_AT),
+    ("u3", "cy", "Ops", "P2", PREVIOUS_AT),
+    ("u4", "di", "Sales", "P3", PREVIOUS_AT),
+    ("u1", "ann", "Finance", "P1", LATEST_AT),
+    ("u2", "bob", "Sales", "P1", LATEST_AT),
+    ("u3", "cy", "Ops", "P2", LATEST_AT),
+    ("u5", "eve", "Finance", "P2", LATEST_AT),
+    ("u6", "fay", "Ops", None, LATEST_AT),
 ]
 
 DBT_COLUMNS = Columns(

@@ -8,7 +8,7 @@ import pytest
 from handlers.contract import EnvVar
 from handlers.validation import cli
 
-from .conftest import NOW
+from .conftest import LATEST, NOW
 
 SCD_ARGS = ["--type", "scd_integrity", "--required-fields", "user_id,division"]
 
@@ -27,8 +27,7 @@ def test_clean_warehouse_exits_zero_with_a_check_table(seed_warehouse, capsys):
 
 def test_failing_check_exits_one_and_names_it(seed_warehouse, capsys):
     seed_warehouse.execute(
-        "DELETE FROM salesforce_raw.sf_user WHERE user_id = 'u6'"
-        " AND _extracted_at = TIMESTAMP '2026-11-26 01:00:00'"
+        f"DELETE FROM salesforce_raw.sf_user WHERE user_id = 'u6' AND _extracted_at = {LATEST}"
     )
     assert _run(seed_warehouse) == cli.EXIT_CHECK_FAILED
     out = capsys.readouterr().out

@@ -1,7 +1,7 @@
 """Issue 7 cost guards: the ingestion query's extraction window, Athena result reuse, per-query
 cost in the output, and the validator's report agreeing with the model its readers parse."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import boto3
 import botocore.session
@@ -19,7 +19,7 @@ from handlers.validation.runner import validate
 from handlers.validation.settings import load_settings
 from handlers.validator_output import ValidatorOutput
 
-from .conftest import NOW, queue_athena_result
+from .conftest import LATEST_AT, NOW, queue_athena_result
 from .test_pipeline_validator_handler import EXECUTION, FakeContext
 
 ATHENA_MODEL = botocore.session.get_session().get_service_model("athena")
@@ -33,24 +33,30 @@ INGESTION_COLUMNS = [
 ]
 
 
+def _midnight_days_before(moment: datetime, days: int) -> datetime:
+    return datetime.combine(moment.date() - timedelta(days=days), time(), tzinfo=UTC)
+
+
 def test_window_starts_at_midnight_utc_lookback_days_before_today():
-    assert sql.extraction_window_start(NOW, 2) == datetime(2026, 11, 24, tzinfo=UTC)
-    later_same_day = NOW + timedelta(hours=20)
-    assert sql.extraction_window_start(later_same_day, 2) == datetime(2026, 11, 24, tzinfo=UTC)
+    two_days_back = _midnight_days_before(NOW, 2)
+    assert sql.extraction_window_start(NOW, 2) == two_days_back
+    later_same_day = NOW.replace(hour=23, minute=59)
+    assert sql.extraction_window_start(later_same_day, 2) == two_days_back
 
 
-@pytest.mark.parametrize(("days", "cutoff"), [(None, "2026-11-24"), ("5", "2026-11-21")])
-def test_ingestion_query_filters_both_reads_on_the_extraction_window(days, cutoff):
+@pytest.mark.parametrize(("days", "lookback"), [(None, 2), ("5", 5)])
+def test_ingestion_query_filters_both_reads_on_the_extraction_window(days, lookback):
     environ = {} if days is None else {EnvVar.INGESTION_LOOKBACK_DAYS: days}
     text = sql.ingestion_query(load_settings(environ), NOW)
-    window = f"\"_extracted_at\" >= TIMESTAMP '{cutoff} 00:00:00'"
+    cutoff = _midnight_days_before(NOW, lookback)
+    window = f"\"_extracted_at\" >= TIMESTAMP '{cutoff:%Y-%m-%d} 00:00:00'"
     assert text.count(window) == 2  # the scanned rows and the MAX that finds the latest extract
 
 
 def test_the_same_day_gives_the_same_query_text_so_athena_can_reuse_it():
     settings = load_settings({})
     assert sql.ingestion_query(settings, NOW) == sql.ingestion_query(
-        settings, NOW + timedelta(hours=3)
+        settings, NOW.replace(hour=23, minute=59)
     )
 
 
@@ -144,7 +150,7 @@ def test_athena_ingestion_via_the_handler_sends_the_window_and_reuse(monkeypatch
         return original(**request)
 
     monkeypatch.setattr(athena, "start_query_execution", record)
-    latest = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=1)
+    latest = LATEST_AT
     queue_athena_result(INGESTION_COLUMNS, [("500", f"{latest}", "0", "0", "500")])
 
     output = pipeline_validator.handler(
@@ -152,7 +158,7 @@ def test_athena_ingestion_via_the_handler_sends_the_window_and_reuse(monkeypatch
     )
 
     (request,) = sent
-    cutoff = sql.extraction_window_start(datetime.now(UTC), 2)
+    cutoff = sql.extraction_window_start(NOW, 2)
     assert f'"_extracted_at" >= {sql.timestamp_literal(cutoff)}' in request["QueryString"]
     assert request["ResultReuseConfiguration"]["ResultReuseByAgeConfiguration"] == {
         "Enabled": True,

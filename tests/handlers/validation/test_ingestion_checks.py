@@ -8,10 +8,9 @@ from handlers.events import GlueJobRun
 from handlers.validation.errors import QueryEngineError
 from handlers.validation.runner import validate_ingestion
 
-from .conftest import NOW
+from .conftest import LATEST, NOW
 
 RAW = "salesforce_raw.sf_user"
-LATEST = "TIMESTAMP '2026-11-26 01:00:00'"
 
 
 def _job_run(state: str) -> GlueJobRun:

@@ -1,22 +1,23 @@
 """The Lambda handler: event in, report out, metrics in moto CloudWatch with contract dimensions."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from moto import mock_aws
 from pydantic import ValidationError
 
-from handlers import aws_clients, pipeline_validator
+from handlers import aws_clients, clock, pipeline_validator
 from handlers.contract import NAMESPACE, EnvVar, Metric
 from handlers.validation.errors import QueryEngineError
+from tests.frozen_time import iso_z, naive
 
-from .conftest import RAW_ROWS, queue_athena_result
+from .conftest import LATEST, LATEST_AT, NOW, queue_athena_result
 
 EXECUTION = {
     "Id": "arn:aws:states:us-east-1:123456789012:execution:sf-user-pipeline-dev:run-1",
     "Name": "run-1",
-    "StartTime": "2026-11-26T02:00:00Z",
+    "StartTime": iso_z(NOW),
 }
 JOB_RUN = {"Id": "jr_1", "JobName": "sf-user-extract", "JobRunState": "SUCCEEDED", "Extra": 1}
 
@@ -31,7 +32,7 @@ class FakeContext:
 
 def _metric_values(metric, environment="dev"):
     """Maximum of each published datapoint, read back with exactly the contract's dimensions."""
-    now = datetime.now(UTC)
+    now = clock.now()
     dimensions = [{"Name": k, "Value": v} for k, v in metric.dimensions(environment).items()]
     points = aws_clients.client("cloudwatch").get_metric_statistics(
         Namespace=NAMESPACE,
@@ -72,14 +73,9 @@ def test_scd_event_returns_the_report_and_publishes_the_scd_score(duckdb_env):
 
 @mock_aws
 def test_ingestion_event_publishes_quality_and_freshness(duckdb_env):
-    extracted = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=2)
-    duckdb_env.execute(
-        f"UPDATE salesforce_raw.sf_user SET _extracted_at = TIMESTAMP '{extracted}'"
-        f" WHERE _extracted_at = TIMESTAMP '{RAW_ROWS[-1][-1]}'"
-    )
     duckdb_env.execute(
         "UPDATE salesforce_raw.sf_user SET division = NULL WHERE user_id = 'u2'"
-        f" AND _extracted_at = TIMESTAMP '{extracted}'"
+        f" AND _extracted_at = {LATEST}"
     )
     output = pipeline_validator.handler(
         {"validation_type": "ingestion", "execution": EXECUTION, "glue_job": JOB_RUN}, FakeContext()
@@ -92,7 +88,7 @@ def test_ingestion_event_publishes_quality_and_freshness(duckdb_env):
     assert output["data_quality_score"] == 80.0
     assert _metric_values(Metric.DATA_QUALITY_SCORE) == [80.0]
     [freshness] = _metric_values(Metric.DATA_FRESHNESS_HOURS)
-    assert 2.0 <= freshness < 2.1
+    assert freshness == (naive(NOW) - LATEST_AT) / timedelta(hours=1)
     assert _metric_values(Metric.SCD_INTEGRITY_SCORE) == []
 
 

@@ -6,10 +6,17 @@ The warehouse has 6 users, so one bad user scores round(5 / 6 * 100, 2) = 83.33.
 import pytest
 
 from handlers.validation.runner import validate_scd
+from tests.frozen_time import sql_timestamp
+
+from .conftest import LATEST, days_ago
 
 SCD = "salesforce_curated.dim_sf_user_scd"
 RAW = "salesforce_raw.sf_user"
-LATEST = "TIMESTAMP '2026-11-26 01:00:00'"
+U3_SECOND_VERSION = sql_timestamp(days_ago(270))  # valid_from of u3's second version
+A_DAY_LATER = sql_timestamp(days_ago(269))
+TWO_WEEKS_EARLIER = sql_timestamp(days_ago(284))
+LAST_MONTH = sql_timestamp(days_ago(25))
+LAST_SUMMER = sql_timestamp(days_ago(117))
 ONE_BAD_OF_SIX = 83.33
 
 
@@ -39,36 +46,36 @@ def test_dbt_snapshot_without_is_current_skips_the_flag_check(warehouse):
 DEFECTS = {
     "no_current_version": (
         {"current_record_uniqueness"},
-        [f"UPDATE {SCD} SET {{valid_to}} = TIMESTAMP '2026-11-01' WHERE {{user_id}} = 'u2'"],
+        [f"UPDATE {SCD} SET {{valid_to}} = {LAST_MONTH} WHERE {{user_id}} = 'u2'"],
     ),
     "two_open_versions": (
         {"current_record_uniqueness", "validity_continuity"},
         [
             f"INSERT INTO {SCD} ({{user_id}}, {{division}}, {{audit_phase}}, {{valid_from}},"
-            f" {{valid_to}}, {{is_deleted}}) VALUES ('u2', 'Ops', 'P1', '2026-08-01', NULL, false)"
+            f" {{valid_to}}, {{is_deleted}}) VALUES ('u2', 'Ops', 'P1', {LAST_SUMMER}, NULL, false)"
         ],
     ),
     "gap_between_versions": (
         {"validity_continuity"},
         [
-            f"UPDATE {SCD} SET {{valid_from}} = TIMESTAMP '2026-03-02'"
-            f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = TIMESTAMP '2026-03-01'"
+            f"UPDATE {SCD} SET {{valid_from}} = {A_DAY_LATER}"
+            f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = {U3_SECOND_VERSION}"
         ],
     ),
     "overlapping_versions": (
         {"validity_continuity"},
         [
-            f"UPDATE {SCD} SET {{valid_from}} = TIMESTAMP '2026-02-15'"
-            f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = TIMESTAMP '2026-03-01'"
+            f"UPDATE {SCD} SET {{valid_from}} = {TWO_WEEKS_EARLIER}"
+            f" WHERE {{user_id}} = 'u3' AND {{valid_from}} = {U3_SECOND_VERSION}"
         ],
     ),
     "version_without_a_change": (
         {"change_driven_versions"},
         [
-            f"UPDATE {SCD} SET {{valid_to}} = TIMESTAMP '2026-08-01'"
+            f"UPDATE {SCD} SET {{valid_to}} = {LAST_SUMMER}"
             f" WHERE {{user_id}} = 'u5' AND {{valid_to}} IS NULL",
             f"INSERT INTO {SCD} ({{user_id}}, {{division}}, {{audit_phase}}, {{valid_from}},"
-            f" {{valid_to}}, {{is_deleted}}) VALUES ('u5', 'Finance', 'P2', '2026-08-01', NULL,"
+            f" {{valid_to}}, {{is_deleted}}) VALUES ('u5', 'Finance', 'P2', {LAST_SUMMER}, NULL,"
             " false)",
         ],
     ),

@@ -2,7 +2,7 @@
 users newly deleted. Each test plants a load into the small warehouse (see conftest) and states
 the counts that load implies."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import duckdb
 import pytest
@@ -13,7 +13,8 @@ from handlers.validation.settings import QueryEngineName, Settings
 from local.salesforce_users import ExtractPlan
 from local.warehouse import RAW_TABLE, SCD_TABLE, build_warehouse
 
-LATEST = datetime(2026, 11, 26, 1, 0)  # the conftest's latest extract
+from .conftest import LATEST_AT as LATEST
+
 LATEST_EXTRACT_ROWS = 5
 
 
