@@ -46,6 +46,7 @@ def lambda_environment(
         EnvVar.RUNBOOK_BASE_URL: settings.runbook_base_url,
         EnvVar.POWERTOOLS_SERVICE_NAME: handler.value,
         EnvVar.POWERTOOLS_LOG_LEVEL: settings.log_level,
+        EnvVar.POWERTOOLS_TRACE_DISABLED: "false",  # the functions' tracing is Active
     }
     if settings.required_fields:
         variables[EnvVar.REQUIRED_FIELDS] = ",".join(settings.required_fields)

@@ -31,11 +31,11 @@ import os
 from datetime import datetime
 from typing import Any, Self
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, model_validator
 
-from handlers import aws_clients, clock, cloudwatch_metrics, self_test
+from handlers import aws_clients, clock, cloudwatch_metrics, self_test, tracing
 from handlers.alerting import alert as alerts
 from handlers.alerting import identity
 from handlers.alerting.dedupe import Deduplicator
@@ -63,7 +63,7 @@ RUN_OUTCOME_SECTION = "pipeline-run-failed"
 SELF_TEST_CAUSE = "Scheduled canary self-test of the alert path. No action needed."
 
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()
 
 
 class ErrorHandlerSettings(HandlerSettings):

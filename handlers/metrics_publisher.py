@@ -12,12 +12,12 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from handlers import clock, cloudwatch_metrics, self_test
+from handlers import clock, cloudwatch_metrics, self_test, tracing
 from handlers.contract import Environment, EnvVar, Metric
 from handlers.publishing import artifacts, run_metrics
 from handlers.publishing.event import PublisherEvent
@@ -26,7 +26,7 @@ from handlers.settings import HandlerSettings, load
 EXECUTION_ARN_PATH = "execution.Id"
 
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()
 
 
 class PublisherSettings(HandlerSettings):

@@ -13,11 +13,11 @@ import os
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import clock, cloudwatch_metrics, self_test
+from handlers import clock, cloudwatch_metrics, self_test, tracing
 from handlers.contract import ValidationType
 from handlers.events import ContractModel, ExecutionContext, GlueJobRun
 from handlers.validation import sql
@@ -30,7 +30,7 @@ from handlers.validation.settings import Settings, load_settings
 SELF_TEST_QUERY_NAME = "self_test"
 
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()
 
 
 class ValidatorEvent(ContractModel):
