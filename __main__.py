@@ -8,6 +8,7 @@ from components.athena_workgroup import ValidatorWorkgroup
 from components.canary import Canary
 from components.dashboard import PipelineDashboard
 from components.event_capture import EventCapture
+from components.handler_table import configured_handlers
 from components.idempotency_table import IdempotencyTable
 from components.lambdas import MonitoringLambdas
 from components.results_lifecycle import ResultsLifecycle
@@ -15,11 +16,14 @@ from components.settings import load_settings
 from handlers.contract import HandlerKey
 
 settings = load_settings()  # fails with the offending config keys before any resource exists
+handler_settings = configured_handlers(settings)  # so does a value a handler would refuse
 
 topics = AlertTopics("alerts", settings)
 workgroup = ValidatorWorkgroup("athena", settings)
 ResultsLifecycle("athena-results", settings)
-lambdas = MonitoringLambdas("handlers", settings, topics.topic_arns, topics.key.arn)
+lambdas = MonitoringLambdas(
+    "handlers", settings, handler_settings, topic_arns=topics.topic_arns, key_arn=topics.key.arn
+)
 canary = Canary(
     "canary", settings, functions=lambdas.functions, roles=lambdas.roles, key_arn=topics.key.arn
 )

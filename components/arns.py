@@ -13,6 +13,14 @@ def _arn(settings: Settings, service: str, resource: str, *, region: bool = True
     return f"arn:{settings.partition}:{service}:{where}:{settings.account_id}:{resource}"
 
 
+def function_name(settings: Settings, handler: HandlerKey) -> str:
+    return contract.function_name(settings.environment, handler)
+
+
+def function_role_name(settings: Settings, handler: HandlerKey) -> str:
+    return f"{function_name(settings, handler)}-role"
+
+
 def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
     return contract.function_log_group(settings.environment, handler)
 
@@ -51,6 +59,19 @@ def s3_objects_arn(settings: Settings, location: S3Location) -> str:
     return f"{s3_bucket_arn(settings, location.bucket)}/{location.prefix}*"
 
 
+def sns_topic_arn(settings: Settings, name: str) -> str:
+    return _arn(settings, "sns", name)
+
+
+def canary_rule_name(settings: Settings) -> str:
+    return f"{settings.prefix}-canary"
+
+
+def canary_failure_queue_name(settings: Settings) -> str:
+    """SQS queue of self-test events that were not delivered or failed after their retries."""
+    return f"{settings.prefix}-canary-failures"
+
+
 def self_test_topic_name(settings: Settings) -> str:
     return f"{settings.prefix}-self-test"
 
@@ -58,7 +79,7 @@ def self_test_topic_name(settings: Settings) -> str:
 def self_test_topic_arn(settings: Settings) -> str:
     """Derived rather than read from the topic, so the error handler's environment and policy
     do not wait on the Canary component, which needs the functions first."""
-    return _arn(settings, "sns", self_test_topic_name(settings))
+    return sns_topic_arn(settings, self_test_topic_name(settings))
 
 
 def dashboard_url(settings: Settings) -> str:

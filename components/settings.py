@@ -34,7 +34,6 @@ from handlers.contract import (
     DEFAULT_THRESHOLDS,
     AlertRoute,
     Environment,
-    HandlerKey,
     SelfTestAlerts,
 )
 from handlers.validation import identifiers
@@ -82,13 +81,6 @@ class S3Location:
 
 
 @dataclass(frozen=True)
-class LambdaSizing:
-    memory_mb: int
-    timeout_seconds: int
-    reserved_concurrency: int = -1  # -1: unreserved (draws on the account's shared pool)
-
-
-@dataclass(frozen=True)
 class TableName:
     database: str
     table: str
@@ -117,12 +109,6 @@ def _percent(value: float) -> float:
 def _positive(value: int) -> int:
     if value <= 0:
         raise ValueError("must be greater than 0")
-    return value
-
-
-def _non_negative(value: float) -> float:
-    if value < 0:
-        raise ValueError("must not be negative")
     return value
 
 
@@ -204,18 +190,10 @@ def _glue_name(value: str) -> str:
     return value
 
 
-_IDENTIFIER_RULE: Final = (
-    "letters, digits and underscores only, not starting with a digit"
-    " (no quotes, semicolons, spaces or comment markers)"
-)
-
-
 def _table(value: str) -> str:
     # The validator's own identifier rule (it quotes these into SQL), then Glue's naming.
-    try:
-        identifiers.table("table", value)
-    except identifiers.InvalidIdentifierError:
-        raise ValueError(f"must be `table` or `database.table`: {_IDENTIFIER_RULE}") from None
+    if not identifiers.is_table(value):
+        raise ValueError(f"must be `table` or `database.table`: {identifiers.RULE}")
     parts = value.split(".")
     if not all(_GLUE_NAME.match(part) for part in parts):
         raise ValueError("must be `table` or `database.table` in Glue catalog naming")
@@ -264,20 +242,6 @@ def _results_prefix(value: str) -> str:
     return value
 
 
-def _reuse_minutes(value: int) -> int:
-    if value != 0 and not 1 <= value <= contract.ATHENA_MAX_RESULT_REUSE_MINUTES:
-        raise ValueError(
-            f"must be 0 (off) or between 1 and {contract.ATHENA_MAX_RESULT_REUSE_MINUTES} minutes"
-        )
-    return value
-
-
-def _lookback_days(value: int) -> int:
-    if value < 1:
-        raise ValueError("must be at least 1 (day)")
-    return value
-
-
 def _reserved_concurrency(value: int) -> int:
     if value == 0:
         raise ValueError("0 would stop the function from ever running; use -1 for unreserved")
@@ -287,10 +251,8 @@ def _reserved_concurrency(value: int) -> int:
 
 
 def _column(value: str) -> str:
-    try:
-        identifiers.column("column", value)
-    except identifiers.InvalidIdentifierError:
-        raise ValueError(f"must be a column name: {_IDENTIFIER_RULE}") from None
+    if not identifiers.is_column(value):
+        raise ValueError(f"must be a column name: {identifiers.RULE}")
     return value
 
 
@@ -302,6 +264,33 @@ Webhook = Annotated[SecretStr, AfterValidator(_webhook)]
 MemoryMb = Annotated[int, AfterValidator(_lambda_memory)]
 TimeoutSeconds = Annotated[int, AfterValidator(_lambda_timeout)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class HandlerConfig(BaseModel):
+    """One handler's own config: a nested object in Pulumi config, e.g.
+    `sf-user-monitoring:pipelineValidator: {memoryMb: 1024, reservedConcurrency: 2}`.
+
+    A field here whose name is also a field of the handler's settings model (handlers/) reaches
+    the function's environment as that setting (components/function_environment.py).
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+    memory_mb: MemoryMb = Field(default=256, description="Memory (MB) of the function.")
+    timeout_seconds: TimeoutSeconds = Field(default=60, description="Timeout (s) of the function.")
+    reserved_concurrency: ReservedConcurrency = Field(
+        default=-1,
+        description="Reserved concurrency; -1 leaves it unreserved (see docs/sizing.md).",
+    )
+
+
+class PipelineValidatorConfig(HandlerConfig):
+    """The validator scans the whole SCD history: more memory and time by default."""
+
+    memory_mb: MemoryMb = 512
+    timeout_seconds: TimeoutSeconds = 300
 
 
 class Settings(BaseModel):
@@ -336,20 +325,18 @@ class Settings(BaseModel):
     # Lambdas.
     powertools_layer_arn: str
     log_level: str = "INFO"
-    metrics_publisher_memory_mb: MemoryMb = 256
-    metrics_publisher_timeout_seconds: TimeoutSeconds = 60
-    error_handler_memory_mb: MemoryMb = 256
-    error_handler_timeout_seconds: TimeoutSeconds = 60
-    pipeline_validator_memory_mb: MemoryMb = 512
-    pipeline_validator_timeout_seconds: TimeoutSeconds = 300
+    tracing_enabled: bool = True
+    # One object per handler (`pipelineValidator: {memoryMb: 1024}`), see `HandlerConfig`.
+    metrics_publisher: HandlerConfig = HandlerConfig()
+    error_handler: HandlerConfig = HandlerConfig()
+    pipeline_validator: PipelineValidatorConfig = PipelineValidatorConfig()
     # Thresholds (defaults from the contract).
     data_quality_threshold: Percent = DEFAULT_THRESHOLDS.data_quality_percent
     scd_integrity_threshold: Percent = DEFAULT_THRESHOLDS.scd_integrity_percent
     min_record_count: PositiveInt = DEFAULT_THRESHOLDS.min_record_count
     pipeline_timeout_ms: PositiveInt = DEFAULT_THRESHOLDS.pipeline_timeout_ms
-    freshness_hours: Annotated[float, AfterValidator(_non_negative)] = (
-        DEFAULT_THRESHOLDS.freshness_hours
-    )
+    # The validator's settings model decides what it accepts (must be positive, see handlers).
+    freshness_hours: float = DEFAULT_THRESHOLDS.freshness_hours
     log_retention_days: Annotated[int, AfterValidator(_retention)] = (
         DEFAULT_THRESHOLDS.log_retention_days
     )
@@ -373,16 +360,10 @@ class Settings(BaseModel):
     athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
     athena_results_kms_key_arn: str = ""
     athena_bytes_scanned_cutoff: int = TEN_GIB
-    athena_result_reuse_minutes: Annotated[int, AfterValidator(_reuse_minutes)] = 60
-    ingestion_lookback_days: Annotated[int, AfterValidator(_lookback_days)] = (
-        contract.DEFAULT_INGESTION_LOOKBACK_DAYS
-    )
+    athena_result_reuse_minutes: int = 60
+    ingestion_lookback_days: int = contract.DEFAULT_INGESTION_LOOKBACK_DAYS
     manage_results_lifecycle: bool = False
     athena_results_expiration_days: PositiveInt = 30
-    # Right-sizing: -1 leaves a function unreserved.
-    metrics_publisher_reserved_concurrency: ReservedConcurrency = -1
-    error_handler_reserved_concurrency: ReservedConcurrency = -1
-    pipeline_validator_reserved_concurrency: ReservedConcurrency = -1
     # Canary: scheduled self-tests of the three handlers.
     canary_enabled: bool = True
     canary_schedule: Annotated[str, AfterValidator(_rate_schedule)] = "rate(1 day)"
@@ -438,14 +419,6 @@ class Settings(BaseModel):
         _require_same_region(match["region"], info)
         return value
 
-    @field_validator("ingestion_lookback_days")
-    @classmethod
-    def _lookback_covers_freshness(cls, value: int, info: ValidationInfo) -> int:
-        freshness = info.data.get("freshness_hours")
-        if freshness is not None and not contract.lookback_covers_freshness(value, freshness):
-            raise ValueError(f"must cover freshnessHours ({freshness:g} hours)")
-        return value
-
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -494,14 +467,6 @@ class Settings(BaseModel):
             log_retention_days=self.log_retention_days,
         )
 
-    def sizing(self, handler: HandlerKey) -> LambdaSizing:
-        field = to_snake(handler.value)
-        return LambdaSizing(
-            memory_mb=getattr(self, f"{field}_memory_mb"),
-            timeout_seconds=getattr(self, f"{field}_timeout_seconds"),
-            reserved_concurrency=getattr(self, f"{field}_reserved_concurrency"),
-        )
-
     @property
     def creates_athena_workgroup(self) -> bool:
         """True unless `athenaWorkgroup` names an existing workgroup."""
@@ -539,10 +504,6 @@ class Settings(BaseModel):
         return self.dedup_window_minutes * 60
 
 
-def to_snake(kebab: str) -> str:
-    return kebab.replace("-", "_")
-
-
 def _require_same_region(arn_region: str, info: ValidationInfo) -> None:
     region = info.data.get("region")
     if region is not None and arn_region != region:
@@ -568,39 +529,96 @@ def field_aliases() -> dict[str, str]:
     return {name: field.alias or name for name, field in Settings.model_fields.items()}
 
 
-def is_list_field(field_name: str) -> bool:
+def _annotation_origin(field_name: str) -> Any:
     annotation = Settings.model_fields[field_name].annotation
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        origin = get_origin(get_args(annotation)[0])
-    return origin in (tuple, frozenset, list)
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return get_origin(annotation) or annotation
+
+
+def is_list_field(field_name: str) -> bool:
+    return _annotation_origin(field_name) in (tuple, frozenset, list)
+
+
+def is_object_field(field_name: str) -> bool:
+    """A nested object in Pulumi config (a handler's own config)."""
+    origin = _annotation_origin(field_name)
+    return isinstance(origin, type) and issubclass(origin, BaseModel)
+
+
+def deprecated_keys() -> dict[str, tuple[str, str]]:
+    """Flat key -> (object, field) that replaced it: `pipelineValidatorMemoryMb` ->
+    (`pipelineValidator`, `memoryMb`), for each handler's sizing."""
+    sizing = [field.alias or name for name, field in HandlerConfig.model_fields.items()]
+    return {
+        f"{handler}{part[0].upper()}{part[1:]}": (handler, part)
+        for name, handler in field_aliases().items()
+        if is_object_field(name)
+        for part in sizing
+    }
+
+
+def config_path(field_alias: str, *parts: str | int) -> str:
+    """A key or a path inside it as `pulumi config set --path` spells it (`a.b`, `a[0]`)."""
+    inside = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+    return config_key(field_alias) + inside
+
+
+def _decoded(name: str, alias: str, text: str) -> Any:
+    """A config value as the model takes it: lists and objects arrive as JSON text."""
+    kind = list if is_list_field(name) else dict if is_object_field(name) else None
+    if kind is None:
+        return text
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"must be a JSON {kind.__name__}, got {text}") from None
+    if not isinstance(value, kind):
+        raise ValueError(f"must be a {kind.__name__}, got {text}")
+    return value
+
+
+def _move_deprecated(
+    raw: Mapping[str, str], values: dict[str, Any], problems: list[str]
+) -> dict[str, str]:
+    """Fold each deprecated flat key into its handler's object (with a warning naming the new
+    key); setting both is an error naming both. Returns new path -> the old key it came from."""
+    moved = {}
+    for old, (handler, part) in deprecated_keys().items():
+        if old not in raw or not isinstance(values.setdefault(handler, {}), dict):
+            continue
+        new = config_path(handler, part)
+        if part in values[handler]:
+            problems.append(f"{config_key(old)} and {new}: both set; keep only {new}")
+            continue
+        values[handler][part] = raw[old]
+        moved[new] = config_key(old)
+        pulumi.log.warn(f"{config_key(old)} is deprecated: set {new} instead")
+    return moved
 
 
 def parse_settings(raw: Mapping[str, str]) -> Settings:
-    """Build Settings from config values as Pulumi hands them over (strings; lists as JSON).
+    """Build Settings from config values as Pulumi hands them over (strings; lists and objects
+    as JSON).
 
-    `raw` is keyed by field alias (`region` for `aws:region`); absent keys take defaults.
+    `raw` is keyed by config key without the project prefix (`region` for `aws:region`);
+    absent keys take defaults.
     """
     values: dict[str, Any] = {}
     problems: list[str] = []
     for name, alias in field_aliases().items():
-        if alias not in raw:
-            continue
-        value: Any = raw[alias]
-        if is_list_field(name):
+        if alias in raw:
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append(f"{config_key(alias)}: must be a JSON list, got {value}")
-                continue
-            if not isinstance(value, list):
-                problems.append(f"{config_key(alias)}: must be a list, got {value}")
-                continue
-        values[alias] = value
+                values[alias] = _decoded(name, alias, raw[alias])
+            except ValueError as error:
+                problems.append(f"{config_key(alias)}: {error}")
+    moved = _move_deprecated(raw, values, problems)
     try:
         settings = Settings.model_validate(values)
     except ValidationError as error:
-        problems.extend(_describe(error))
+        for line in _describe(error):
+            key, _, rest = line.partition(": ")
+            problems.append(f"{moved[key]} (now {key}): {rest}" if key in moved else line)
     if problems:
         raise SettingsError("invalid stack configuration:\n  " + "\n  ".join(problems))
     return settings
@@ -609,8 +627,8 @@ def parse_settings(raw: Mapping[str, str]) -> Settings:
 def _describe(error: ValidationError) -> list[str]:
     lines = []
     for problem in error.errors():
-        alias = str(problem["loc"][0]) if problem["loc"] else "?"
-        key = config_key(alias) + "".join(f"[{part}]" for part in problem["loc"][1:])
+        alias, *inside = problem["loc"] or ("?",)
+        key = config_path(str(alias), *inside)
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "missing":
             lines.append(f"{key}: is required (pulumi config set {alias} ...)")
@@ -631,6 +649,7 @@ def load_settings() -> Settings:
     encrypted in state and masked in output.
     """
     project = pulumi.Config(PROJECT)
-    raw = {alias: project.get(alias) for alias in field_aliases().values() if alias != "region"}
+    keys = [*(alias for alias in field_aliases().values() if alias != "region"), *deprecated_keys()]
+    raw = {key: project.get(key) for key in keys}
     raw["region"] = pulumi.Config("aws").get("region")
     return parse_settings({key: value for key, value in raw.items() if value is not None})

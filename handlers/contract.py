@@ -385,15 +385,6 @@ class HandlerKey(StrEnum):
     PIPELINE_VALIDATOR = "pipeline-validator"
 
 
-HANDLER_ENTRY_POINTS: Final = MappingProxyType(
-    {
-        HandlerKey.METRICS_PUBLISHER: "handlers.metrics_publisher.handler",
-        HandlerKey.ERROR_HANDLER: "handlers.error_handler.handler",
-        HandlerKey.PIPELINE_VALIDATOR: "handlers.pipeline_validator.handler",
-    }
-)
-
-
 def runbook_slug(key: AlarmKey | ErrorType) -> str:
     """File name (without .md) of the runbook under docs/runbooks/ for an alarm or error type."""
     if isinstance(key, AlarmKey):

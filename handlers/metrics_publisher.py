@@ -15,22 +15,18 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
 
 from handlers import clock, cloudwatch_metrics, self_test, tracing
-from handlers.contract import Environment, EnvVar, Metric
+from handlers.contract import Environment, Metric
 from handlers.publishing import artifacts, run_metrics
 from handlers.publishing.event import PublisherEvent
-from handlers.settings import HandlerSettings, load
+from handlers.publishing.settings import PublisherSettings
+from handlers.settings import load
 
 EXECUTION_ARN_PATH = "execution.Id"
 
 logger = Logger()
 tracer = tracing.tracer()
-
-
-class PublisherSettings(HandlerSettings):
-    environment: Environment = Field(alias=EnvVar.ENVIRONMENT)
 
 
 @functools.cache

@@ -37,7 +37,7 @@ from typing import Final
 
 from handlers.contract import EnvVar
 from handlers.validation import identifiers
-from handlers.validation.settings import Settings
+from handlers.validation.settings import ValidatorSettings
 
 BANNED_CONSTRUCTS: Final = (
     "QUALIFY",
@@ -181,7 +181,9 @@ def timestamp_literal(moment: datetime) -> str:
     return f"TIMESTAMP '{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}'"
 
 
-def _latest_extract_filter(settings: Settings, alias: str, since: datetime | None = None) -> str:
+def _latest_extract_filter(
+    settings: ValidatorSettings, alias: str, since: datetime | None = None
+) -> str:
     """`alias.extracted_at = the newest extracted_at`: the rows of the latest extract.
 
     A Glue (Spark) job stamps `current_timestamp()` once per run, so one extract shares one
@@ -222,7 +224,7 @@ def ingestion_rules() -> tuple[Rule, ...]:
     return INGESTION_RULES
 
 
-def ingestion_query(settings: Settings, now: datetime) -> str:
+def ingestion_query(settings: ValidatorSettings, now: datetime) -> str:
     """One row: total_rows, latest_extracted_at, one violation count per rule, passing_rows.
 
     Only extracts since `extraction_window_start(now, settings.ingestion_lookback_days)` are
@@ -267,7 +269,7 @@ class RecordCount:
     DELETED: Final = "records_deleted"
 
 
-def scd_rules(settings: Settings) -> tuple[Rule, ...]:
+def scd_rules(settings: ValidatorSettings) -> tuple[Rule, ...]:
     """The rules that apply: those needing a column only when that column is configured."""
     configured = settings.columns.configured()
     return tuple(
@@ -277,7 +279,7 @@ def scd_rules(settings: Settings) -> tuple[Rule, ...]:
     )
 
 
-def _scd_sources(settings: Settings) -> str:
+def _scd_sources(settings: ValidatorSettings) -> str:
     """The CTEs every SCD rule reads: the latest load's time, and each version with its
     neighbours (`Scope.VERSION` names), in one pass over the SCD table."""
     columns = settings.columns
@@ -336,7 +338,7 @@ USER_AGGREGATES: Final = (
 )
 
 
-def _scd_users(settings: Settings, rules: tuple[Rule, ...]) -> str:
+def _scd_users(settings: ValidatorSettings, rules: tuple[Rule, ...]) -> str:
     """Per user: the history's aggregates (`Scope.USER` names of `u`) with one flag per
     version rule, the latest extract (`e`), and the load's record counts."""
     version_flags = [
@@ -380,7 +382,7 @@ user_rules AS (
 )""".strip()
 
 
-def scd_query(settings: Settings) -> str:
+def scd_query(settings: ValidatorSettings) -> str:
     """One row: users, versions, one violating-user count per rule, passing_users, and the
     latest load's record counts (`RecordCount` columns), from one pass over the SCD table.
 

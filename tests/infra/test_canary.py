@@ -3,7 +3,7 @@ and the two monitoring-health alarms, checked end to end against each other."""
 
 import json
 
-from components.canary import FAILURE_ROUTED
+from components.canary import failure_routed
 from handlers import contract
 from handlers.contract import ALARM_ROUTE, AlarmKey, EnvVar, HandlerKey, Metric
 from tests.guardrails.programs import identity_policies
@@ -67,8 +67,8 @@ def test_async_failures_of_publisher_and_validator_reach_the_encrypted_queue(
     assert queue.inputs["sqsManagedSseEnabled"] is True
     configs = {c.inputs["functionName"]: c for c in stack_run.of_type(INVOKE_CONFIG, CANARY)}
     functions = _functions(stack_run)
-    assert set(configs) == {functions[h].inputs["name"] for h in FAILURE_ROUTED}
-    for handler in FAILURE_ROUTED:
+    assert set(configs) == {functions[h].inputs["name"] for h in failure_routed()}
+    for handler in failure_routed():
         config = configs[functions[handler].inputs["name"]]
         assert config.inputs["destinationConfig"] == {
             "onFailure": {"destination": queue.state["arn"]}

@@ -11,11 +11,10 @@ from components import arns, event_capture, maintenance
 from components.alarm_model import Comparison, MetricStat, metric_alarm_inputs
 from components.anomaly_band import BAND_ID, AnomalyBand, BandComparison
 from components.eventbridge_delivery import dead_letter_queue_policy
-from components.iam_policies import lambda_policy
+from components.handler_table import lambda_policy
 from components.idempotency_table import table_inputs
-from components.lambda_environment import lambda_environment
 from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, EnvVar, HandlerKey, Metric
-from tests.unit.settings_fixtures import make_settings
+from tests.unit.settings_fixtures import function_environment, make_settings
 from tests.unit.test_specs import TARGETS
 
 RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks"
@@ -255,7 +254,7 @@ def test_idempotency_table_matches_powertools_defaults():
 def test_only_the_error_handler_gets_idempotency_environment():
     settings = make_settings(dedupWindowMinutes="15")
     for handler in HandlerKey:
-        env = lambda_environment(settings, handler, TOPICS)
+        env = function_environment(settings, handler)
         if handler is HandlerKey.ERROR_HANDLER:
             assert env[EnvVar.IDEMPOTENCY_TABLE] == arns.idempotency_table_name(settings)
             assert env[EnvVar.IDEMPOTENCY_WINDOW_SECONDS] == "900"

@@ -3,7 +3,13 @@
 import yaml
 
 from components.config_reference import PROJECT_ROOT, render
-from components.settings import Settings, field_aliases, is_list_field
+from components.settings import (
+    Settings,
+    deprecated_keys,
+    field_aliases,
+    is_list_field,
+    is_object_field,
+)
 
 PULUMI_TYPES = {bool: "boolean", int: "integer", float: "integer", str: "string"}
 
@@ -22,7 +28,7 @@ def test_project_runtime():
 
 def test_every_setting_has_a_schema_entry_with_matching_type_and_default():
     schema = _project()["config"]
-    aliases = {a: n for n, a in field_aliases().items() if a != "region"}
+    aliases = {a: n for n, a in field_aliases().items() if a != "region" and not is_object_field(n)}
     assert set(schema) == set(aliases)
     for alias, name in aliases.items():
         entry, field = schema[alias], Settings.model_fields[name]
@@ -48,3 +54,23 @@ def test_configuration_reference_is_generated_from_pulumi_yaml():
     assert (PROJECT_ROOT / "docs" / "configuration.md").read_text() == generated
     for key in _project()["config"]:
         assert f"| `{key}` |" in generated
+
+
+def test_objects_and_the_flat_keys_they_replace_are_not_declared():
+    """Pulumi refuses `type: object` in the project schema, and a declared flat key would carry
+    a default, so it would always look set next to its object (an error: both set)."""
+    schema = _project()["config"]
+    objects = {a for n, a in field_aliases().items() if is_object_field(n)}
+    assert objects == {"metricsPublisher", "errorHandler", "pipelineValidator"}
+    assert not (objects | set(deprecated_keys())) & set(schema)
+
+
+def test_the_reference_lists_every_object_field_and_deprecated_key():
+    generated = render(_project())
+    for name, alias in field_aliases().items():
+        if is_object_field(name):
+            config = Settings.model_fields[name].get_default()
+            for field in type(config).model_fields.values():
+                assert f"| `{alias}.{field.alias}` |" in generated
+    for old, (obj, part) in deprecated_keys().items():
+        assert f"| `{old}` | `{obj}.{part}` |" in generated

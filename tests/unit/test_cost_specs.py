@@ -20,17 +20,15 @@ from components.canary import (
     send_failures_policy,
 )
 from components.dashboard_body import monitoring_health_widgets
-from components.iam_policies import lambda_policy
-from components.lambda_environment import lambda_environment
+from components.handler_table import lambda_policy
 from components.results_lifecycle import lifecycle_rules
 from handlers import contract
 from handlers.contract import AlarmKey, EnvVar, HandlerKey, Metric
-from tests.unit.settings_fixtures import make_settings
+from tests.unit.settings_fixtures import function_environment, make_settings
 from tests.unit.test_runbooks import RUNBOOKS, assert_sections_in_order_with_three_steps
 from tests.unit.test_specs import TARGETS
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/results-key"
-TOPICS = {route: f"arn:aws:sns:us-east-1:111122223333:{route}" for route in TARGETS.topic_arns}
 
 
 def test_workgroup_enforces_location_encryption_cutoff_engine_and_metrics():
@@ -91,7 +89,7 @@ SELF_TEST = {EnvVar.SELF_TEST_TOPIC_ARN, EnvVar.SELF_TEST_ALERTS}
 
 def test_validator_environment_carries_reuse_and_lookback():
     settings = make_settings(athenaResultReuseMinutes="0", ingestionLookbackDays="3")
-    env = lambda_environment(settings, HandlerKey.PIPELINE_VALIDATOR, TOPICS)
+    env = function_environment(settings, HandlerKey.PIPELINE_VALIDATOR)
     assert env[EnvVar.ATHENA_RESULT_REUSE_MINUTES] == "0"
     assert env[EnvVar.INGESTION_LOOKBACK_DAYS] == "3"
     assert env[EnvVar.ATHENA_WORKGROUP] == settings.validator_workgroup
@@ -100,17 +98,18 @@ def test_validator_environment_carries_reuse_and_lookback():
 
 def test_error_handler_environment_carries_self_test_and_dedup_settings():
     settings = make_settings(canaryAlerts="log")
-    env = lambda_environment(settings, HandlerKey.ERROR_HANDLER, TOPICS)
+    env = function_environment(settings, HandlerKey.ERROR_HANDLER)
     assert env[EnvVar.SELF_TEST_ALERTS] == contract.SelfTestAlerts.LOG
     assert env[EnvVar.SELF_TEST_TOPIC_ARN] == (
         "arn:aws:sns:us-east-1:111122223333:sf-user-pipeline-dev-self-test"
     )
     assert {EnvVar.IDEMPOTENCY_TABLE, EnvVar.IDEMPOTENCY_WINDOW_SECONDS} <= set(env)
     assert not COST_GUARDS & set(env)
-    quiet = lambda_environment(make_settings(canaryEnabled="false"), HandlerKey.ERROR_HANDLER,
-                               TOPICS)  # fmt: skip
-    assert not SELF_TEST & set(quiet)
-    publisher = lambda_environment(settings, HandlerKey.METRICS_PUBLISHER, TOPICS)
+    quiet = function_environment(make_settings(canaryEnabled="false"), HandlerKey.ERROR_HANDLER)
+    # Without the canary there is no self-test topic, and the handler only logs a self-test.
+    assert EnvVar.SELF_TEST_TOPIC_ARN not in quiet
+    assert quiet[EnvVar.SELF_TEST_ALERTS] == contract.SelfTestAlerts.LOG
+    publisher = function_environment(settings, HandlerKey.METRICS_PUBLISHER)
     assert not (SELF_TEST | COST_GUARDS) & set(publisher)
 
 

@@ -6,7 +6,8 @@ from components import alarm_specs as specs
 from components.alarm_model import any_in_alarm
 from components.alert_topics import key_policy, topic_policy
 from components.dashboard_body import dashboard_body, monitoring_health_widgets, widget_specs
-from components.iam_policies import AlertTargets, lambda_policy
+from components.handler_table import lambda_policy
+from components.iam_policies import AlertTargets
 from components.maintenance import maintenance_mode_spec
 from handlers.contract import AlarmKey, AlertRoute, HandlerKey
 from tests.unit.settings_fixtures import make_settings
