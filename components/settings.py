@@ -4,7 +4,10 @@ Every field's alias is its camelCase config key (`sf-user-monitoring:<alias>`), 
 which is `aws:region`. Defaults for thresholds come from `handlers.contract.DEFAULT_THRESHOLDS`.
 `load_settings()` runs before any resource is registered, so bad config stops the program with a
 message naming the key, e.g. `sf-user-monitoring:dataQualityThreshold: must be between 0 and 100,
-got -5`.
+got -5`. What a handler itself requires of a value is its settings model's rule, applied to the
+environment the stack builds (`handler_table.configured_handlers`, also before any resource).
+Each handler's own config is a nested object (`HandlerConfig`); the flat keys it replaced still
+work, with a deprecation warning.
 """
 
 from __future__ import annotations
@@ -335,7 +338,7 @@ class Settings(BaseModel):
     scd_integrity_threshold: Percent = DEFAULT_THRESHOLDS.scd_integrity_percent
     min_record_count: PositiveInt = DEFAULT_THRESHOLDS.min_record_count
     pipeline_timeout_ms: PositiveInt = DEFAULT_THRESHOLDS.pipeline_timeout_ms
-    # The validator's settings model decides what it accepts (must be positive, see handlers).
+    # What the validator accepts (positive) is its settings model's rule (configured_handlers).
     freshness_hours: float = DEFAULT_THRESHOLDS.freshness_hours
     log_retention_days: Annotated[int, AfterValidator(_retention)] = (
         DEFAULT_THRESHOLDS.log_retention_days
@@ -360,6 +363,7 @@ class Settings(BaseModel):
     athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
     athena_results_kms_key_arn: str = ""
     athena_bytes_scanned_cutoff: int = TEN_GIB
+    # Bounds and the lookback-covers-freshness rule: the validator's settings model.
     athena_result_reuse_minutes: int = 60
     ingestion_lookback_days: int = contract.DEFAULT_INGESTION_LOOKBACK_DAYS
     manage_results_lifecycle: bool = False
@@ -564,7 +568,7 @@ def config_path(field_alias: str, *parts: str | int) -> str:
     return config_key(field_alias) + inside
 
 
-def _decoded(name: str, alias: str, text: str) -> Any:
+def _decoded(name: str, text: str) -> Any:
     """A config value as the model takes it: lists and objects arrive as JSON text."""
     kind = list if is_list_field(name) else dict if is_object_field(name) else None
     if kind is None:
@@ -609,7 +613,7 @@ def parse_settings(raw: Mapping[str, str]) -> Settings:
     for name, alias in field_aliases().items():
         if alias in raw:
             try:
-                values[alias] = _decoded(name, alias, raw[alias])
+                values[alias] = _decoded(name, raw[alias])
             except ValueError as error:
                 problems.append(f"{config_key(alias)}: {error}")
     moved = _move_deprecated(raw, values, problems)
