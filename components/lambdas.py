@@ -22,9 +22,9 @@ from .settings import LogGroupKind, Settings
 RUNTIME: Final = "python3.12"
 ARCHITECTURE: Final = "x86_64"  # must match the Powertools layer ARN's architecture
 
-# Active: Lambda samples and records every invocation, and the handlers' Tracer adds a subsegment
-# per AWS call. PassThrough: only upstream-sampled requests are traced, the handlers import no
-# X-Ray SDK (POWERTOOLS_TRACE_DISABLED) and their roles get no X-Ray grant.
+# Active: Lambda samples invocations itself and the handlers' Tracer adds a subsegment per AWS
+# call. PassThrough: Lambda traces only requests an upstream service already sampled, the handlers
+# import no X-Ray SDK (POWERTOOLS_TRACE_DISABLED) and their roles get no X-Ray grant.
 TRACING_MODE: Final = {True: "Active", False: "PassThrough"}
 
 STATE_MACHINE_LOG_GROUP: Final = "state-machine"
