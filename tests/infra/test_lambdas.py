@@ -2,8 +2,9 @@
 
 import pytest
 
+from components import arns
 from components.iam_policies import UNSCOPED_ACTIONS
-from components.settings import LogGroupKind
+from components.settings import LOG_RETENTION_DAYS_ALLOWED, LogGroupKind
 from handlers import contract
 from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey
 
@@ -63,7 +64,7 @@ def test_environment_carries_the_contract_variables(stack_run, stack_settings):
         assert env[EnvVar.WARNING_TOPIC_ARN] == stack_run.outputs["warningTopicArn"]
         assert env[EnvVar.STATE_MACHINE_ARN] == stack_settings.state_machine_arn
         assert env[EnvVar.GLUE_JOB_NAME] == stack_settings.glue_job_name
-        assert env[EnvVar.ATHENA_WORKGROUP] == stack_settings.validator_workgroup
+        assert env[EnvVar.ATHENA_WORKGROUP] == arns.validator_workgroup(stack_settings)
         assert env[EnvVar.ATHENA_DATABASE] == stack_settings.athena_database
         assert env[EnvVar.S3_RESULTS_BUCKET] == stack_settings.athena_results_bucket
         assert env[EnvVar.RAW_TABLE].endswith(stack_settings.raw_table)
@@ -73,7 +74,7 @@ def test_environment_carries_the_contract_variables(stack_run, stack_settings):
         assert float(env[EnvVar.SCD_INTEGRITY_THRESHOLD]) == stack_settings.scd_integrity_threshold
         assert int(env[EnvVar.MIN_RECORD_COUNT]) == stack_settings.min_record_count
         assert float(env[EnvVar.FRESHNESS_HOURS]) == stack_settings.freshness_hours
-        assert env[EnvVar.DASHBOARD_NAME] == stack_settings.dashboard_name
+        assert env[EnvVar.DASHBOARD_NAME] == arns.dashboard_name(stack_settings)
         assert env[EnvVar.RUNBOOK_BASE_URL] == stack_settings.runbook_base_url
         assert env[EnvVar.POWERTOOLS_SERVICE_NAME] == handler.value
 
@@ -121,7 +122,7 @@ def test_resources_are_scoped_to_configured_targets(stack_run, stack_settings):
     validator = _policy(stack_run, HandlerKey.PIPELINE_VALIDATOR)["Statement"]
     athena = next(st for st in validator if "athena:StartQueryExecution" in _actions(st))
     assert _resources(athena) == [
-        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{s.validator_workgroup}"
+        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{arns.validator_workgroup(s)}"
     ]
     writes = [st for st in validator if "s3:PutObject" in _actions(st)]
     assert [_resources(st) for st in writes] == [
@@ -155,7 +156,7 @@ def test_log_groups_follow_create_log_groups(stack_run, stack_settings):
     assert set(groups) == expected
     for group in groups.values():
         assert group.inputs["retentionInDays"] == stack_settings.log_retention_days
-        assert group.inputs["retentionInDays"] in contract.LOG_RETENTION_DAYS_ALLOWED
+        assert group.inputs["retentionInDays"] in LOG_RETENTION_DAYS_ALLOWED
 
 
 def test_functions_depend_on_their_log_groups(stack_run, stack_settings):

@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
+from components.alarm_keys import AlarmKey
 from components.alarm_specs import Comparison, MissingData, alarm_specs
-from handlers.contract import AlarmKey
 from local.alarm_preview import Verdict, evaluate, evaluate_all, period_text
 from local.stack_settings import stack_settings
 

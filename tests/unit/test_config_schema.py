@@ -3,7 +3,7 @@
 import yaml
 
 from components.config_reference import PROJECT_ROOT, render
-from components.settings import Settings, field_aliases, is_list_field
+from components.settings import PROJECT, Settings, field_aliases, is_list_field
 
 PULUMI_TYPES = {bool: "boolean", int: "integer", float: "integer", str: "string"}
 
@@ -14,7 +14,7 @@ def _project():
 
 def test_project_runtime():
     project = _project()
-    assert project["name"] == "sf-user-monitoring"
+    assert project["name"] == PROJECT
     assert project["runtime"] == {
         "name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}
     }  # fmt: skip

@@ -1,10 +1,13 @@
-"""Every error type links to a runbook that exists and says what the alert promises."""
+"""Every error type links to a runbook that exists and says what the alert promises; alarm and
+error runbooks share one folder without clashing."""
 
 import re
 from pathlib import Path
 
 import pytest
 
+from components import alarm_keys
+from components.alarm_keys import AlarmKey
 from handlers.alerting.guidance import GUIDANCE
 from handlers.contract import ERROR_SEVERITY, ErrorType, runbook_slug
 
@@ -35,3 +38,12 @@ def test_runbook_states_the_contract_severity(error_type):
 
 def test_guidance_covers_every_error_type():
     assert set(GUIDANCE) == set(ErrorType)
+
+
+def test_runbook_slugs_are_unique_and_file_safe():
+    slugs = [alarm_keys.runbook_slug(key) for key in AlarmKey]
+    slugs += [runbook_slug(error_type) for error_type in ErrorType]
+    assert len(slugs) == len(set(slugs))
+    assert alarm_keys.runbook_slug(AlarmKey.SCD_INTEGRITY) == "alarm-scd-integrity"
+    assert runbook_slug(ErrorType.DBT_TEST_FAILURE) == "error-dbt-test-failure"
+    assert all(slug.replace("-", "").isalnum() and slug.islower() for slug in slugs)
