@@ -123,6 +123,7 @@ class CompositeAlarmSpec:
     description: str
     children: tuple[str, ...]
     route: AlertRoute
+    key: AlarmKey | None = None  # set when the composite has a runbook of its own
     rule: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -133,6 +134,15 @@ class CompositeAlarmSpec:
 def max_evaluation_range(period_seconds: int) -> int:
     """PutMetricAlarm's cap on Period x EvaluationPeriods: 1 day under one-hour periods, else 7."""
     return ONE_DAY if period_seconds < ONE_HOUR else SEVEN_DAYS
+
+
+def period_text(seconds: int) -> str:
+    """A period as people write it: `5 min`, `1 h`, `2 d`."""
+    if seconds % ONE_DAY == 0:
+        return f"{seconds // ONE_DAY} d"
+    if seconds % ONE_HOUR == 0:
+        return f"{seconds // ONE_HOUR} h"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def any_in_alarm(alarm_names: tuple[str, ...]) -> str:

@@ -313,4 +313,5 @@ def pipeline_health_spec(settings: Settings, children: Sequence[AlarmSpec]) -> C
         description=describe(summary, runbook_url(settings, key)),
         children=tuple(child.name for child in children),
         route=ALARM_ROUTE[key],
+        key=key,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from components.alarm_model import AlarmSpec, Comparison, MissingData
+from components.alarm_model import AlarmSpec, Comparison, MissingData, period_text
 from components.metrics import MetricSpec
 from handlers.contract import NAMESPACE
 from local.emulator import Emulator
@@ -32,14 +32,6 @@ SYMBOL = {
     Comparison.GREATER: ">",
     Comparison.LESS: "<",
 }
-
-
-def period_text(seconds: int) -> str:
-    if seconds % 86_400 == 0:
-        return f"{seconds // 86_400} d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 class Verdict(StrEnum):

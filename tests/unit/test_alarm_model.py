@@ -11,6 +11,7 @@ from components.alarm_model import (
     AlarmSpec,
     MetricMath,
     metric_alarm_inputs,
+    period_text,
 )
 from components.anomaly_band import BAND_ID
 from components.metrics import MetricSpec
@@ -79,3 +80,7 @@ def test_the_metrics_of_one_alarm_share_its_period():
     )
     assert spec.period_seconds == 3_600
     assert metric_alarm_inputs(spec)["metric_queries"][0]["metric"]["period"] == 3_600
+
+
+def test_periods_read_naturally():
+    assert [period_text(s) for s in (86_400, 7200, 300, 45)] == ["1 d", "2 h", "5 min", "45 s"]
