@@ -19,7 +19,6 @@ from typing import Any, Final
 
 from handlers.contract import AlertRoute
 
-from .alarm_keys import AlarmKey
 from .anomaly_band import BAND_ID, AnomalyBand, BandComparison
 from .metrics import MetricSpec
 
@@ -78,7 +77,7 @@ Watched = MetricSpec | MetricMath
 class AlarmSpec:
     """One metric alarm: what it watches, when it fires, and which route it pages."""
 
-    key: AlarmKey
+    key: str  # an `alarm_specs.AlarmKey`
     name: str
     summary: str
     watches: Watched
@@ -123,7 +122,7 @@ class CompositeAlarmSpec:
     description: str
     children: tuple[str, ...]
     route: AlertRoute
-    key: AlarmKey | None = None  # set when the composite has a runbook of its own
+    key: str | None = None  # the `alarm_specs.AlarmKey` of a composite with its own runbook
     rule: str = field(init=False)
 
     def __post_init__(self) -> None:

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Final
 
-from .alarm_keys import runbook_slug
 from .alarm_model import (
     AlarmSpec,
     Comparison,
@@ -22,6 +21,7 @@ from .alarm_model import (
     period_text,
 )
 from .alarm_set import AlarmSet, alarm_set
+from .alarm_specs import runbook_slug
 from .anomaly_band import AnomalyBand, BandComparison
 from .maintenance import paging_actions
 from .metrics import MetricSpec

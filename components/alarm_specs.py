@@ -1,21 +1,24 @@
 """When to alarm, as data: settings + the metric factory -> AlarmSpec / CompositeAlarmSpec.
 
-PipelineAlarms turns these into resources; the dashboard takes its threshold lines from them, and
-tests, docs and the policy pack read the same data. What each alarm watches comes from
-`metrics.PipelineMetrics`; the model (thresholds, MetricAlarm inputs) is `alarm_model`. The
-alarms are grouped by concern: runs that fail or overrun, data quality, what does not happen, and
-the monitoring's own health.
+Each alarm is defined here once: its key (name suffix and runbook page), what it watches, when it
+fires and which route it pages. Adding an alarm is a key, a spec and a runbook page (whose
+parameters `make docs` generates). PipelineAlarms turns these into resources; the dashboard takes
+its threshold lines from them, and tests, docs and the policy pack read the same data. What each
+alarm watches comes from `metrics.PipelineMetrics`; the model (thresholds, MetricAlarm inputs) is
+`alarm_model`. The alarms are grouped by concern: runs that fail or overrun, data quality, what does
+not happen, and the monitoring's own health.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Final
 
-from handlers.contract import HandlerKey, Metric
+from handlers.contract import AlertRoute, HandlerKey, Metric
 
 from . import arns
-from .alarm_keys import ALARM_ROUTE, AlarmKey, runbook_slug
 from .alarm_model import (
     ONE_DAY,
     ONE_HOUR,
@@ -33,16 +36,46 @@ from .settings import Settings
 LAMBDA_ERRORS_MISSING: Final = "Lambda reports Errors only for invocations; none means no errors."
 
 
+class AlarmKey(StrEnum):
+    """Every alarm this project creates; its name suffix and runbook page derive from its key.
+    The order is the order of the alarms (and of PipelineHealth's children)."""
+
+    STEP_FUNCTIONS_FAILURE = "StepFunctionsFailure"
+    STEP_FUNCTIONS_DURATION = "StepFunctionsDuration"
+    GLUE_JOB_FAILURE = "GlueJobFailure"
+    DATA_QUALITY = "DataQuality"
+    SCD_INTEGRITY = "SCDIntegrity"
+    RECORD_VOLUME_ANOMALY = "RecordVolumeAnomaly"
+    DBT_RUNNER_ERROR = "DbtRunnerError"
+    VALIDATOR_ERROR = "ValidatorError"
+    PIPELINE_HEALTH = "PipelineHealth"
+    MISSED_RUN = "MissedRun"
+    RECORD_VOLUME_BAND = "RecordVolumeBand"
+    DURATION_BAND = "DurationBand"
+    DATA_FRESHNESS = "DataFreshness"
+    MONITORING_HEARTBEAT = "MonitoringHeartbeat"
+    MONITORING_HANDLER_ERRORS = "MonitoringHandlerErrors"
+    # Failure events that neither EventBridge nor Lambda could get through the error handler.
+    ALERT_DEAD_LETTERS = "AlertDeadLetters"
+    # Suppresses paging while operators hold MaintenanceMode at 1 (only when configured so).
+    MAINTENANCE_MODE = "MaintenanceMode"
+
+
+def runbook_slug(key: str) -> str:
+    """File name (without .md) of the alarm's runbook under docs/runbooks/."""
+    return "alarm-" + re.sub(r"(?<!^)(?=[A-Z][a-z])", "-", key).lower()
+
+
 def runbook_url(settings: Settings, key: AlarmKey) -> str:
     return f"{settings.runbook_base_url}/{runbook_slug(key)}.md"
 
 
-def keyed_spec(settings: Settings, key: AlarmKey, **fields: object) -> AlarmSpec:
-    """An AlarmSpec named, routed and linked to its runbook by its key."""
+def keyed_spec(settings: Settings, key: AlarmKey, route: AlertRoute, **fields: object) -> AlarmSpec:
+    """An AlarmSpec that pages `route`, named and linked to its runbook by its key."""
     return AlarmSpec(
         key=key,
         name=arns.alarm_name(settings, key),
-        route=ALARM_ROUTE[key],
+        route=route,
         runbook_url=runbook_url(settings, key),
         **fields,  # type: ignore[arg-type]
     )
@@ -82,7 +115,7 @@ def _per_run_band(band: AnomalyBand, comparison: BandComparison) -> dict[str, ob
 
 def alarm_specs(settings: Settings) -> list[AlarmSpec]:
     """Every metric alarm the pipeline's health rolls up, in AlarmKey order."""
-    order = list(AlarmKey)
+    order = [str(key) for key in AlarmKey]
     every = (failure_specs, data_quality_specs, absence_specs, self_health_specs)
     return sorted(
         (alarm for concern in every for alarm in concern(settings)),
@@ -100,6 +133,7 @@ def failure_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.STEP_FUNCTIONS_FAILURE,
+            AlertRoute.CRITICAL,
             summary=f"A run of {machine} failed.",
             watches=metrics.executions_failed(),
             **_any_occurrence("emitted only when executions end; none means none failed."),
@@ -107,6 +141,7 @@ def failure_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.GLUE_JOB_FAILURE,
+            AlertRoute.CRITICAL,
             summary=f"Glue job {settings.glue_job_name} had failed tasks.",
             watches=metrics.glue_tasks("Failed"),
             **_any_occurrence("Glue reports job metrics only while a run is active."),
@@ -114,6 +149,7 @@ def failure_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.DBT_RUNNER_ERROR,
+            AlertRoute.CRITICAL,
             summary=f"The dbt runner Lambda {settings.dbt_runner_function_name} raised errors.",
             watches=metrics.dbt_runner_errors(),
             **_any_occurrence(LAMBDA_ERRORS_MISSING),
@@ -121,6 +157,7 @@ def failure_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.VALIDATOR_ERROR,
+            AlertRoute.CRITICAL,
             summary="The pipeline validator Lambda raised errors.",
             watches=metrics.handler_errors(HandlerKey.PIPELINE_VALIDATOR),
             **_any_occurrence(LAMBDA_ERRORS_MISSING),
@@ -128,6 +165,7 @@ def failure_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.STEP_FUNCTIONS_DURATION,
+            AlertRoute.WARNING,
             summary=f"A run of {machine} took longer than {settings.pipeline_timeout_ms} ms.",
             watches=metrics.execution_time("Maximum"),
             threshold=settings.pipeline_timeout_ms,
@@ -138,6 +176,7 @@ def failure_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.DURATION_BAND,
+            AlertRoute.WARNING,
             summary=(
                 f"A run of {machine} took longer than the anomaly band "
                 f"({band.width:g} standard deviations) learned from past runs."
@@ -156,6 +195,7 @@ def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.DATA_QUALITY,
+            AlertRoute.WARNING,
             summary=f"Data quality score of the latest extract fell below "
             f"{settings.data_quality_threshold}%.",
             watches=metrics.data_quality_score(),
@@ -164,6 +204,7 @@ def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.SCD_INTEGRITY,
+            AlertRoute.CRITICAL,
             summary=f"SCD Type 2 integrity score fell below {settings.scd_integrity_threshold}%.",
             watches=metrics.scd_integrity_score(),
             **_score_below(settings.scd_integrity_threshold),
@@ -171,6 +212,7 @@ def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.DATA_FRESHNESS,
+            AlertRoute.WARNING,
             summary=(
                 f"The latest Salesforce extract was older than {settings.freshness_hours:g} "
                 "hours when validated."
@@ -187,6 +229,7 @@ def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.RECORD_VOLUME_BAND,
+            AlertRoute.WARNING,
             summary=(
                 f"A run extracted an unusual number of Salesforce users: outside the anomaly "
                 f"band ({band.width:g} standard deviations) learned from past runs "
@@ -210,6 +253,7 @@ def absence_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.MISSED_RUN,
+            AlertRoute.CRITICAL,
             summary=f"No run of {settings.state_machine_name} succeeded in the last {hours} hours.",
             watches=metrics.executions_succeeded().over(ONE_HOUR),
             evaluation_periods=hours,
@@ -225,6 +269,7 @@ def absence_specs(settings: Settings) -> list[AlarmSpec]:
         keyed_spec(
             settings,
             AlarmKey.RECORD_VOLUME_ANOMALY,
+            AlertRoute.WARNING,
             summary=(
                 f"Fewer than {settings.min_record_count} Salesforce users extracted in the "
                 f"last {ONE_DAY // ONE_HOUR} hours ({settings.environment})."
@@ -251,6 +296,7 @@ def heartbeat_spec(settings: Settings) -> AlarmSpec:
     return keyed_spec(
         settings,
         AlarmKey.MONITORING_HEARTBEAT,
+        AlertRoute.CRITICAL,
         summary=(
             f"No heartbeat from the {settings.prefix} canary ({settings.canary_schedule}) for"
             f" {window // 60} minutes: the monitoring itself may be broken."
@@ -272,6 +318,7 @@ def handler_errors_spec(settings: Settings) -> AlarmSpec:
     return keyed_spec(
         settings,
         AlarmKey.MONITORING_HANDLER_ERRORS,
+        AlertRoute.CRITICAL,
         summary=f"A {settings.prefix} monitoring handler raised errors (its self-test or a run).",
         watches=MetricMath(
             expression=f"SUM([{', '.join(metrics)}])",
@@ -287,6 +334,7 @@ def dead_letters_spec(settings: Settings) -> AlarmSpec:
     return keyed_spec(
         settings,
         AlarmKey.ALERT_DEAD_LETTERS,
+        AlertRoute.CRITICAL,
         summary=(
             "Pipeline failure events reached the dead-letter queue "
             f"{arns.alert_dead_letter_queue_name(settings)}: the error handler did not process "
@@ -312,6 +360,8 @@ def pipeline_health_spec(settings: Settings, children: Sequence[AlarmSpec]) -> C
         name=arns.alarm_name(settings, key),
         description=describe(summary, runbook_url(settings, key)),
         children=tuple(child.name for child in children),
-        route=ALARM_ROUTE[key],
+        # For status pages: each critical child pages on its own, so the rollup must not
+        # escalate warning-level children to the critical route.
+        route=AlertRoute.WARNING,
         key=key,
     )

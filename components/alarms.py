@@ -52,7 +52,7 @@ class PipelineAlarms(pulumi.ComponentResource):
         for spec in self.specs.metric_alarms:
             actions, ok_actions = metric_alarm_actions(settings, spec, topic_arns)
             self.metric_alarms[spec.name] = aws.cloudwatch.MetricAlarm(
-                f"{name}-{spec.key.value}",
+                f"{name}-{spec.key}",
                 **metric_alarm_inputs(spec),
                 actions_enabled=True,
                 alarm_actions=actions,

@@ -17,9 +17,8 @@ from handlers import contract
 from handlers.contract import HandlerKey, Metric
 
 from . import arns
-from .alarm_keys import AlarmKey
 from .alarm_model import AlarmSpec
-from .alarm_specs import alarm_specs
+from .alarm_specs import AlarmKey, alarm_specs
 from .metrics import FIVE_MINUTES, MetricSpec, PipelineMetrics
 from .settings import Settings
 
@@ -57,7 +56,7 @@ class WidgetSpec:
         return self.metrics[0].period_seconds if self.metrics else FIVE_MINUTES
 
 
-Alarms = Mapping[AlarmKey, AlarmSpec]
+Alarms = Mapping[str, AlarmSpec]  # by AlarmKey
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,8 @@ from typing import Final, TypeVar
 from handlers.contract import AlertRoute, Metric
 
 from . import arns
-from .alarm_keys import AlarmKey
 from .alarm_model import AlarmSpec, Comparison, CompositeAlarmSpec, MissingData
-from .alarm_specs import keyed_spec, runbook_url
+from .alarm_specs import AlarmKey, keyed_spec, runbook_url
 from .metrics import PipelineMetrics
 from .settings import CREATE_SUPPRESSOR, Settings
 
@@ -68,6 +67,7 @@ def maintenance_mode_spec(settings: Settings) -> AlarmSpec | None:
     return keyed_spec(
         settings,
         AlarmKey.MAINTENANCE_MODE,
+        AlertRoute.WARNING,  # maintenance starting is news, not a page
         summary=(
             f"Planned maintenance is ON for {settings.prefix}: paging is suppressed until an "
             f"operator publishes {Metric.MAINTENANCE_MODE.name}=0."

@@ -2,12 +2,12 @@
 
 import re
 
-from components import alarm_keys, arns
-from components.alarm_keys import ALARM_ROUTE, AlarmKey
-from components.alarm_specs import alarm_specs
+from components import arns
+from components.alarm_specs import AlarmKey, alarm_specs, runbook_slug
 from components.settings import Settings
 from handlers import contract
 from handlers.contract import AlertRoute, HandlerKey, Metric
+from tests.infra.conftest import alarm_routes
 from tests.infra.pulumi_harness import PROJECT_ROOT, StackRun
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -99,15 +99,17 @@ def test_custom_metric_alarms_match_a_published_dimension_set(stack_run, stack_s
         }
 
 
-def test_alarm_actions_go_to_the_routed_topic(stack_run, stack_settings):
+def test_alarm_actions_go_to_the_routed_topic(stack_run):
+    routes = alarm_routes(stack_run)
+    assert set(routes) == {alarm.inputs["name"] for alarm in stack_run.of_type(METRIC_ALARM)}
     for alarm in stack_run.of_type(METRIC_ALARM):
         inputs = alarm.inputs
-        key = AlarmKey(inputs["name"].removeprefix(stack_settings.prefix + "-"))
-        topic = _topic_arn(stack_run, ALARM_ROUTE[key].value)
-        assert inputs["alarmActions"] == [topic], key
+        route = routes[inputs["name"]]
+        topic = _topic_arn(stack_run, route.value)
+        assert inputs["alarmActions"] == [topic], inputs["name"]
         # Recovery notifications only where someone was paged.
-        expected_ok = [topic] if ALARM_ROUTE[key] is AlertRoute.CRITICAL else []
-        assert inputs["okActions"] == expected_ok, key
+        expected_ok = [topic] if route is AlertRoute.CRITICAL else []
+        assert inputs["okActions"] == expected_ok, inputs["name"]
         assert inputs["actionsEnabled"] is True
 
 
@@ -116,7 +118,7 @@ def test_descriptions_link_an_existing_runbook_within_the_limit(stack_run, stack
     for alarm in alarms:
         name = alarm.inputs.get("name") or alarm.inputs["alarmName"]
         key = AlarmKey(name.removeprefix(stack_settings.prefix + "-"))
-        slug = alarm_keys.runbook_slug(key)
+        slug = runbook_slug(key)
         description = alarm.inputs["alarmDescription"]
         assert len(description) < 1024
         assert f"{stack_settings.runbook_base_url}/{slug}.md" in description

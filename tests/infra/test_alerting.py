@@ -9,10 +9,11 @@ import re
 import pytest
 
 from components import arns
-from components.alarm_keys import ALARM_ROUTE, AlarmKey
+from components.alarm_specs import AlarmKey
 from handlers import contract
 from handlers.contract import AlertRoute, EnvVar, HandlerKey
 from tests.infra.cloudwatch_api import put_composite_alarm_params, put_metric_alarm_params, validate
+from tests.infra.conftest import alarm_routes
 from tests.infra.pulumi_harness import StackRun, run_stack
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -68,9 +69,9 @@ def test_absence_band_freshness_and_delivery_alarms_validate_against_the_cloudwa
 def test_every_metric_alarm_notifies_its_contract_route_directly_by_default(stack_run):
     topics = {route: stack_run.outputs[f"{route.value}TopicArn"] for route in AlertRoute}
     assert [name.rsplit("-", 1)[1] for name in _composites(stack_run)] == ["PipelineHealth"]
+    routes = alarm_routes(stack_run)
     for name, inputs in _metric_alarms(stack_run).items():
-        route = ALARM_ROUTE[AlarmKey(name.rsplit("-", 1)[1])]
-        assert inputs["alarmActions"] == [topics[route]], name
+        assert inputs["alarmActions"] == [topics[routes[name]]], name
     assert all("actionsSuppressor" not in c for c in _composites(stack_run).values())
 
 
@@ -100,7 +101,7 @@ def test_in_suppression_mode_only_suppressed_composites_page(suppressor):
     assert health <= set(metric_alarms) and health <= covered
     for route in AlertRoute:
         route_children = _children(composites[f"{prefix}-{route.value.capitalize()}"]["alarmRule"])
-        assert {ALARM_ROUTE[AlarmKey(n.rsplit("-", 1)[1])] for n in route_children} == {route}
+        assert {alarm_routes(run)[n] for n in route_children} == {route}
     assert (created in metric_alarms) == (suppressor == "create")
     assert sorted(run.outputs["alarmNames"]) == sorted([*metric_alarms, *composites])
 

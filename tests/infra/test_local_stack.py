@@ -3,7 +3,7 @@
 import pytest
 
 from components import arns
-from components.alarm_keys import AlarmKey
+from components.alarm_specs import AlarmKey
 from local.stack_settings import stack_settings
 from tests.infra.conftest import cached_run
 from tests.infra.pulumi_harness import stack_file

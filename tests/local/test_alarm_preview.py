@@ -4,8 +4,7 @@ import dataclasses
 
 import pytest
 
-from components.alarm_keys import AlarmKey
-from components.alarm_specs import Comparison, MissingData, alarm_specs
+from components.alarm_specs import AlarmKey, Comparison, MissingData, alarm_specs
 from local.alarm_preview import Verdict, evaluate, evaluate_all
 from local.stack_settings import stack_settings
 

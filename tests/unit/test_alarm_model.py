@@ -5,7 +5,6 @@ import dataclasses
 import pytest
 
 from components import alarm_specs as specs
-from components.alarm_keys import AlarmKey
 from components.alarm_model import (
     EXPRESSION_ID,
     AlarmSpec,
@@ -13,6 +12,7 @@ from components.alarm_model import (
     metric_alarm_inputs,
     period_text,
 )
+from components.alarm_specs import AlarmKey
 from components.anomaly_band import BAND_ID
 from components.metrics import MetricSpec
 from tests.unit.settings_fixtures import make_settings

@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from components import alarm_keys, arns
 from components import alarm_specs as specs
-from components.alarm_keys import ALARM_ROUTE, AlarmKey
+from components import arns
 from components.alarm_model import (
     EXPRESSION_ID,
     Comparison,
@@ -16,6 +15,7 @@ from components.alarm_model import (
     MissingData,
     metric_alarm_inputs,
 )
+from components.alarm_specs import AlarmKey
 from components.athena_workgroup import workgroup_configuration
 from components.canary import (
     canary_input,
@@ -27,7 +27,7 @@ from components.iam_policies import lambda_policy
 from components.lambda_environment import lambda_environment
 from components.results_lifecycle import lifecycle_rules
 from handlers import contract
-from handlers.contract import EnvVar, HandlerKey, Metric
+from handlers.contract import AlertRoute, EnvVar, HandlerKey, Metric
 from tests.unit.settings_fixtures import make_settings
 from tests.unit.test_runbooks import RUNBOOKS, assert_sections_in_order_with_three_steps
 from tests.unit.test_specs import TARGETS
@@ -143,7 +143,7 @@ def test_heartbeat_alarm_breaches_on_missing_data_over_two_intervals():
     assert heartbeat.period_seconds == 2 * 6 * 3_600
     assert heartbeat.treat_missing_data is MissingData.BREACHING
     assert (heartbeat.comparison, heartbeat.threshold) == (Comparison.LESS, 1)
-    assert heartbeat.route == ALARM_ROUTE[AlarmKey.MONITORING_HEARTBEAT]
+    assert heartbeat.route is AlertRoute.CRITICAL  # a blind monitoring pages
 
 
 def test_no_heartbeat_alarm_without_the_canary():
@@ -168,7 +168,7 @@ def test_handler_errors_alarm_sums_the_three_functions():
     assert sorted(re.findall(r"[a-z_]+", total["expression"].removeprefix("SUM"))) == sorted(
         q["id"] for q in metrics
     )
-    assert spec.route == ALARM_ROUTE[AlarmKey.MONITORING_HANDLER_ERRORS]
+    assert spec.route is AlertRoute.CRITICAL
 
 
 def test_self_health_and_cost_segments_show_heartbeat_handler_health_and_query_cost():
@@ -191,6 +191,6 @@ ALARM_SECTIONS = ("**What it means.**", "**Likely causes.**", "**First three ste
 
 @pytest.mark.parametrize("key", [AlarmKey.MONITORING_HEARTBEAT, AlarmKey.MONITORING_HANDLER_ERRORS])
 def test_monitoring_runbooks_have_the_four_sections(key):
-    text = (RUNBOOKS / f"{alarm_keys.runbook_slug(key)}.md").read_text()
-    assert text.startswith(f"# Alarm: {key.value} ({ALARM_ROUTE[key].value})\n")
+    text = (RUNBOOKS / f"{specs.runbook_slug(key)}.md").read_text()
+    assert text.startswith(f"# Alarm: {key.value} (critical)\n")
     assert_sections_in_order_with_three_steps(text, ALARM_SECTIONS)

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from components.alarm_keys import AlarmKey
 from components.alarm_model import max_evaluation_range
-from components.alarm_specs import alarm_specs
+from components.alarm_specs import AlarmKey, alarm_specs
 from components.config_reference import settings_defaults
 from components.settings import (
     ATHENA_MIN_CUTOFF_BYTES,

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components import alarm_keys
-from components.alarm_keys import AlarmKey
+from components import alarm_specs
 from components.alarm_reference import (
     BEGIN,
     END,
@@ -18,6 +17,7 @@ from components.alarm_reference import (
     with_block,
 )
 from components.alarm_set import alarm_set
+from components.alarm_specs import AlarmKey
 from handlers.alerting.guidance import GUIDANCE
 from handlers.contract import ERROR_SEVERITY, ErrorType, runbook_slug
 
@@ -51,10 +51,10 @@ def test_guidance_covers_every_error_type():
 
 
 def test_runbook_slugs_are_unique_and_file_safe():
-    slugs = [alarm_keys.runbook_slug(key) for key in AlarmKey]
+    slugs = [alarm_specs.runbook_slug(key) for key in AlarmKey]
     slugs += [runbook_slug(error_type) for error_type in ErrorType]
     assert len(slugs) == len(set(slugs))
-    assert alarm_keys.runbook_slug(AlarmKey.SCD_INTEGRITY) == "alarm-scd-integrity"
+    assert alarm_specs.runbook_slug(AlarmKey.SCD_INTEGRITY) == "alarm-scd-integrity"
     assert runbook_slug(ErrorType.DBT_TEST_FAILURE) == "error-dbt-test-failure"
     assert all(slug.replace("-", "").isalnum() and slug.islower() for slug in slugs)
 
@@ -66,7 +66,7 @@ BLOCKS = blocks(ALARMS, documented_settings().prefix)
 
 
 def test_every_alarm_runbook_opens_with_its_parameters():
-    assert set(BLOCKS) == {f"{alarm_keys.runbook_slug(key)}.md" for key in AlarmKey}
+    assert set(BLOCKS) == {f"{alarm_specs.runbook_slug(key)}.md" for key in AlarmKey}
     for page in BLOCKS:
         title, rest = (RUNBOOKS / page).read_text().split("\n\n", 1)
         assert title.startswith("# Alarm: ") and rest.startswith(BEGIN), page

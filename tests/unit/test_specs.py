@@ -4,8 +4,8 @@ import pytest
 
 from components import alarm_specs as specs
 from components import arns
-from components.alarm_keys import ALARM_ROUTE, AlarmKey
 from components.alarm_model import any_in_alarm
+from components.alarm_specs import AlarmKey
 from components.alert_topics import key_policy, topic_policy
 from components.dashboard_body import dashboard_body, dashboard_segments, widget_specs
 from components.iam_policies import AlertTargets, lambda_policy
@@ -38,10 +38,6 @@ def test_one_spec_per_metric_alarm_key_and_the_composite_covers_them():
     assert composite.name == arns.alarm_name(settings, AlarmKey.PIPELINE_HEALTH)
     suppressor = maintenance_mode_spec(make_settings(maintenanceSuppressorAlarm="create"))
     assert suppressor is not None and suppressor.key is AlarmKey.MAINTENANCE_MODE
-
-
-def test_every_alarm_key_has_a_route():
-    assert set(ALARM_ROUTE) == set(AlarmKey)
 
 
 def test_thresholds_follow_settings():
