@@ -112,6 +112,17 @@ CLAIMS = [
         r"`maxRetentionDays` \(policy config, default (\d+)\)",
         lambda: [DEFAULT_MAX_RETENTION_DAYS],
     ),
+    (
+        "README.md",
+        r"Long runs \(([\d,]+) fuzz examples per handler, ([\d,]+) injected failures\)",
+        lambda: [FULL_EXAMPLES, FULL_FAILURES],
+    ),
+    ("README.md", r"`bench/fuzz.py`: ([\d,]+) hostile events per handler", lambda: [FULL_EXAMPLES]),
+    (
+        "README.md",
+        r"the system clock (\d+) days ahead",
+        lambda: re.findall(r"CLOCK_SHIFT \?= \+(\d+)d", (ROOT / "Makefile").read_text()),
+    ),
     # The demo transcript runs on the default thresholds.
     (
         "README.md",
