@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components import arns
 from components.alarms import PipelineAlarms
 from components.alert_topics import AlertTopics
 from components.athena_workgroup import ValidatorWorkgroup
@@ -35,7 +36,7 @@ capture = EventCapture(
 )
 
 pulumi.export("dashboardUrl", dashboard.url)
-pulumi.export("dashboardName", settings.dashboard_name)
+pulumi.export("dashboardName", arns.dashboard_name(settings))
 for route, arn in topics.topic_arns.items():
     pulumi.export(f"{route.value}TopicArn", arn)
 pulumi.export("functionArns", {h.value: f.arn for h, f in lambdas.functions.items()})
@@ -43,7 +44,7 @@ pulumi.export("functionNames", {h.value: f.name for h, f in lambdas.functions.it
 pulumi.export("alarmNames", alarms.alarm_names)
 pulumi.export("idempotencyTableName", idempotency.table.name)
 pulumi.export("alertDeadLetterQueueArn", capture.dead_letters.arn)
-pulumi.export("athenaWorkgroup", settings.validator_workgroup)
+pulumi.export("athenaWorkgroup", arns.validator_workgroup(settings))
 if canary.rule is not None and canary.topic is not None:
     pulumi.export("canaryRuleName", canary.rule.name)
     pulumi.export("selfTestTopicArn", canary.topic.arn)

@@ -1,9 +1,12 @@
-"""ARNs and resource names derived from settings: one place, so policies and resources agree."""
+"""ARNs and resource names derived from settings: one place, so policies and resources agree.
+
+Every name starts with the stack's resource prefix (`settings.prefix`, from the contract).
+"""
 
 from __future__ import annotations
 
 from handlers import contract
-from handlers.contract import HandlerKey
+from handlers.contract import AlertRoute, HandlerKey
 
 from .settings import S3Location, Settings, TableName
 
@@ -30,9 +33,14 @@ def log_group_arn(settings: Settings, name: str) -> str:
     return _arn(settings, "logs", f"log-group:{name}:*")
 
 
+def alarm_name(settings: Settings, suffix: str) -> str:
+    """An alarm of this stack: `<prefix>-<AlarmKey>`, or `<prefix>-Critical` for a route."""
+    return f"{settings.prefix}-{suffix}"
+
+
 def alarm_arn_pattern(settings: Settings) -> str:
-    """Every alarm of this stack: names all start with the environment's resource prefix."""
-    return _arn(settings, "cloudwatch", f"alarm:{settings.prefix}-*")
+    """Every alarm of this stack (`alarm_name` with any suffix)."""
+    return _arn(settings, "cloudwatch", f"alarm:{alarm_name(settings, '*')}")
 
 
 def glue_catalog_arn(settings: Settings) -> str:
@@ -47,8 +55,22 @@ def glue_table_arn(settings: Settings, table: TableName) -> str:
     return _arn(settings, "glue", f"table/{table.database}/{table.table}")
 
 
+def validator_workgroup(settings: Settings) -> str:
+    """The workgroup the validator queries in: the configured one or the stack's own."""
+    return settings.athena_workgroup or f"{settings.prefix}-validator"
+
+
 def athena_workgroup_arn(settings: Settings) -> str:
-    return _arn(settings, "athena", f"workgroup/{settings.validator_workgroup}")
+    return _arn(settings, "athena", f"workgroup/{validator_workgroup(settings)}")
+
+
+def athena_results_uri(settings: Settings) -> str:
+    """Where the validator's query results go (the created workgroup enforces it)."""
+    return f"s3://{settings.athena_results_bucket}/{settings.athena_results_prefix}/"
+
+
+def results_expiry_rule_id(settings: Settings) -> str:
+    return f"{settings.prefix}-expire-athena-results"
 
 
 def s3_bucket_arn(settings: Settings, bucket: str) -> str:
@@ -82,8 +104,32 @@ def self_test_topic_arn(settings: Settings) -> str:
     return sns_topic_arn(settings, self_test_topic_name(settings))
 
 
+def dashboard_name(settings: Settings) -> str:
+    return settings.prefix
+
+
 def dashboard_url(settings: Settings) -> str:
-    return contract.dashboard_url(settings.region, settings.dashboard_name)
+    return contract.dashboard_url(settings.region, dashboard_name(settings))
+
+
+def topic_name(settings: Settings, route: AlertRoute) -> str:
+    """The SNS topic alerts and alarms of one route go to."""
+    return f"{settings.prefix}-alerts-{route.value}"
+
+
+def alert_topic_arn(settings: Settings, route: AlertRoute) -> str:
+    """Derived from the topic's name (as AlertTopics creates it), so it is known at preview."""
+    return sns_topic_arn(settings, topic_name(settings, route))
+
+
+def alert_key_alias(settings: Settings) -> str:
+    """Alias of the KMS key that encrypts the alert topics."""
+    return f"alias/{settings.prefix}-alerts"
+
+
+def capture_rule_name(settings: Settings, key: str) -> str:
+    """An EventBridge rule of EventCapture (`execution-failed`, `glue-job-failed`)."""
+    return f"{settings.prefix}-{key}"
 
 
 def alert_dead_letter_queue_name(settings: Settings) -> str:

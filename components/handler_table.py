@@ -20,7 +20,6 @@ from handlers.settings import HandlerSettings
 from handlers.validation.settings import LAYOUT_COLUMNS, ValidatorSettings
 
 from . import arns, iam_policies
-from .alert_topics import topic_name
 from .function_environment import handler_settings
 from .iam_policies import AlertTargets, PolicyDocument, Statement
 from .settings import HandlerConfig, Settings, SettingsError
@@ -65,16 +64,11 @@ class HandlerSpec:
         )
 
 
-def alert_topic_arn(settings: Settings, route: AlertRoute) -> str:
-    """Derived from the topic's name (as AlertTopics creates it), so it is known at preview."""
-    return arns.sns_topic_arn(settings, topic_name(settings, route))
-
-
 def _error_handler_values(settings: Settings) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "critical_topic_arn": alert_topic_arn(settings, AlertRoute.CRITICAL),
-        "warning_topic_arn": alert_topic_arn(settings, AlertRoute.WARNING),
-        "dashboard_name": settings.dashboard_name,
+        "critical_topic_arn": arns.alert_topic_arn(settings, AlertRoute.CRITICAL),
+        "warning_topic_arn": arns.alert_topic_arn(settings, AlertRoute.WARNING),
+        "dashboard_name": arns.dashboard_name(settings),
         "idempotency_table": arns.idempotency_table_name(settings),
         "idempotency_window_seconds": settings.dedup_window_seconds,
     }
@@ -86,7 +80,7 @@ def _error_handler_values(settings: Settings) -> dict[str, Any]:
 
 def _validator_values(settings: Settings) -> dict[str, Any]:
     return {
-        "athena_workgroup": settings.validator_workgroup,
+        "athena_workgroup": arns.validator_workgroup(settings),
         "s3_results_bucket": settings.athena_results_bucket,
         "raw_table": settings.table(settings.raw_table).qualified,
         "scd_table": settings.table(settings.scd_table).qualified,

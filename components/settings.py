@@ -1,7 +1,9 @@
 """Typed stack settings: one pydantic model, loaded from Pulumi config and validated up front.
 
 Every field's alias is its camelCase config key (`sf-user-monitoring:<alias>`), except `region`,
-which is `aws:region`. Defaults for thresholds come from `handlers.contract.DEFAULT_THRESHOLDS`.
+which is `aws:region`. Each default is defined once: here, or in `handlers.contract` for the
+thresholds the handlers read too (`DEFAULT_THRESHOLDS`); `Pulumi.yaml` and docs/configuration.md
+are generated from them (`python -m components.config_reference`).
 `load_settings()` runs before any resource is registered, so bad config stops the program with a
 message naming the key, e.g. `sf-user-monitoring:dataQualityThreshold: must be between 0 and 100,
 got -5`. What a handler itself requires of a value is its settings model's rule, applied to the
@@ -42,7 +44,7 @@ from handlers.contract import (
 from handlers.validation import identifiers
 from handlers.validation.settings import ColumnLayout
 
-PROJECT: Final = contract.PROJECT_NAME
+PROJECT: Final = "sf-user-monitoring"  # the Pulumi project: its config namespace
 REGION_KEY: Final = "aws:region"
 
 _PARTITION = r"aws(?:-cn|-us-gov)?"
@@ -64,6 +66,11 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ALARM_ARN = re.compile(rf"^arn:{_PARTITION}:cloudwatch:{_REGION}:\d{{12}}:alarm:.{{1,255}}$")
 # MissedRun evaluates one-hour periods; CloudWatch caps Period x EvaluationPeriods at 7 days.
 MAX_MISSED_RUN_HOURS: Final = 7 * 24
+# The retention values CloudWatch Logs accepts (PutRetentionPolicy retentionInDays).
+LOG_RETENTION_DAYS_ALLOWED: Final = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+     2922, 3288, 3653}
+)  # fmt: skip
 CREATE_SUPPRESSOR: Final = "create"
 DEFAULT_ANOMALY_BAND_WIDTH: Final = 2.0
 DEFAULT_DEDUP_WINDOW_MINUTES: Final = 60
@@ -116,8 +123,8 @@ def _positive(value: int) -> int:
 
 
 def _retention(value: int) -> int:
-    if value not in contract.LOG_RETENTION_DAYS_ALLOWED:
-        allowed = ", ".join(str(days) for days in sorted(contract.LOG_RETENTION_DAYS_ALLOWED))
+    if value not in LOG_RETENTION_DAYS_ALLOWED:
+        allowed = ", ".join(str(days) for days in sorted(LOG_RETENTION_DAYS_ALLOWED))
         raise ValueError(f"must be one of the CloudWatch Logs retention values ({allowed})")
     return value
 
@@ -333,16 +340,14 @@ class Settings(BaseModel):
     metrics_publisher: HandlerConfig = HandlerConfig()
     error_handler: HandlerConfig = HandlerConfig()
     pipeline_validator: PipelineValidatorConfig = PipelineValidatorConfig()
-    # Thresholds (defaults from the contract).
+    # Thresholds (the ones the handlers read too default from the contract).
     data_quality_threshold: Percent = DEFAULT_THRESHOLDS.data_quality_percent
     scd_integrity_threshold: Percent = DEFAULT_THRESHOLDS.scd_integrity_percent
     min_record_count: PositiveInt = DEFAULT_THRESHOLDS.min_record_count
-    pipeline_timeout_ms: PositiveInt = DEFAULT_THRESHOLDS.pipeline_timeout_ms
+    pipeline_timeout_ms: PositiveInt = 3_600_000  # AWS/States ExecutionTime is in milliseconds
     # What the validator accepts (positive) is its settings model's rule (configured_handlers).
     freshness_hours: float = DEFAULT_THRESHOLDS.freshness_hours
-    log_retention_days: Annotated[int, AfterValidator(_retention)] = (
-        DEFAULT_THRESHOLDS.log_retention_days
-    )
+    log_retention_days: Annotated[int, AfterValidator(_retention)] = 30
     # Alerting.
     runbook_base_url: Annotated[str, Field(pattern=r"^https://\S+[^/]$")]
     critical_alert_emails: tuple[Email, ...] = ()
@@ -350,16 +355,14 @@ class Settings(BaseModel):
     critical_alert_webhooks: tuple[Webhook, ...] = ()
     warning_alert_webhooks: tuple[Webhook, ...] = ()
     create_log_groups: frozenset[LogGroupKind] = frozenset({LogGroupKind.LAMBDAS})
-    # Alerting beyond the seed: missed runs, anomaly bands, de-duplication, maintenance.
-    missed_run_hours: Annotated[int, AfterValidator(_missed_run_hours)] = (
-        DEFAULT_THRESHOLDS.missed_run_hours
-    )
+    # Missed runs, anomaly bands, de-duplication, maintenance.
+    missed_run_hours: Annotated[int, AfterValidator(_missed_run_hours)] = 26
     anomaly_band_width: Annotated[float, AfterValidator(_band_width)] = DEFAULT_ANOMALY_BAND_WIDTH
     dedup_window_minutes: PositiveInt = DEFAULT_DEDUP_WINDOW_MINUTES
     maintenance_suppressor_alarm: Annotated[str, AfterValidator(_suppressor_alarm)] = ""
     maintenance_wait_period_seconds: PositiveInt = 120
     maintenance_extension_period_seconds: PositiveInt = 600
-    # Cost guards (issue 7): the validator's workgroup, result reuse, clean-up.
+    # Cost guards: the validator's workgroup, result reuse, clean-up.
     athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
     athena_results_kms_key_arn: str = ""
     athena_bytes_scanned_cutoff: int = TEN_GIB
@@ -456,34 +459,9 @@ class Settings(BaseModel):
         return contract.resource_prefix(self.environment)
 
     @property
-    def dashboard_name(self) -> str:
-        return self.prefix
-
-    @property
-    def thresholds(self) -> contract.Thresholds:
-        return contract.Thresholds(
-            pipeline_timeout_ms=self.pipeline_timeout_ms,
-            data_quality_percent=self.data_quality_threshold,
-            scd_integrity_percent=self.scd_integrity_threshold,
-            min_record_count=self.min_record_count,
-            freshness_hours=self.freshness_hours,
-            missed_run_hours=self.missed_run_hours,
-            log_retention_days=self.log_retention_days,
-        )
-
-    @property
     def creates_athena_workgroup(self) -> bool:
         """True unless `athenaWorkgroup` names an existing workgroup."""
         return not self.athena_workgroup
-
-    @property
-    def validator_workgroup(self) -> str:
-        """The workgroup the validator queries in: the configured one or the stack's own."""
-        return self.athena_workgroup or f"{self.prefix}-validator"
-
-    @property
-    def athena_results_uri(self) -> str:
-        return f"s3://{self.athena_results_bucket}/{self.athena_results_prefix}/"
 
     @property
     def canary_interval_seconds(self) -> int:

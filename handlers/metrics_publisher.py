@@ -1,4 +1,4 @@
-"""Lambda: publish one pipeline run's metrics to CloudWatch (ARCHITECTURE.md section 3).
+"""Lambda: publish one pipeline run's metrics to CloudWatch (docs/architecture.md §3).
 
 Thin shell: parse the event (Powertools Parser), resolve dbt artifacts stored in S3, build the
 metric data (`handlers.publishing.run_metrics`) and publish it in as few PutMetricData calls as

@@ -1,4 +1,4 @@
-"""The canary's self-test events (issue 7): `{"self_test": true}` on a schedule.
+"""The canary's self-test events: `{"self_test": true}` on a schedule.
 
 Each handler answers one with a check of its own dependencies and returns; a self-test never
 publishes pipeline metrics, so the canary cannot make a broken pipeline look healthy.

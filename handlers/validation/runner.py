@@ -20,7 +20,7 @@ from handlers.validation.settings import ValidatorSettings
 class RecordCounts:
     """The latest load: rows extracted, dimension versions opened and closed, users deleted.
 
-    The metrics publisher's `records` input (ARCHITECTURE.md section 3).
+    The metrics publisher's `records` input (docs/architecture.md §3).
     """
 
     processed: int

@@ -3,9 +3,11 @@ and the two monitoring-health alarms, checked end to end against each other."""
 
 import json
 
+from components import arns
+from components.alarm_specs import AlarmKey
 from components.canary import failure_routed
 from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, EnvVar, HandlerKey, Metric
+from handlers.contract import EnvVar, HandlerKey, Metric
 from tests.guardrails.programs import identity_policies
 from tests.infra.override_run import override_run
 
@@ -119,18 +121,17 @@ def test_self_test_topic_is_encrypted_and_the_error_handler_may_publish(stack_ru
 def test_monitoring_health_alarms_are_routed_and_watch_the_contract(stack_run, stack_settings):
     alarms = {a.inputs["name"]: a.inputs for a in stack_run.of_type(METRIC_ALARM)}
     env = stack_settings.environment
-    heartbeat = alarms[contract.alarm_name(env, AlarmKey.MONITORING_HEARTBEAT)]
+    heartbeat = alarms[arns.alarm_name(stack_settings, AlarmKey.MONITORING_HEARTBEAT)]
     assert heartbeat["metricName"] == Metric.MONITORING_HEARTBEAT.name
     assert heartbeat["dimensions"] == Metric.MONITORING_HEARTBEAT.dimensions(env)
     assert heartbeat["treatMissingData"] == "breaching"
     assert heartbeat["period"] == 2 * stack_settings.canary_interval_seconds
-    errors = alarms[contract.alarm_name(env, AlarmKey.MONITORING_HANDLER_ERRORS)]
+    errors = alarms[arns.alarm_name(stack_settings, AlarmKey.MONITORING_HANDLER_ERRORS)]
     watched = {q["metric"]["dimensions"]["FunctionName"]
                for q in errors["metricQueries"] if "metric" in q}  # fmt: skip
     assert watched == {f.inputs["name"] for f in _functions(stack_run).values()}
-    for key, inputs in ((AlarmKey.MONITORING_HEARTBEAT, heartbeat),
-                        (AlarmKey.MONITORING_HANDLER_ERRORS, errors)):  # fmt: skip
-        topic = stack_run.outputs[f"{ALARM_ROUTE[key].value}TopicArn"]
+    topic = stack_run.outputs["criticalTopicArn"]  # a blind monitoring pages
+    for inputs in (heartbeat, errors):
         assert inputs["alarmActions"] == [topic] == inputs["okActions"]
 
 
@@ -145,7 +146,8 @@ def test_a_disabled_canary_leaves_no_schedule_topic_or_heartbeat_alarm():
     assert [t.inputs["name"] for t in run.of_type("aws:sns/topic:Topic")
             if t.inputs["name"].endswith("self-test")] == []  # fmt: skip
     names = {a.inputs["name"] for a in run.of_type(METRIC_ALARM)}
-    assert contract.alarm_name("prod", AlarmKey.MONITORING_HEARTBEAT) not in names
-    assert contract.alarm_name("prod", AlarmKey.MONITORING_HANDLER_ERRORS) in names
+    prefix = contract.resource_prefix("prod")
+    assert f"{prefix}-{AlarmKey.MONITORING_HEARTBEAT}" not in names
+    assert f"{prefix}-{AlarmKey.MONITORING_HANDLER_ERRORS}" in names
     for function in run.of_type(FUNCTION):
         assert EnvVar.SELF_TEST_TOPIC_ARN not in function.inputs["environment"]["variables"]

@@ -2,9 +2,10 @@
 
 import pytest
 
+from components import arns
 from components.handler_table import HANDLERS, configured_handlers
 from components.iam_policies import UNSCOPED_ACTIONS, XRAY_ACTIONS
-from components.settings import LogGroupKind
+from components.settings import LOG_RETENTION_DAYS_ALLOWED, LogGroupKind
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey
 from handlers.settings import environment_variables, load
@@ -78,7 +79,7 @@ def test_validator_environment_carries_the_stack_settings(stack_run, stack_setti
     s = stack_settings
     validator = _functions(stack_run, s)[HandlerKey.PIPELINE_VALIDATOR].inputs["environment"]
     env = validator["variables"]
-    assert env[EnvVar.ATHENA_WORKGROUP] == s.validator_workgroup
+    assert env[EnvVar.ATHENA_WORKGROUP] == arns.validator_workgroup(s)
     assert env[EnvVar.ATHENA_DATABASE] == s.athena_database
     assert env[EnvVar.S3_RESULTS_BUCKET] == s.athena_results_bucket
     assert env[EnvVar.RAW_TABLE].endswith(s.raw_table)
@@ -145,7 +146,7 @@ def test_resources_are_scoped_to_configured_targets(stack_run, stack_settings):
     validator = _policy(stack_run, HandlerKey.PIPELINE_VALIDATOR)["Statement"]
     athena = next(st for st in validator if "athena:StartQueryExecution" in _actions(st))
     assert _resources(athena) == [
-        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{s.validator_workgroup}"
+        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{arns.validator_workgroup(s)}"
     ]
     writes = [st for st in validator if "s3:PutObject" in _actions(st)]
     assert [_resources(st) for st in writes] == [
@@ -179,7 +180,7 @@ def test_log_groups_follow_create_log_groups(stack_run, stack_settings):
     assert set(groups) == expected
     for group in groups.values():
         assert group.inputs["retentionInDays"] == stack_settings.log_retention_days
-        assert group.inputs["retentionInDays"] in contract.LOG_RETENTION_DAYS_ALLOWED
+        assert group.inputs["retentionInDays"] in LOG_RETENTION_DAYS_ALLOWED
 
 
 def test_functions_depend_on_their_log_groups(stack_run, stack_settings):

@@ -1,7 +1,8 @@
-"""Cost-guard and canary settings (issue 7): defaults, derived values, one clear message per key."""
+"""Cost-guard and canary settings: defaults, derived values, one clear message per key."""
 
 import pytest
 
+from components import arns
 from components.handler_table import HANDLERS, configured_handlers
 from components.settings import SettingsError, schedule_interval_seconds
 from tests.unit.settings_fixtures import make_settings
@@ -12,8 +13,8 @@ P = "sf-user-monitoring"
 def test_defaults_create_a_guarded_workgroup_and_run_the_canary_daily():
     settings = make_settings()
     assert settings.creates_athena_workgroup
-    assert settings.validator_workgroup == "sf-user-pipeline-dev-validator"
-    assert settings.athena_results_uri == "s3://athena-results-111122223333/validator/"
+    assert arns.validator_workgroup(settings) == "sf-user-pipeline-dev-validator"
+    assert arns.athena_results_uri(settings) == "s3://athena-results-111122223333/validator/"
     assert settings.athena_bytes_scanned_cutoff == 10 * 1024**3
     assert (settings.athena_result_reuse_minutes, settings.ingestion_lookback_days) == (60, 2)
     assert settings.manage_results_lifecycle is False  # replaces a bucket's lifecycle: opt in
@@ -24,7 +25,7 @@ def test_defaults_create_a_guarded_workgroup_and_run_the_canary_daily():
 def test_a_named_workgroup_is_used_as_it_is():
     settings = make_settings(athenaWorkgroup="analytics")
     assert not settings.creates_athena_workgroup
-    assert settings.validator_workgroup == "analytics"
+    assert arns.validator_workgroup(settings) == "analytics"
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,12 @@ import json
 
 import pytest
 
-from components.settings import LogGroupKind, SettingsError, parse_settings
+from components.settings import (
+    LOG_RETENTION_DAYS_ALLOWED,
+    LogGroupKind,
+    SettingsError,
+    parse_settings,
+)
 from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, HandlerKey
 from handlers.settings import load
 from handlers.validation.settings import ValidatorSettings
@@ -15,7 +20,11 @@ P = "sf-user-monitoring"
 
 def test_defaults_come_from_the_contract():
     settings = make_settings()
-    assert settings.thresholds == DEFAULT_THRESHOLDS
+    assert settings.data_quality_threshold == DEFAULT_THRESHOLDS.data_quality_percent
+    assert settings.scd_integrity_threshold == DEFAULT_THRESHOLDS.scd_integrity_percent
+    assert settings.min_record_count == DEFAULT_THRESHOLDS.min_record_count
+    assert settings.freshness_hours == DEFAULT_THRESHOLDS.freshness_hours
+    assert settings.log_retention_days in LOG_RETENTION_DAYS_ALLOWED
     assert settings.create_log_groups == {LogGroupKind.LAMBDAS}
     assert settings.alert_emails(AlertRoute.CRITICAL) == ()
 

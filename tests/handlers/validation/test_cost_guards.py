@@ -1,5 +1,6 @@
-"""Issue 7 cost guards: the ingestion query's extraction window, Athena result reuse, per-query
-cost in the output, and the validator's report agreeing with the model its readers parse."""
+"""The validator's cost guards: the ingestion query's extraction window, Athena result reuse,
+per-query cost in the output, and the validator's report agreeing with the model its readers
+parse."""
 
 from datetime import UTC, datetime, time, timedelta
 
