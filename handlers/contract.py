@@ -222,6 +222,28 @@ class Metric:
     RECORDS_DELETED: Final = MetricDef(
         "RecordsDeleted", Unit.COUNT, (_ENV_JOB,), JobType.SCD, "Users flagged deleted"
     )
+    EXTRACT_VOLUME_CHANGE: Final = MetricDef(
+        "ExtractVolumeChange",
+        Unit.PERCENT,
+        (_ENV_JOB,),
+        JobType.INGESTION,
+        "Rows of the latest extract against the previous one, in percent (negative: fewer)",
+    )
+    PREDICTED_DELETION_SHARE: Final = MetricDef(
+        "PredictedDeletionShare",
+        Unit.PERCENT,
+        (_ENV_JOB,),
+        JobType.INGESTION,
+        "Share of the dimension's current users missing from the latest extract: the deletions"
+        " dbt would make",
+    )
+    MISSING_COLUMNS: Final = MetricDef(
+        "MissingColumns",
+        Unit.COUNT,
+        (_ENV_JOB,),
+        JobType.INGESTION,
+        "Columns the checks need that the raw table or the dimension lacks",
+    )
     ATHENA_BYTES_SCANNED: Final = MetricDef(
         "AthenaBytesScanned", Unit.BYTES, (_ENV_JOB,), JobType.SCD, "Validation query cost"
     )
@@ -257,6 +279,10 @@ class Thresholds:
     scd_integrity_percent: float = 98.0
     min_record_count: int = 100
     freshness_hours: float = 6.0
+    # Circuit breakers of the ingestion validation: the share of rows the latest extract may
+    # lose against the previous one, and of current users it may leave out.
+    max_volume_drop_percent: float = 20.0
+    max_deletion_percent: float = 5.0
 
 
 DEFAULT_THRESHOLDS: Final = Thresholds()
@@ -268,6 +294,9 @@ DEFAULT_SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
 # How many days back the ingestion checks read, so a table partitioned by extraction date is
 # pruned. It must cover the freshness window, or a still-fresh extract would be missed.
 DEFAULT_INGESTION_LOOKBACK_DAYS: Final = 2
+# How many days back the previous extract may be, for the volume comparison (partition pruning
+# as for the lookback, which it must cover).
+DEFAULT_VOLUME_HISTORY_DAYS: Final = 7
 # Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes upper bound (botocore model).
 ATHENA_MAX_RESULT_REUSE_MINUTES: Final = 10_080
 
@@ -313,6 +342,9 @@ class EnvVar(StrEnum):
     SELF_TEST_ALERTS = "SELF_TEST_ALERTS"  # a SelfTestAlerts value
     ATHENA_RESULT_REUSE_MINUTES = "ATHENA_RESULT_REUSE_MINUTES"
     INGESTION_LOOKBACK_DAYS = "INGESTION_LOOKBACK_DAYS"
+    VOLUME_HISTORY_DAYS = "VOLUME_HISTORY_DAYS"
+    MAX_VOLUME_DROP_PERCENT = "MAX_VOLUME_DROP_PERCENT"
+    MAX_DELETION_PERCENT = "MAX_DELETION_PERCENT"
     POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
     POWERTOOLS_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"

@@ -74,6 +74,7 @@ def _validate(event: ValidatorEvent, settings: ValidatorSettings, now: datetime)
             "validation_type": report.validation_type.value,
             "passed": report.passed,
             "failed_checks": report.failed_checks,
+            "skipped_checks": report.skipped_checks,
             "metrics_published": published.metrics,
             # Cost per query: bytes scanned, engine time, whether Athena reused a result.
             "queries": [query.as_dict() for query in report.queries],

@@ -2,6 +2,10 @@
 
 The metrics publisher reads the scores; the error handler reads the failed checks. Unknown extra
 fields are ignored so the validator can add detail without breaking its readers.
+
+A check that could not run (a column it needs is missing) has `skipped: true` and `passed:
+false`: it is not among the failed checks (the `expected_columns` failure names the column), and
+a reader that predates `skipped` sees it as failed, never as passed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ class CheckResult(ContractModel):
     observed: Observation = None
     threshold: Observation = None
     message: str = ""
+    skipped: bool = False
 
     def describe(self) -> str:
         """`name: observed X vs threshold Y (message)`, for alerts."""
@@ -36,4 +41,4 @@ class ValidatorOutput(ContractModel):
 
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:
-        return tuple(check for check in self.checks if not check.passed)
+        return tuple(check for check in self.checks if not check.passed and not check.skipped)

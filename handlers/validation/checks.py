@@ -3,6 +3,12 @@
 Table-level checks (job status, record count, freshness) pass or fail on their own. Row- or
 user-level rules each report their violations as `observed` against the number the score
 threshold tolerates, and their combined effect is the score check.
+
+The circuit breakers of the ingestion validation stop an extract dbt would turn into damaged
+history: the expected columns exist, the extract did not shrink, and it does not leave out
+current users of the dimension. A check that needs a missing column is `skipped`: it did not
+run, so it does not pass either (`passed` is false; readers that predate `skipped` see a
+failure, never a pass), and the `expected_columns` failure says why.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.events import GlueJobRun
+from handlers.validation.schema import ExpectedColumn, Source
 from handlers.validation.scoring import tolerated_violations
 from handlers.validation.sql import Rule
 
@@ -30,6 +37,9 @@ class CheckName(StrEnum):
     DATA_FRESHNESS = "data_freshness"
     DATA_QUALITY_SCORE = "data_quality_score"
     SCD_INTEGRITY_SCORE = "scd_integrity_score"
+    EXPECTED_COLUMNS = "expected_columns"
+    EXTRACT_VOLUME_DROP = "extract_volume_drop"
+    MASS_DELETION = "mass_deletion"
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ class Check:
     observed: Observed
     threshold: Observed
     message: str
+    skipped: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "name": str(self.name)}
@@ -95,24 +106,26 @@ def freshness(latest: datetime | None, now: datetime, window_hours: float) -> Ch
     )
 
 
+def rule_check(
+    row: Mapping[str, Any], rule: Rule, population: int, threshold_percent: float
+) -> Check:
+    """A rule's violations (the result column named after it) vs the score's tolerance."""
+    tolerated = tolerated_violations(population, threshold_percent)
+    violations = int(row[rule.name])
+    return Check(
+        rule.name,
+        violations <= tolerated,
+        violations,
+        tolerated,
+        f"{violations} {rule.description} (of {population}; {tolerated} tolerated)",
+    )
+
+
 def rule_checks(
     row: Mapping[str, Any], rules: Sequence[Rule], population: int, threshold_percent: float
 ) -> list[Check]:
-    """One check per rule: violations (a result column named after the rule) vs tolerance."""
-    tolerated = tolerated_violations(population, threshold_percent)
-    checks = []
-    for rule in rules:
-        violations = int(row[rule.name])
-        checks.append(
-            Check(
-                rule.name,
-                violations <= tolerated,
-                violations,
-                tolerated,
-                f"{violations} {rule.description} (of {population}; {tolerated} tolerated)",
-            )
-        )
-    return checks
+    """One check per rule."""
+    return [rule_check(row, rule, population, threshold_percent) for rule in rules]
 
 
 def score(name: CheckName, value: float, threshold_percent: float, population: str) -> Check:
@@ -124,4 +137,115 @@ def score(name: CheckName, value: float, threshold_percent: float, population: s
         threshold_percent,
         f"{value} % of {population} pass every rule"
         f" ({'at or above' if passed else 'below'} {threshold_percent} %)",
+    )
+
+
+def _named(columns: Sequence[ExpectedColumn], tables: Mapping[Source, str]) -> str:
+    """`email (required field) in salesforce_raw.sf_user; ...`, grouped by table."""
+    by_table: dict[str, list[str]] = {}
+    for column in columns:
+        by_table.setdefault(tables[column.source], []).append(f"{column.name} ({column.purpose})")
+    return "; ".join(f"{', '.join(names)} in {table}" for table, names in by_table.items())
+
+
+def expected_columns(
+    expected: Sequence[ExpectedColumn],
+    missing: Sequence[ExpectedColumn],
+    tables: Mapping[Source, str],
+    skipped_checks: Sequence[str],
+) -> Check:
+    """Every column the checks need exists; `tables` names each source's table."""
+    if missing:
+        message = f"missing: {_named(missing, tables)}"
+        if skipped_checks:
+            message += f"; skipped the checks that need them: {', '.join(skipped_checks)}"
+    else:
+        message = f"all {len(expected)} columns the checks need exist"
+    return Check(CheckName.EXPECTED_COLUMNS, not missing, len(missing), 0, message)
+
+
+def skipped(
+    name: str, threshold: Observed, missing: Sequence[ExpectedColumn], tables: Mapping[Source, str]
+) -> Check:
+    """A check that could not run: a column it needs is missing."""
+    message = f"skipped: needs {_named(missing, tables)}"
+    return Check(name, False, None, threshold, message, skipped=True)
+
+
+NO_LATEST_EXTRACT = "no extract in the lookback window (see data_freshness)"
+
+
+def nothing_to_compare(name: str, threshold: float, reason: str) -> Check:
+    """A circuit breaker with nothing to compare passes: `reason` says why."""
+    return Check(name, True, None, threshold, f"{reason}: nothing to compare")
+
+
+def change_percent(latest: int, previous: int) -> float:
+    """How much `latest` differs from `previous`, in percent of `previous` (negative: fewer)."""
+    return round(100.0 * (latest - previous) / previous, 2)
+
+
+def volume_drop(
+    latest: int,
+    latest_at: datetime | None,
+    previous: int,
+    previous_at: datetime | None,
+    max_drop_percent: float,
+) -> Check:
+    """The latest extract lost at most `max_drop_percent` of the previous extract's rows.
+
+    `observed` is the drop in percent (negative when the extract grew).
+    """
+    name = CheckName.EXTRACT_VOLUME_DROP
+    if latest_at is None:
+        return nothing_to_compare(name, max_drop_percent, NO_LATEST_EXTRACT)
+    if previous_at is None or previous <= 0:
+        return nothing_to_compare(name, max_drop_percent, "no previous extract (a first one)")
+    drop = -change_percent(latest, previous)
+    passed = drop <= max_drop_percent
+    trend = f"{drop:g} % fewer" if drop >= 0 else f"{-drop:g} % more"
+    return Check(
+        name,
+        passed,
+        drop,
+        max_drop_percent,
+        f"latest extract has {latest} rows, the previous one ({previous_at}) {previous}:"
+        f" {trend} ({'within' if passed else 'beyond'} the {max_drop_percent:g} % allowed drop)",
+    )
+
+
+def deletion_share(missing_users: int, current_users: int) -> float | None:
+    """Missing current users in percent of current users; None without current users."""
+    return round(100.0 * missing_users / current_users, 2) if current_users else None
+
+
+def mass_deletion(
+    missing_users: int,
+    current_users: int,
+    max_percent: float,
+    dimension: str,
+    *,
+    latest_at: datetime | None,
+    dimension_exists: bool,
+) -> Check:
+    """At most `max_percent` of the dimension's current users are missing from the latest
+    extract: the users dbt would mark deleted."""
+    name = CheckName.MASS_DELETION
+    share = deletion_share(missing_users, current_users)
+    if latest_at is None:
+        return nothing_to_compare(name, max_percent, NO_LATEST_EXTRACT)
+    if not dimension_exists:
+        reason = f"the dimension {dimension} does not exist yet"
+        return nothing_to_compare(name, max_percent, reason)
+    if share is None:
+        return nothing_to_compare(name, max_percent, f"{dimension} has no current users")
+    passed = share <= max_percent
+    return Check(
+        name,
+        passed,
+        share,
+        max_percent,
+        f"{missing_users} of {current_users} current users of {dimension} ({share:g} %) are"
+        f" missing from the latest extract: dbt would mark them deleted"
+        f" ({'within' if passed else 'above'} the {max_percent:g} % allowed)",
     )

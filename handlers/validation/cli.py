@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from handlers import clock
 from handlers.contract import EnvVar, ValidationType
 from handlers.settings import ConfigurationError, alias, load
+from handlers.validation.checks import Check
 from handlers.validation.engines import create_engine
 from handlers.validation.errors import QueryEngineError
 from handlers.validation.runner import ValidationReport, validate
@@ -73,11 +74,15 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
+def _result(check: Check) -> str:
+    return "SKIP" if check.skipped else "PASS" if check.passed else "FAIL"
+
+
 def render(report: ValidationReport) -> str:
     """A fixed-width check table and a verdict line."""
     header = ("CHECK", "RESULT", "OBSERVED", "THRESHOLD", "MESSAGE")
     rows = [
-        (c.name, "PASS" if c.passed else "FAIL", _cell(c.observed), _cell(c.threshold), c.message)
+        (c.name, _result(c), _cell(c.observed), _cell(c.threshold), c.message)
         for c in report.checks
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]

@@ -12,11 +12,15 @@ from handlers.validation.runner import ValidationReport
 def metric_data(
     report: ValidationReport, environment: str, timestamp: datetime
 ) -> list[MetricDatum]:
-    """The scores this validation type produced, freshness when known, and Athena's bytes."""
+    """The scores this validation type produced, freshness when known, the circuit breakers'
+    measures when they compared something, and Athena's bytes."""
     values = [
         (Metric.DATA_QUALITY_SCORE, report.data_quality_score),
         (Metric.DATA_FRESHNESS_HOURS, report.data_freshness_hours),
         (Metric.SCD_INTEGRITY_SCORE, report.scd_integrity_score),
+        (Metric.EXTRACT_VOLUME_CHANGE, report.extract_volume_change),
+        (Metric.PREDICTED_DELETION_SHARE, report.predicted_deletion_share),
+        (Metric.MISSING_COLUMNS, report.missing_columns),
         (Metric.ATHENA_BYTES_SCANNED, report.bytes_scanned),
     ]
     return [

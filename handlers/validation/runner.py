@@ -1,19 +1,29 @@
-"""Running one validation: one query on the engine, its aggregate row turned into checks."""
+"""Running one validation: one query on the engine, its aggregate row turned into checks.
+
+The ingestion validation first asks the engine which of the columns its checks need exist
+(`schema`), then runs its query over the columns that do; a check that needs a missing one is
+reported as skipped.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from handlers.contract import ValidationType
 from handlers.events import GlueJobRun
-from handlers.validation import checks, sql
-from handlers.validation.checks import Check, CheckName
+from handlers.validation import checks, drift, schema, sql
+from handlers.validation.checks import Check, CheckName, Observed
 from handlers.validation.engines.base import QueryEngine, QueryResult, QueryStats, Row
 from handlers.validation.errors import QueryEngineError
+from handlers.validation.schema import Schema, Source
 from handlers.validation.scoring import share_percent
 from handlers.validation.settings import ValidatorSettings
+
+COLUMNS_QUERY: Final = "ingestion_columns"
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,9 @@ class ValidationReport:
     scd_integrity_score: float | None = None
     data_freshness_hours: float | None = None
     records: RecordCounts | None = None
+    extract_volume_change: float | None = None
+    predicted_deletion_share: float | None = None
+    missing_columns: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -58,7 +71,11 @@ class ValidationReport:
 
     @property
     def failed_checks(self) -> list[str]:
-        return [check.name for check in self.checks if not check.passed]
+        return [check.name for check in self.checks if not check.passed and not check.skipped]
+
+    @property
+    def skipped_checks(self) -> list[str]:
+        return [check.name for check in self.checks if check.skipped]
 
     @property
     def bytes_scanned(self) -> int | None:
@@ -76,6 +93,9 @@ class ValidationReport:
             "queries": [query.as_dict() for query in self.queries],
             "bytes_scanned": self.bytes_scanned,
             "records": None if self.records is None else self.records.as_dict(),
+            "extract_volume_change": self.extract_volume_change,
+            "predicted_deletion_share": self.predicted_deletion_share,
+            "missing_columns": self.missing_columns,
         }
 
 
@@ -87,33 +107,110 @@ def _single_row(result: QueryResult) -> Row:
     return result.rows[0]
 
 
+def _read_schema(
+    settings: ValidatorSettings, engine: QueryEngine, tag: str | None
+) -> tuple[Schema, QueryStats]:
+    result = engine.run(COLUMNS_QUERY, schema.columns_query(settings, tag))
+    found = Schema.from_rows(result.rows)
+    found.require_raw_table(settings)
+    return found, result.stats
+
+
 def validate_ingestion(
     settings: ValidatorSettings,
     engine: QueryEngine,
     now: datetime,
     job_run: GlueJobRun | None = None,
 ) -> ValidationReport:
-    """Job status (when a JobRun is given), record count, freshness and the row-level rules."""
-    result = engine.run(ValidationType.INGESTION.value, sql.ingestion_query(settings, now))
+    """The expected columns, job status (when a JobRun is given), record count, freshness, the
+    circuit breakers (volume drop, mass deletion) and the row-level rules."""
+    tag = sql.run_tag(job_run.id) if job_run is not None else None
+    found, schema_stats = _read_schema(settings, engine, tag)
+    expected = schema.expected_columns(settings)
+    missing = found.missing(expected)
+    skipped = drift.skipped_checks(settings, missing)
+    dimension_exists = found.exists(Source.DIMENSION)
+    read_dimension = dimension_exists and CheckName.MASS_DELETION not in skipped
+    query = sql.ingestion_query(settings, now, found, read_dimension=read_dimension, tag=tag)
+    result = engine.run(ValidationType.INGESTION.value, query)
     row = _single_row(result)
-    total = int(row["total_rows"])
-    score = share_percent(int(row["passing_rows"]), total)
-    found = [
-        *([checks.job_status(job_run)] if job_run is not None else []),
-        checks.record_count(total, settings.min_record_count),
-        checks.freshness(row["latest_extracted_at"], now, settings.freshness_hours),
-        *checks.rule_checks(row, sql.ingestion_rules(), total, settings.data_quality_threshold),
-        checks.score(
-            CheckName.DATA_QUALITY_SCORE, score, settings.data_quality_threshold, "extract rows"
+    column = sql.IngestionColumn
+    total, latest_at = int(row[column.TOTAL_ROWS]), row[column.LATEST_AT]
+    score = share_percent(int(row[column.PASSING_ROWS]), total)
+    quality = settings.data_quality_threshold
+    planned: list[tuple[str, Observed, Callable[[], Check]]] = [
+        (
+            CheckName.MIN_RECORD_COUNT,
+            settings.min_record_count,
+            lambda: checks.record_count(total, settings.min_record_count),
+        ),
+        (
+            CheckName.DATA_FRESHNESS,
+            settings.freshness_hours,
+            lambda: checks.freshness(latest_at, now, settings.freshness_hours),
+        ),
+        (
+            CheckName.EXTRACT_VOLUME_DROP,
+            settings.max_volume_drop_percent,
+            lambda: checks.volume_drop(
+                total,
+                latest_at,
+                int(row[column.PREVIOUS_ROWS]),
+                row[column.PREVIOUS_AT],
+                settings.max_volume_drop_percent,
+            ),
+        ),
+        (
+            CheckName.MASS_DELETION,
+            settings.max_deletion_percent,
+            lambda: checks.mass_deletion(
+                int(row[column.MISSING_CURRENT_USERS]),
+                int(row[column.CURRENT_USERS]),
+                settings.max_deletion_percent,
+                settings.scd_table,
+                latest_at=latest_at,
+                dimension_exists=dimension_exists,
+            ),
+        ),
+        *(
+            (rule.name, None, functools.partial(checks.rule_check, row, rule, total, quality))
+            for rule in sql.INGESTION_RULES
+        ),
+        (
+            CheckName.DATA_QUALITY_SCORE,
+            quality,
+            lambda: checks.score(CheckName.DATA_QUALITY_SCORE, score, quality, "extract rows"),
         ),
     ]
+    tables = {source: schema.table_name(settings, source) for source in Source}
+    found_checks = [
+        checks.expected_columns(expected, missing, tables, list(skipped)),
+        *([checks.job_status(job_run)] if job_run is not None else []),
+        *(
+            checks.skipped(name, threshold, skipped[name], tables) if name in skipped else check()
+            for name, threshold, check in planned
+        ),
+    ]
+    drop, share = (
+        _observed(found_checks, name)
+        for name in (CheckName.EXTRACT_VOLUME_DROP, CheckName.MASS_DELETION)
+    )
     return ValidationReport(
         ValidationType.INGESTION,
-        tuple(found),
-        (result.stats,),
-        data_quality_score=score,
-        data_freshness_hours=checks.age_hours(row["latest_extracted_at"], now),
+        tuple(found_checks),
+        (schema_stats, result.stats),
+        data_quality_score=None if CheckName.DATA_QUALITY_SCORE in skipped else score,
+        data_freshness_hours=checks.age_hours(latest_at, now),
+        extract_volume_change=None if drop is None else -drop,
+        predicted_deletion_share=share,
+        missing_columns=len(missing),
     )
+
+
+def _observed(found: list[Check], name: str) -> float | None:
+    """A breaker's observed percent; None when it had nothing to compare or was skipped."""
+    (check,) = [check for check in found if check.name == name]
+    return None if check.observed is None else float(check.observed)
 
 
 def validate_scd(settings: ValidatorSettings, engine: QueryEngine) -> ValidationReport:

@@ -23,6 +23,7 @@ from handlers.contract import (
     DEFAULT_RAW_TABLE,
     DEFAULT_SCD_TABLE,
     DEFAULT_THRESHOLDS,
+    DEFAULT_VOLUME_HISTORY_DAYS,
     Environment,
     EnvVar,
     lookback_covers_freshness,
@@ -177,6 +178,16 @@ class ValidatorSettings(HandlerSettings):
     ingestion_lookback_days: int = Field(
         default=DEFAULT_INGESTION_LOOKBACK_DAYS, alias=EnvVar.INGESTION_LOOKBACK_DAYS
     )
+    # The previous extract (for the volume comparison) is looked for this many days back.
+    volume_history_days: int = Field(
+        default=DEFAULT_VOLUME_HISTORY_DAYS, ge=1, alias=EnvVar.VOLUME_HISTORY_DAYS
+    )
+    max_volume_drop_percent: Percent = Field(
+        default=DEFAULT_THRESHOLDS.max_volume_drop_percent, alias=EnvVar.MAX_VOLUME_DROP_PERCENT
+    )
+    max_deletion_percent: Percent = Field(
+        default=DEFAULT_THRESHOLDS.max_deletion_percent, alias=EnvVar.MAX_DELETION_PERCENT
+    )
     # 0 turns Athena query result reuse off.
     athena_result_reuse_minutes: int = Field(
         default=0,
@@ -199,6 +210,16 @@ class ValidatorSettings(HandlerSettings):
             raise ValueError(
                 f"{EnvVar.INGESTION_LOOKBACK_DAYS}={self.ingestion_lookback_days} days must cover"
                 f" {EnvVar.FRESHNESS_HOURS}={self.freshness_hours:g} hours"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _history_covers_lookback(self) -> Self:
+        # The latest extract is looked for in the lookback window, the previous one before it.
+        if self.volume_history_days < self.ingestion_lookback_days:
+            raise ValueError(
+                f"{EnvVar.VOLUME_HISTORY_DAYS}={self.volume_history_days} days must cover"
+                f" {EnvVar.INGESTION_LOOKBACK_DAYS}={self.ingestion_lookback_days} days"
             )
         return self
 

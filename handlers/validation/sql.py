@@ -1,22 +1,29 @@
 """The validation queries: one SQL text that runs unchanged on Athena (Trino) and DuckDB.
 
 Each validation is ONE query that returns ONE row of aggregates; every check reads a column of
-that row. The SCD query reads the SCD table once (one window pass partitioned by user, folded
-into per-user flags, then counted); both queries find the latest raw extract with a MAX over
-the one timestamp column and then read only that extract's rows.
+that row, and each table's rows are read in one pass. (The ingestion validation first asks
+`information_schema` which columns exist, see `schema`.)
 
-The SCD query also counts the latest load's records in the same pass (`RecordCount`): the rows
-of the latest extract, and the dimension versions opened, closed and newly deleted at or after
-that extract's `_extracted_at` (the seed's model stamps versions with the extract time; a dbt
-snapshot stamps the later snapshot time). The one extra cost is a second MAX over the raw
-table's timestamp column, cross-joined as a one-row CTE.
+The ingestion query reads the raw table's extraction times over the volume history window, to
+find the latest extract (within the lookback window) and the one before it, then the rows of
+those two extracts only: both reads filter on the extraction time, so a table partitioned by it
+is pruned. It also reads the dimension's current versions (an open `valid_to`) to count the
+current users the latest extract leaves out: the deletions dbt would make.
+
+The SCD query reads the SCD table once (one window pass partitioned by user, folded into
+per-user flags, then counted) and the latest raw extract. It also counts the latest load's
+records in the same pass (`RecordCount`): the rows of the latest extract, and the dimension
+versions opened, closed and newly deleted at or after that extract's `_extracted_at` (the
+seed's model stamps versions with the extract time; a dbt snapshot stamps the later snapshot
+time). The one extra cost is a second MAX over the raw table's timestamp column, cross-joined as
+a one-row CTE.
 
 A rule is one `Rule` definition (name, description, scope and the SQL condition it is violated
 under) in `INGESTION_RULES` or `SCD_RULES`; the queries are assembled from those lists: one
 violation column per rule, its count, and the passing rows or users (violating none).
 
 Constructs relied on, all in the common subset of Trino and DuckDB:
-- CTEs, scalar subqueries, FULL OUTER JOIN, GROUP BY, `COUNT/SUM/MAX`, `CASE WHEN`;
+- CTEs, scalar subqueries, FULL OUTER JOIN, GROUP BY, `COUNT/SUM/MAX`, `CASE WHEN`, UNION ALL;
 - window functions `LAG`, `LEAD`, `ROW_NUMBER`, `COUNT(*) OVER (PARTITION BY ...)` with an
   explicit `ORDER BY ... NULLS LAST` (no named WINDOW clause);
 - `IS [NOT] DISTINCT FROM`, `CAST(x AS VARCHAR)`, `LOWER`, `TRIM`, `COALESCE`;
@@ -30,6 +37,7 @@ string `'True'`/`'False'` (`dbt_is_deleted`) both work.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -37,6 +45,7 @@ from typing import Final
 
 from handlers.contract import EnvVar
 from handlers.validation import identifiers
+from handlers.validation.schema import Schema, Source
 from handlers.validation.settings import ValidatorSettings
 
 BANNED_CONSTRUCTS: Final = (
@@ -61,7 +70,8 @@ class Scope(StrEnum):
     """What one rule judges, and the names its SQL condition may use."""
 
     # One row of the latest extract: `user_id`, `extracted_at`, `required_present` (every
-    # required field present); window functions over these are allowed.
+    # required field present). Window functions over these are allowed, partitioned by
+    # `extracted_at` first: the rows of the previous extract are read in the same pass.
     ROW = "row"
     # One dimension version (a user violates the rule when any version does): `user_id`,
     # `valid_from`, `valid_to`, `division`, `audit_phase`, `is_deleted`, `current_flag`, and by
@@ -79,7 +89,9 @@ class Rule:
     """One rule: the query counts its violations in a result column named after it.
 
     `violated` is a SQL condition over the names its `scope` provides; `requires_column` names
-    a column (a `Columns` field) that must be configured for the rule to apply.
+    a column (a `Columns` field) that must be configured for the rule to apply. `needs` names
+    the raw table's columns a `Scope.ROW` rule reads (`Columns` fields, or `REQUIRED_FIELDS` for
+    every required field): the ingestion validation skips the rule when one is missing.
     """
 
     name: str
@@ -87,6 +99,10 @@ class Rule:
     scope: Scope
     violated: str
     requires_column: str | None = None
+    needs: tuple[str, ...] = ()
+
+
+REQUIRED_FIELDS: Final = "required_fields"
 
 
 # Row-level rules over the latest extract; together they define DataQualityScore.
@@ -96,12 +112,14 @@ INGESTION_RULES: Final = (
         "rows missing a required field (NULL or blank)",
         Scope.ROW,
         "NOT required_present",
+        needs=(REQUIRED_FIELDS,),
     ),
     Rule(
         "unique_user_id",
         "rows whose user id appears more than once",
         Scope.ROW,
-        "user_id IS NOT NULL AND COUNT(*) OVER (PARTITION BY user_id) > 1",
+        "user_id IS NOT NULL AND COUNT(*) OVER (PARTITION BY extracted_at, user_id) > 1",
+        needs=("user_id",),
     ),
 )
 
@@ -181,25 +199,24 @@ def timestamp_literal(moment: datetime) -> str:
     return f"TIMESTAMP '{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}'"
 
 
-def _latest_extract_filter(
-    settings: ValidatorSettings, alias: str, since: datetime | None = None
-) -> str:
+def _latest_extract_filter(settings: ValidatorSettings, alias: str) -> str:
     """`alias.extracted_at = the newest extracted_at`: the rows of the latest extract.
 
     A Glue (Spark) job stamps `current_timestamp()` once per run, so one extract shares one
-    timestamp. With `since`, both reads also filter on it, so a table partitioned by extraction
-    date is pruned to the window's partitions.
+    timestamp.
     """
     raw = identifiers.table(EnvVar.RAW_TABLE, settings.raw_table)
     extracted_at = settings.columns.quoted("extracted_at")
-    if since is None:
-        return f"{alias}.{extracted_at} = (SELECT MAX(newest.{extracted_at}) FROM {raw} newest)"
-    window = timestamp_literal(since)
-    newest = f"SELECT MAX(newest.{extracted_at}) FROM {raw} newest"
-    return (
-        f"{alias}.{extracted_at} >= {window}\n"
-        f"        AND {alias}.{extracted_at} = ({newest} WHERE newest.{extracted_at} >= {window})"
-    )
+    return f"{alias}.{extracted_at} = (SELECT MAX(newest.{extracted_at}) FROM {raw} newest)"
+
+
+def run_tag(run_id: str) -> str:
+    """A short hash of the Glue run a query validates, selected as a constant column.
+
+    The query text then differs per run: Athena reuses a result for a retry of the same run,
+    never for a later run (a re-extract after a tripped breaker must be read afresh).
+    """
+    return hashlib.sha256(run_id.encode()).hexdigest()[:16]
 
 
 def _violation(rule: Rule) -> str:
@@ -220,43 +237,176 @@ def _list(items: list[str], indent: int = 4) -> str:
     return f",\n{' ' * indent}".join(items)
 
 
-def ingestion_rules() -> tuple[Rule, ...]:
-    return INGESTION_RULES
+def rule_columns(settings: ValidatorSettings, rule: Rule) -> tuple[str, ...]:
+    """The raw table's columns a `Scope.ROW` rule reads: the extraction time (which finds its
+    extract) and its `needs`, resolved."""
+    names = [settings.columns.extracted_at]
+    for need in rule.needs:
+        if need == REQUIRED_FIELDS:
+            names.extend(settings.effective_required_fields)
+        else:
+            names.append(getattr(settings.columns, need))
+    return tuple(names)
 
 
-def ingestion_query(settings: ValidatorSettings, now: datetime) -> str:
-    """One row: total_rows, latest_extracted_at, one violation count per rule, passing_rows.
+def ingestion_rules(settings: ValidatorSettings, schema: Schema) -> tuple[Rule, ...]:
+    """The row rules whose columns the raw table has."""
+    return tuple(
+        rule
+        for rule in INGESTION_RULES
+        if all(schema.has(Source.RAW, name) for name in rule_columns(settings, rule))
+    )
 
-    Only extracts since `extraction_window_start(now, settings.ingestion_lookback_days)` are
-    read; an older latest extract reads as no rows (and fails freshness, as it would anyway).
+
+class IngestionColumn:
+    """Result columns of the ingestion query that are not a rule's count."""
+
+    TOTAL_ROWS: Final = "total_rows"
+    LATEST_AT: Final = "latest_extracted_at"
+    PASSING_ROWS: Final = "passing_rows"
+    PREVIOUS_ROWS: Final = "previous_rows"
+    PREVIOUS_AT: Final = "previous_extracted_at"
+    CURRENT_USERS: Final = "current_users"
+    MISSING_CURRENT_USERS: Final = "missing_current_users"
+
+
+def _raw_column(settings: ValidatorSettings, schema: Schema, alias: str, name: str) -> str:
+    """`alias."name"`, or a typed NULL when the raw table lacks the column (its checks are
+    skipped; the query still runs for the others)."""
+    if schema.has(Source.RAW, name):
+        return f"{alias}.{identifiers.column(EnvVar.RAW_TABLE, name)}"
+    kind = "TIMESTAMP" if name == settings.columns.extracted_at else "VARCHAR"
+    return f"CAST(NULL AS {kind})"
+
+
+def _current_users(settings: ValidatorSettings) -> str:
+    """The dimension's current, non-deleted users: only its open versions are needed."""
+    scd = identifiers.table(EnvVar.SCD_TABLE, settings.scd_table)
+    columns = settings.columns
+    return f"""
+current_users AS (
+    SELECT s.{columns.quoted("user_id")} AS user_id
+    FROM {scd} s
+    WHERE s.{columns.quoted("valid_to")} IS NULL
+        AND NOT COALESCE({_flag("s." + columns.quoted("is_deleted"))}, FALSE)
+    GROUP BY s.{columns.quoted("user_id")}
+),
+users AS (
+    SELECT
+        e.*,
+        CASE WHEN c.user_id IS NULL THEN 0 ELSE 1 END AS is_current_user,
+        CASE WHEN c.user_id IS NOT NULL AND COALESCE(e.latest_rows, 0) = 0 THEN 1 ELSE 0 END
+            AS would_delete
+    FROM extract_users e
+    FULL OUTER JOIN current_users c ON e.user_id = c.user_id
+)""".strip()
+
+
+def ingestion_query(
+    settings: ValidatorSettings,
+    now: datetime,
+    schema: Schema,
+    *,
+    read_dimension: bool,
+    tag: str | None = None,
+) -> str:
+    """One row: the latest extract's rows, time and rule counts (`IngestionColumn`, one
+    column per applicable rule), the previous extract's rows and time, and with
+    `read_dimension` the dimension's current users and how many the latest extract leaves out.
+
+    Extraction times are read since `extraction_window_start(now, volume_history_days)`; the
+    newest is the latest extract only if it is in the lookback window (an older one reads as
+    no rows and fails freshness, as it would anyway). Columns the raw table lacks read as NULL.
     """
-    since = extraction_window_start(now, settings.ingestion_lookback_days)
+    lookback = timestamp_literal(extraction_window_start(now, settings.ingestion_lookback_days))
+    history = timestamp_literal(extraction_window_start(now, settings.volume_history_days))
     raw = identifiers.table(EnvVar.RAW_TABLE, settings.raw_table)
+    columns = settings.columns
+    newest_at = _raw_column(settings, schema, "newest", columns.extracted_at)
+    row_at = _raw_column(settings, schema, "r", columns.extracted_at)
     present = " AND ".join(
-        _present("r." + identifiers.column(EnvVar.REQUIRED_FIELDS, name))
+        _present(_raw_column(settings, schema, "r", name))
         for name in settings.effective_required_fields
     )
-    rules = ingestion_rules()
+    rules = ingestion_rules(settings, schema)
+    none_violated = " + ".join(rule.name for rule in rules) or "0"
+    dimension = (
+        _current_users(settings)
+        if read_dimension
+        else "users AS (\n    SELECT e.*, 0 AS is_current_user, 0 AS would_delete"
+        " FROM extract_users e\n)"
+    )
+    c = IngestionColumn
+    row_columns = [
+        "user_id",
+        "extracted_at",
+        "is_latest",
+        *(
+            f"CASE WHEN is_latest = 1 AND ({rule.violated}) THEN 1 ELSE 0 END AS {rule.name}"
+            for rule in rules
+        ),
+    ]
+    user_columns = [
+        "user_id",
+        "SUM(is_latest) AS latest_rows",
+        "SUM(1 - is_latest) AS previous_rows",
+        "MAX(CASE WHEN is_latest = 1 THEN extracted_at END) AS latest_extracted_at",
+        "MAX(CASE WHEN is_latest = 0 THEN extracted_at END) AS previous_extracted_at",
+        *(f"SUM({rule.name}) AS {rule.name}" for rule in rules),
+        f"SUM(CASE WHEN is_latest = 1 AND {none_violated} = 0 THEN 1 ELSE 0 END) AS passing_rows",
+    ]
+    totals = [
+        f"COALESCE(SUM(latest_rows), 0) AS {c.TOTAL_ROWS}",
+        f"MAX(latest_extracted_at) AS {c.LATEST_AT}",
+        *(f"COALESCE(SUM({rule.name}), 0) AS {rule.name}" for rule in rules),
+        f"COALESCE(SUM(passing_rows), 0) AS {c.PASSING_ROWS}",
+        f"COALESCE(SUM(previous_rows), 0) AS {c.PREVIOUS_ROWS}",
+        f"MAX(previous_extracted_at) AS {c.PREVIOUS_AT}",
+        f"COALESCE(SUM(is_current_user), 0) AS {c.CURRENT_USERS}",
+        f"COALESCE(SUM(would_delete), 0) AS {c.MISSING_CURRENT_USERS}",
+        *([f"'{tag}' AS run_tag"] if tag else []),
+    ]
     return f"""
-WITH latest_rows AS (
+WITH extract_times AS (
+    SELECT extracted_at, ROW_NUMBER() OVER (ORDER BY extracted_at DESC) AS recency
+    FROM (
+        SELECT DISTINCT {newest_at} AS extracted_at
+        FROM {raw} newest
+        WHERE {newest_at} >= {history}
+    ) times
+),
+compared_extracts AS (
     SELECT
-        r.{settings.columns.quoted("user_id")} AS user_id,
-        r.{settings.columns.quoted("extracted_at")} AS extracted_at,
+        extracted_at,
+        CASE WHEN recency = 1 AND extracted_at >= {lookback} THEN 1 ELSE 0 END AS is_latest
+    FROM extract_times
+    WHERE recency <= 2
+),
+extract_rows AS (
+    SELECT
+        {_raw_column(settings, schema, "r", columns.user_id)} AS user_id,
+        x.extracted_at,
+        x.is_latest,
         {present} AS required_present
     FROM {raw} r
-    WHERE {_latest_extract_filter(settings, "r", since)}
+    JOIN compared_extracts x ON {row_at} = x.extracted_at
+    WHERE {row_at} >= {history}
 ),
 row_rules AS (
     SELECT
-        extracted_at,
-        {_list([f"{_violation(rule)} AS {rule.name}" for rule in rules], 8)}
-    FROM latest_rows
-)
+        {_list(row_columns, 8)}
+    FROM extract_rows
+),
+extract_users AS (
+    SELECT
+        {_list(user_columns, 8)}
+    FROM row_rules
+    GROUP BY user_id
+),
+{dimension}
 SELECT
-    COUNT(*) AS total_rows,
-    MAX(extracted_at) AS latest_extracted_at,
-    {_totals(rules, "passing_rows")}
-FROM row_rules
+    {_list(totals)}
+FROM users
 """.strip()
 
 

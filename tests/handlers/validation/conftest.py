@@ -17,6 +17,7 @@ from moto.athena.models import QueryResults, athena_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from handlers.validation.engines.duckdb import DuckDBEngine
+from handlers.validation.schema import NAME_COLUMN, TABLE_COLUMN, Schema, expected_columns
 from handlers.validation.settings import Columns, QueryEngineName, ValidatorSettings
 from tests.frozen_time import FROZEN_NOW, ago, naive, sql_timestamp
 
@@ -161,6 +162,22 @@ WarehouseFactory = Callable[[Columns], Warehouse]
 
 def athena_row(*values: str | None) -> dict:
     return {"Data": [{} if value is None else {"VarCharValue": value} for value in values]}
+
+
+def _expected_rows(settings: ValidatorSettings) -> list[tuple[str, str]]:
+    return [(column.source.value, column.name.lower()) for column in expected_columns(settings)]
+
+
+def complete_schema(settings: ValidatorSettings) -> Schema:
+    """Every column the ingestion checks need, as the columns query would find them."""
+    rows = _expected_rows(settings)
+    return Schema.from_rows({TABLE_COLUMN: role, NAME_COLUMN: name} for role, name in rows)
+
+
+def queue_columns_result(settings: ValidatorSettings, region: str = "us-east-1") -> None:
+    """Queue an information_schema answer listing every column the ingestion checks need."""
+    columns = [(TABLE_COLUMN, "varchar"), (NAME_COLUMN, "varchar")]
+    queue_athena_result(columns, _expected_rows(settings), region)
 
 
 def queue_athena_result(

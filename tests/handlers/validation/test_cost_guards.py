@@ -14,14 +14,20 @@ from moto import mock_aws
 from handlers import aws_clients, pipeline_validator
 from handlers.contract import NAMESPACE, EnvVar, ValidationType
 from handlers.settings import ConfigurationError, load
-from handlers.validation import sql
+from handlers.validation import schema, sql
 from handlers.validation.engines.athena import AthenaEngine
 from handlers.validation.runner import validate
 from handlers.validation.settings import ValidatorSettings
 from handlers.validator_output import ValidatorOutput
 
-from .conftest import LATEST_AT, NOW, queue_athena_result
-from .test_pipeline_validator_handler import EXECUTION, FakeContext
+from .conftest import (
+    LATEST_AT,
+    NOW,
+    complete_schema,
+    queue_athena_result,
+    queue_columns_result,
+)
+from .test_pipeline_validator_handler import EXECUTION, JOB_RUN, FakeContext
 
 ATHENA_MODEL = botocore.session.get_session().get_service_model("athena")
 EMPTY_PAGE = {"ResultSet": {"Rows": [], "ResultSetMetadata": {"ColumnInfo": []}}}
@@ -31,6 +37,10 @@ INGESTION_COLUMNS = [
     ("required_fields_present", "bigint"),
     ("unique_user_id", "bigint"),
     ("passing_rows", "bigint"),
+    ("previous_rows", "bigint"),
+    ("previous_extracted_at", "timestamp"),
+    ("current_users", "bigint"),
+    ("missing_current_users", "bigint"),
 ]
 
 
@@ -45,19 +55,37 @@ def test_window_starts_at_midnight_utc_lookback_days_before_today():
     assert sql.extraction_window_start(later_same_day, 2) == two_days_back
 
 
-@pytest.mark.parametrize(("days", "lookback"), [(None, 2), ("5", 5)])
-def test_ingestion_query_filters_both_reads_on_the_extraction_window(days, lookback):
-    environ = {} if days is None else {EnvVar.INGESTION_LOOKBACK_DAYS: days}
-    text = sql.ingestion_query(load(ValidatorSettings, environ), NOW)
-    cutoff = _midnight_days_before(NOW, lookback)
-    window = f"\"_extracted_at\" >= TIMESTAMP '{cutoff:%Y-%m-%d} 00:00:00'"
-    assert text.count(window) == 2  # the scanned rows and the MAX that finds the latest extract
+def _ingestion_query(settings: ValidatorSettings, now: datetime, tag: str | None = None) -> str:
+    complete = complete_schema(settings)
+    return sql.ingestion_query(settings, now, complete, read_dimension=True, tag=tag)
 
 
-def test_the_same_day_gives_the_same_query_text_so_athena_can_reuse_it():
+@pytest.mark.parametrize(
+    ("environ", "lookback", "history"),
+    [({}, 2, 7), ({EnvVar.INGESTION_LOOKBACK_DAYS: "5", EnvVar.VOLUME_HISTORY_DAYS: "9"}, 5, 9)],
+)
+def test_ingestion_query_filters_both_raw_reads_on_the_history_window(environ, lookback, history):
+    text = _ingestion_query(load(ValidatorSettings, environ), NOW)
+    history_start = _midnight_days_before(NOW, history)
+    window = f"\"_extracted_at\" >= TIMESTAMP '{history_start:%Y-%m-%d} 00:00:00'"
+    # The extraction times that find the latest and previous extracts, and the rows read.
+    assert text.count(window) == 2
+    # Only the newest extraction time in the lookback window is the latest extract.
+    latest = f"extracted_at >= TIMESTAMP '{_midnight_days_before(NOW, lookback):%Y-%m-%d} 00:00"
+    assert text.count(latest) == 1
+
+
+def test_the_same_day_and_run_give_the_same_query_text_so_athena_can_reuse_it():
     settings = load(ValidatorSettings, {})
-    assert sql.ingestion_query(settings, NOW) == sql.ingestion_query(
-        settings, NOW.replace(hour=23, minute=59)
+    later = NOW.replace(hour=23, minute=59)
+    assert _ingestion_query(settings, NOW) == _ingestion_query(settings, later)
+    tag = sql.run_tag("jr_1")
+    assert _ingestion_query(settings, NOW, tag) == _ingestion_query(settings, later, tag)
+    assert _ingestion_query(settings, NOW, tag) != _ingestion_query(
+        settings, NOW, sql.run_tag("jr_2")
+    )
+    assert schema.columns_query(settings, tag) != schema.columns_query(
+        settings, sql.run_tag("jr_2")
     )
 
 
@@ -80,6 +108,10 @@ def test_extracts_older_than_the_window_are_not_read(seed_warehouse):
         ({EnvVar.ATHENA_RESULT_REUSE_MINUTES: "10081"}, "ATHENA_RESULT_REUSE_MINUTES"),
         ({EnvVar.ATHENA_RESULT_REUSE_MINUTES: "-1"}, "ATHENA_RESULT_REUSE_MINUTES"),
         ({EnvVar.INGESTION_LOOKBACK_DAYS: "two"}, "INGESTION_LOOKBACK_DAYS"),
+        ({EnvVar.VOLUME_HISTORY_DAYS: "1"}, "VOLUME_HISTORY_DAYS"),
+        ({EnvVar.VOLUME_HISTORY_DAYS: "0"}, "VOLUME_HISTORY_DAYS"),
+        ({EnvVar.MAX_VOLUME_DROP_PERCENT: "101"}, "MAX_VOLUME_DROP_PERCENT"),
+        ({EnvVar.MAX_DELETION_PERCENT: "-1"}, "MAX_DELETION_PERCENT"),
     ],
 )
 def test_bad_cost_settings_are_rejected_by_name(environ, named):
@@ -151,23 +183,31 @@ def test_athena_ingestion_via_the_handler_sends_the_window_and_reuse(monkeypatch
         return original(**request)
 
     monkeypatch.setattr(athena, "start_query_execution", record)
-    latest = LATEST_AT
-    queue_athena_result(INGESTION_COLUMNS, [("500", f"{latest}", "0", "0", "500")])
+    queue_columns_result(load(ValidatorSettings, {}))
+    previous = LATEST_AT - timedelta(days=1)
+    aggregate = ("500", f"{LATEST_AT}", "0", "0", "500", "490", f"{previous}", "480", "2")
+    queue_athena_result(INGESTION_COLUMNS, [aggregate])
 
     output = pipeline_validator.handler(
-        {"validation_type": "ingestion", "execution": EXECUTION}, FakeContext()
+        {"validation_type": "ingestion", "execution": EXECUTION, "glue_job": JOB_RUN},
+        FakeContext(),
     )
 
-    (request,) = sent
-    cutoff = sql.extraction_window_start(NOW, 2)
+    columns_request, request = sent
+    assert "information_schema.columns" in columns_request["QueryString"]
+    cutoff = sql.extraction_window_start(NOW, 7)
     assert f'"_extracted_at" >= {sql.timestamp_literal(cutoff)}' in request["QueryString"]
-    assert request["ResultReuseConfiguration"]["ResultReuseByAgeConfiguration"] == {
-        "Enabled": True,
-        "MaxAgeInMinutes": 30,
-    }
-    (query,) = output["queries"]
-    assert {"bytes_scanned", "engine_ms", "result_reused"} <= set(query)
+    for each in sent:
+        assert sql.run_tag(JOB_RUN["Id"]) in each["QueryString"]
+        assert each["ResultReuseConfiguration"]["ResultReuseByAgeConfiguration"] == {
+            "Enabled": True,
+            "MaxAgeInMinutes": 30,
+        }
+    assert [query["name"] for query in output["queries"]] == ["ingestion_columns", "ingestion"]
+    assert {"bytes_scanned", "engine_ms", "result_reused"} <= set(output["queries"][1])
     assert output["passed"] is True
+    assert output["extract_volume_change"] == round(100 * 10 / 490, 2)
+    assert output["predicted_deletion_share"] == round(100 * 2 / 480, 2)
 
 
 @pytest.mark.parametrize("validation_type", list(ValidationType))

@@ -40,9 +40,12 @@ def test_clean_extract_passes_with_freshness_in_hours(warehouse):
     assert report.data_quality_score == 100.0
     assert report.data_freshness_hours == 1.0
     assert [c.name for c in report.checks] == [
+        "expected_columns",
         "glue_job_status",
         "min_record_count",
         "data_freshness",
+        "extract_volume_drop",
+        "mass_deletion",
         "required_fields_present",
         "unique_user_id",
         "data_quality_score",

@@ -65,7 +65,9 @@ def test_scd_event_returns_the_report_and_publishes_the_scd_score(duckdb_env):
     assert output["validation_type"] == "scd_integrity"
     assert output["passed"] is True
     assert (output["scd_integrity_score"], output["data_quality_score"]) == (100.0, None)
-    assert {"name", "passed", "observed", "threshold", "message"} == set(output["checks"][0])
+    assert {"name", "passed", "observed", "threshold", "message", "skipped"} == set(
+        output["checks"][0]
+    )
     assert output["queries"][0]["engine"] == "duckdb"
     assert _metric_values(Metric.SCD_INTEGRITY_SCORE) == [100.0]
     assert _metric_values(Metric.DATA_QUALITY_SCORE) == []

@@ -4,11 +4,11 @@ import pytest
 
 from handlers.contract import DEFAULT_THRESHOLDS, EnvVar
 from handlers.settings import ConfigurationError, load
-from handlers.validation import identifiers, sql
+from handlers.validation import identifiers, schema, sql
 from handlers.validation.identifiers import InvalidIdentifierError
 from handlers.validation.settings import QueryEngineName, ValidatorSettings
 
-from .conftest import DBT_COLUMNS, NOW
+from .conftest import DBT_COLUMNS, NOW, complete_schema
 
 DBT_ENV = {
     EnvVar.COLUMN_USER_ID: "id",
@@ -118,17 +118,47 @@ def test_plain_names_are_quoted():
     assert identifiers.column("C", "_extracted_at") == '"_extracted_at"'
 
 
+def _ingestion_query(settings: ValidatorSettings) -> str:
+    complete = complete_schema(settings)
+    return sql.ingestion_query(settings, NOW, complete, read_dimension=True, tag="0123abcd")
+
+
 @pytest.mark.parametrize("environ", [{}, DBT_ENV], ids=["seed", "dbt_snapshot"])
 def test_queries_use_only_the_portable_subset(environ):
     settings = load(ValidatorSettings, environ)
-    for text in (sql.ingestion_query(settings, NOW), sql.scd_query(settings)):
+    texts = (_ingestion_query(settings), schema.columns_query(settings), sql.scd_query(settings))
+    for text in texts:
         upper = text.upper()
         assert not [banned for banned in sql.BANNED_CONSTRUCTS if banned in upper]
 
 
+RAW = '"salesforce_raw"."sf_user"'
+SCD = '"salesforce_curated"."dim_sf_user_scd"'
+
+
 def test_scd_query_reads_the_scd_table_once():
     text = sql.scd_query(load(ValidatorSettings, {}))
-    assert text.count('"salesforce_curated"."dim_sf_user_scd"') == 1
+    assert text.count(SCD) == 1
+
+
+def test_ingestion_query_reads_the_dimensions_open_versions_once_and_the_raw_rows_once():
+    text = _ingestion_query(load(ValidatorSettings, {}))
+    assert text.count(SCD) == 1
+    assert 'WHERE s."valid_to" IS NULL' in text
+    # One read of the extraction times (the newest two), one of those two extracts' rows.
+    assert text.count(f"FROM {RAW} newest") == 1
+    assert text.count(f"FROM {RAW} r\n") == 1
+    assert text.count(RAW) == 2
+
+
+def test_the_columns_query_looks_up_each_table_by_exact_lower_case_name():
+    text = schema.columns_query(
+        load(ValidatorSettings, {EnvVar.RAW_TABLE: "Salesforce_Raw.SF_User"})
+    )
+    raw, dimension = text.split("UNION ALL")
+    assert "table_schema = 'salesforce_raw' AND table_name = 'sf_user'" in raw
+    assert "table_schema = 'salesforce_curated' AND table_name = 'dim_sf_user_scd'" in dimension
+    assert " OR " not in text.upper()  # an OR of both pairs would look up their cross product
 
 
 def test_configured_names_appear_quoted_in_the_sql():
