@@ -5,8 +5,9 @@ fires and which route it pages. Adding an alarm is a key, a spec and a runbook p
 parameters `make docs` generates). PipelineAlarms turns these into resources; the dashboard takes
 its threshold lines from them, and tests, docs and the policy pack read the same data. What each
 alarm watches comes from `metrics.PipelineMetrics`; the model (thresholds, MetricAlarm inputs) is
-`alarm_model`. The alarms are grouped by concern: runs that fail or overrun, data quality, what does
-not happen, and the monitoring's own health.
+`alarm_model`. The alarms are grouped by concern: runs that fail or overrun, data quality, the
+circuit breakers that stopped an extract before dbt, what does not happen, and the monitoring's
+own health.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class AlarmKey(StrEnum):
     GLUE_JOB_FAILURE = "GlueJobFailure"
     DATA_QUALITY = "DataQuality"
     SCD_INTEGRITY = "SCDIntegrity"
+    EXTRACT_VOLUME_DROP = "ExtractVolumeDrop"
+    MASS_DELETION = "MassDeletion"
+    SCHEMA_DRIFT = "SchemaDrift"
     RECORD_VOLUME_ANOMALY = "RecordVolumeAnomaly"
     DBT_RUNNER_ERROR = "DbtRunnerError"
     VALIDATOR_ERROR = "ValidatorError"
@@ -116,7 +120,13 @@ def _per_run_band(band: AnomalyBand, comparison: BandComparison) -> dict[str, ob
 def alarm_specs(settings: Settings) -> list[AlarmSpec]:
     """Every metric alarm the pipeline's health rolls up, in AlarmKey order."""
     order = [str(key) for key in AlarmKey]
-    every = (failure_specs, data_quality_specs, absence_specs, self_health_specs)
+    every = (
+        failure_specs,
+        data_quality_specs,
+        circuit_breaker_specs,
+        absence_specs,
+        self_health_specs,
+    )
     return sorted(
         (alarm for concern in every for alarm in concern(settings)),
         key=lambda alarm: order.index(alarm.key),
@@ -237,6 +247,63 @@ def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
             ),
             watches=metrics.records(Metric.RECORDS_PROCESSED).over(ONE_HOUR),
             **_per_run_band(band, BandComparison.OUTSIDE),
+        ),
+    ]
+
+
+def _tripped(threshold: float, comparison: Comparison) -> dict[str, object]:
+    """A circuit breaker of the ingestion validation tripped; it stays tripped until the next
+    validation reports (the run stopped: the dimension waits for someone to act)."""
+    return {
+        "threshold": threshold,
+        "comparison": comparison,
+        "treat_missing_data": MissingData.IGNORE,
+        "missing_data_reason": (
+            "published once per ingestion validation; keep the last state until the next one "
+            "reports."
+        ),
+    }
+
+
+def circuit_breaker_specs(settings: Settings) -> list[AlarmSpec]:
+    """Extracts the ingestion validation stopped before dbt turned them into history: one that
+    shrank, one that leaves out current users of the dimension, one missing a column."""
+    metrics = PipelineMetrics(settings)
+    limits = settings.pipeline_validator
+    stopped = "the run stopped before dbt"
+    return [
+        keyed_spec(
+            settings,
+            AlarmKey.EXTRACT_VOLUME_DROP,
+            AlertRoute.CRITICAL,
+            summary=(
+                f"The latest Salesforce extract has over {limits.max_volume_drop_percent:g}% "
+                f"fewer rows than the previous one: {stopped}."
+            ),
+            watches=metrics.extract_volume_change(),
+            **_tripped(-limits.max_volume_drop_percent, Comparison.LESS),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.MASS_DELETION,
+            AlertRoute.CRITICAL,
+            summary=(
+                f"The latest Salesforce extract leaves out over {limits.max_deletion_percent:g}% "
+                f"of the dimension's current users, whom dbt would mark deleted: {stopped}."
+            ),
+            watches=metrics.predicted_deletion_share(),
+            **_tripped(limits.max_deletion_percent, Comparison.GREATER),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.SCHEMA_DRIFT,
+            AlertRoute.CRITICAL,
+            summary=(
+                "The raw table or the dimension lacks a column the ingestion checks need: "
+                f"{stopped}."
+            ),
+            watches=metrics.missing_columns(),
+            **_tripped(1, Comparison.GREATER_OR_EQUAL),
         ),
     ]
 

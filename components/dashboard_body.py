@@ -135,7 +135,17 @@ def data_quality(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -
         ),
         y_range=(0, 100),
     )
-    return Segment("Data quality: what a run delivered", (scores,))
+    volume = WidgetSpec(
+        "Circuit breaker: extract volume change against the previous extract (%)",
+        (metrics.extract_volume_change(),),
+        annotations=alarm_threshold(alarms, AlarmKey.EXTRACT_VOLUME_DROP, "Largest allowed drop"),
+    )
+    deletions = WidgetSpec(
+        "Circuit breaker: current users the extract leaves out (%)",
+        (metrics.predicted_deletion_share(),),
+        annotations=alarm_threshold(alarms, AlarmKey.MASS_DELETION, "Largest allowed share"),
+    )
+    return Segment("Data quality: what a run delivered", (scores, volume, deletions))
 
 
 def absence(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -> Segment:

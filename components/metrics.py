@@ -103,6 +103,16 @@ class PipelineMetrics:
     def data_freshness_hours(self) -> MetricSpec:
         return self.published(Metric.DATA_FRESHNESS_HOURS, "Maximum", "Extract age (h)")
 
+    def extract_volume_change(self) -> MetricSpec:
+        """Percent change of the latest extract's rows; its lowest value is the worst drop."""
+        return self.published(Metric.EXTRACT_VOLUME_CHANGE, "Minimum", "Volume change (%)")
+
+    def predicted_deletion_share(self) -> MetricSpec:
+        return self.published(Metric.PREDICTED_DELETION_SHARE, "Maximum", "Would delete (%)")
+
+    def missing_columns(self) -> MetricSpec:
+        return self.published(Metric.MISSING_COLUMNS, "Maximum", "Missing columns")
+
     def athena_bytes_scanned(self, statistic: Literal["Average", "Maximum"]) -> MetricSpec:
         return self.published(Metric.ATHENA_BYTES_SCANNED, statistic, statistic)
 

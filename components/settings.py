@@ -297,10 +297,27 @@ class HandlerConfig(BaseModel):
 
 
 class PipelineValidatorConfig(HandlerConfig):
-    """The validator scans the whole SCD history: more memory and time by default."""
+    """The validator scans the whole SCD history: more memory and time by default. Its circuit
+    breakers' limits are the validator's settings (what it accepts is its model's rule) and the
+    thresholds of the ExtractVolumeDrop and MassDeletion alarms."""
 
     memory_mb: MemoryMb = 512
     timeout_seconds: TimeoutSeconds = 300
+    max_volume_drop_percent: float = Field(
+        default=DEFAULT_THRESHOLDS.max_volume_drop_percent,
+        description="Circuit breaker: the most the latest extract may shrink against the previous"
+        " one, in percent of its rows, before the run stops ahead of dbt (0-100).",
+    )
+    max_deletion_percent: float = Field(
+        default=DEFAULT_THRESHOLDS.max_deletion_percent,
+        description="Circuit breaker: the most of the dimension's current users the latest"
+        " extract may leave out (the deletions dbt would make), in percent (0-100).",
+    )
+    volume_history_days: int = Field(
+        default=contract.DEFAULT_VOLUME_HISTORY_DAYS,
+        description="How many days back the previous extract is looked for (whole days to"
+        " midnight UTC; at least ingestionLookbackDays).",
+    )
 
 
 class Settings(BaseModel):

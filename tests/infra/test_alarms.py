@@ -18,6 +18,7 @@ def _expected(settings: Settings) -> dict[AlarmKey, dict]:
     """Independent statement of each alarm: metric, statistic, threshold, operator, missing."""
     env = settings.environment
     sfn = {"StateMachineArn": settings.state_machine_arn}
+    breakers = settings.pipeline_validator
     return {
         AlarmKey.STEP_FUNCTIONS_FAILURE: dict(
             namespace="AWS/States", metricName="ExecutionsFailed", dimensions=sfn,
@@ -45,6 +46,24 @@ def _expected(settings: Settings) -> dict[AlarmKey, dict]:
             namespace=contract.NAMESPACE, metricName=Metric.SCD_INTEGRITY_SCORE.name,
             dimensions=Metric.SCD_INTEGRITY_SCORE.dimensions(env),
             threshold=settings.scd_integrity_threshold, comparisonOperator="LessThanThreshold",
+            treatMissingData="ignore",
+        ),
+        AlarmKey.EXTRACT_VOLUME_DROP: dict(
+            namespace=contract.NAMESPACE, metricName=Metric.EXTRACT_VOLUME_CHANGE.name,
+            dimensions=Metric.EXTRACT_VOLUME_CHANGE.dimensions(env), statistic="Minimum",
+            threshold=-breakers.max_volume_drop_percent, comparisonOperator="LessThanThreshold",
+            treatMissingData="ignore",
+        ),
+        AlarmKey.MASS_DELETION: dict(
+            namespace=contract.NAMESPACE, metricName=Metric.PREDICTED_DELETION_SHARE.name,
+            dimensions=Metric.PREDICTED_DELETION_SHARE.dimensions(env), statistic="Maximum",
+            threshold=breakers.max_deletion_percent, comparisonOperator="GreaterThanThreshold",
+            treatMissingData="ignore",
+        ),
+        AlarmKey.SCHEMA_DRIFT: dict(
+            namespace=contract.NAMESPACE, metricName=Metric.MISSING_COLUMNS.name,
+            dimensions=Metric.MISSING_COLUMNS.dimensions(env), statistic="Maximum",
+            threshold=1, comparisonOperator="GreaterThanOrEqualToThreshold",
             treatMissingData="ignore",
         ),
         AlarmKey.RECORD_VOLUME_ANOMALY: dict(
@@ -79,7 +98,7 @@ def _by_key(run: StackRun, settings: Settings) -> dict[AlarmKey, dict]:
 
 def test_failure_quality_and_volume_alarms_watch_the_right_metric(stack_run, stack_settings):
     alarms = _by_key(stack_run, stack_settings)
-    assert len(alarms) == 8
+    assert len(alarms) == 11
     assert len(stack_run.of_type(METRIC_ALARM)) == len(alarm_specs(stack_settings))
     for key, expected in _expected(stack_settings).items():
         actual = alarms[key]
@@ -97,6 +116,12 @@ def test_custom_metric_alarms_match_a_published_dimension_set(stack_run, stack_s
         assert frozenset(inputs["dimensions"]) in {
             frozenset(d.value for d in dimension_set) for dimension_set in metric.dimension_sets
         }
+
+
+def test_circuit_breaker_alarms_page_the_critical_route(stack_run, stack_settings):
+    routes = alarm_routes(stack_run)
+    for key in (AlarmKey.EXTRACT_VOLUME_DROP, AlarmKey.MASS_DELETION, AlarmKey.SCHEMA_DRIFT):
+        assert routes[arns.alarm_name(stack_settings, key)] is AlertRoute.CRITICAL, key
 
 
 def test_alarm_actions_go_to_the_routed_topic(stack_run):

@@ -22,11 +22,11 @@ def _metric_keys(widget):
     return keys
 
 
-def test_five_segments_of_eleven_widgets_on_a_non_overlapping_grid(stack_run, stack_settings):
+def test_five_segments_of_thirteen_widgets_on_a_non_overlapping_grid(stack_run, stack_settings):
     name, body = _body(stack_run)
     assert name == arns.dashboard_name(stack_settings)
     widgets = body["widgets"]
-    assert [w["type"] for w in widgets].count("metric") == 10
+    assert [w["type"] for w in widgets].count("metric") == 12
     assert [w["type"] for w in widgets].count("log") == 1
     headers = [w for w in widgets if w["type"] == "text"]
     assert [h["properties"]["markdown"].split(":")[0] for h in headers] == [
@@ -62,6 +62,7 @@ def test_custom_metrics_come_from_the_contract(stack_run, stack_settings):
     expected = [
         Metric.RECORDS_PROCESSED, Metric.RECORDS_CREATED, Metric.RECORDS_UPDATED,
         Metric.RECORDS_DELETED, Metric.DATA_QUALITY_SCORE, Metric.SCD_INTEGRITY_SCORE,
+        Metric.EXTRACT_VOLUME_CHANGE, Metric.PREDICTED_DELETION_SHARE,
     ]  # fmt: skip
     for metric in expected:
         assert (contract.NAMESPACE, metric.name, metric.dimensions(env)) in lines

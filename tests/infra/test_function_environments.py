@@ -32,7 +32,10 @@ VARIATIONS = {
         f"{P}:dataQualityThreshold": "100",
         f"{P}:minRecordCount": "1",
         f"{P}:logLevel": "ERROR",
-        f"{P}:pipelineValidator": '{"memoryMb": 2048, "reservedConcurrency": 1}',
+        f"{P}:pipelineValidator": (
+            '{"memoryMb": 2048, "reservedConcurrency": 1, "maxVolumeDropPercent": 35,'
+            ' "maxDeletionPercent": 2.5, "volumeHistoryDays": 14}'
+        ),
     },
     "prod-shared-workgroup": {f"{P}:athenaWorkgroup": "analytics", f"{P}:scdTable": "dim_scd"},
 }
@@ -68,6 +71,12 @@ def test_a_variation_reaches_the_handler_as_configured():
     assert validator.columns.is_current is None
     untraced = _environments(_run("dev-untraced"))
     assert {env[EnvVar.POWERTOOLS_TRACE_DISABLED] for env in untraced.values()} == {"true"}
+    tuned = _environments(_run("dev-tuned"))[HandlerKey.PIPELINE_VALIDATOR]
+    assert (
+        tuned[EnvVar.MAX_VOLUME_DROP_PERCENT],
+        tuned[EnvVar.MAX_DELETION_PERCENT],
+        tuned[EnvVar.VOLUME_HISTORY_DAYS],
+    ) == ("35", "2.5", "14")
 
 
 @pytest.mark.parametrize(
@@ -83,6 +92,20 @@ def test_a_variation_reaches_the_handler_as_configured():
             {f"{P}:freshnessHours": "30", f"{P}:ingestionLookbackDays": "1"},
             [f"{P}:freshnessHours", f"{P}:ingestionLookbackDays"],
             "INGESTION_LOOKBACK_DAYS=1 days must cover FRESHNESS_HOURS=30 hours",
+        ),
+        (
+            {f"{P}:pipelineValidator": '{"maxVolumeDropPercent": 120}'},
+            [f"{P}:pipelineValidator.maxVolumeDropPercent"],
+            "MAX_VOLUME_DROP_PERCENT=120.0 would be refused by the pipeline-validator function:"
+            " Input should be less than or equal to 100",
+        ),
+        (
+            {
+                f"{P}:ingestionLookbackDays": "3",
+                f"{P}:pipelineValidator": '{"volumeHistoryDays": 2}',
+            },
+            [f"{P}:ingestionLookbackDays", f"{P}:pipelineValidator.volumeHistoryDays"],
+            "VOLUME_HISTORY_DAYS=2 days must cover INGESTION_LOOKBACK_DAYS=3 days",
         ),
     ],
 )

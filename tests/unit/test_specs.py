@@ -82,6 +82,8 @@ def test_threshold_lines_are_the_thresholds_of_the_alarms_they_show():
         "Timeout threshold": alarms[AlarmKey.STEP_FUNCTIONS_DURATION].threshold,
         "Data quality threshold": alarms[AlarmKey.DATA_QUALITY].threshold,
         "SCD integrity threshold": alarms[AlarmKey.SCD_INTEGRITY].threshold,
+        "Largest allowed drop": alarms[AlarmKey.EXTRACT_VOLUME_DROP].threshold,
+        "Largest allowed share": alarms[AlarmKey.MASS_DELETION].threshold,
         "Expected per interval": alarms[AlarmKey.MONITORING_HEARTBEAT].threshold,
     }
     assert _annotations(settings)["Data quality threshold"] == 90
