@@ -5,7 +5,8 @@ as DuckDB tables with the names and columns the validator reads by default.
 `check` strategy (check_cols = division, audit_phase__c; hard_deletes = new_record) would if it ran
 after every extract: a new version only when a tracked column changed (NULL counts as a value),
 the extract time as `valid_from`, and a deleted current row for a user missing from an extract.
-The `plant_*` functions break a built warehouse in one specific way each, for the broken demo run.
+The `plant_*` functions break a built warehouse in one specific way each, for the broken and the
+partial demo runs.
 """
 
 from __future__ import annotations
@@ -259,3 +260,34 @@ def plant_overlapping_history(connection: duckdb.DuckDBPyConnection) -> str:
         [user_id, user_id],
     )
     return user_id
+
+
+def plant_partial_extract(connection: duckdb.DuckDBPyConnection, share: float) -> int:
+    """Cut the latest extract short by `share` of its users (the last ones by id, as a truncated
+    page would), and leave the dimension as dbt built it from the extracts before: the ingestion
+    validation runs before dbt does.
+
+    Returns how many users the latest extract lost.
+    """
+    if not 0 < share < 1:
+        raise ValueError(f"share must be between 0 and 1 (exclusive), got {share}")
+    row = _first_row(connection, f"SELECT max({Column.EXTRACTED_AT}) FROM {RAW_TABLE}")
+    assert row is not None
+    latest = row[0]
+    count = _first_row(
+        connection, f"SELECT count(*) FROM {RAW_TABLE} WHERE {Column.EXTRACTED_AT} = ?", [latest]
+    )
+    assert count is not None
+    kept = round(count[0] * (1 - share))
+    connection.execute(
+        f"""CREATE TEMP TABLE partial_extract AS
+        SELECT * FROM {RAW_TABLE} WHERE {Column.EXTRACTED_AT} = ?
+        ORDER BY {Column.USER_ID} LIMIT ?""",
+        [latest, kept],
+    )
+    connection.execute(f"DELETE FROM {RAW_TABLE} WHERE {Column.EXTRACTED_AT} = ?", [latest])
+    build_scd(connection)
+    connection.execute(f"INSERT INTO {RAW_TABLE} SELECT * FROM partial_extract")
+    connection.execute("DROP TABLE partial_extract")
+    lost: int = count[0] - kept
+    return lost

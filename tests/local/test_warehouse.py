@@ -18,6 +18,7 @@ from local.warehouse import (
     load_raw,
     plant_duplicate_current_row,
     plant_overlapping_history,
+    plant_partial_extract,
     plant_stale_extract,
 )
 from tests.frozen_time import FROZEN_NOW, naive
@@ -182,3 +183,24 @@ def test_plant_overlapping_history_breaks_only_that_user():
     overlaps = _rows(connection, OVERLAPPING_VERSIONS)
     assert [overlap[0] for overlap in overlaps] == [user_id]
     assert _rows(connection, USERS_WITHOUT_ONE_CURRENT_ROW) == []
+
+
+def test_plant_partial_extract_truncates_the_latest_extract_and_keeps_the_previous_dimension():
+    connection = _warehouse()
+    users = f"SELECT user_id FROM {RAW_TABLE} WHERE _extracted_at = ? ORDER BY user_id"
+    full = [row[0] for row in connection.execute(users, [LATEST]).fetchall()]
+    # The dimension dbt built from the extracts before the latest one.
+    expected = duckdb.connect()
+    build_warehouse(expected, PLAN, LATEST)
+    expected.execute(f"DELETE FROM {RAW_TABLE} WHERE _extracted_at = ?", [LATEST])
+    build_scd(expected)
+
+    lost = plant_partial_extract(connection, share=0.4)
+
+    kept = [row[0] for row in connection.execute(users, [LATEST]).fetchall()]
+    assert lost == len(full) - len(kept) == len(full) - round(len(full) * 0.6)
+    assert kept == full[: len(kept)]  # the first users by id: a truncated page
+    dimension = f"SELECT * FROM {SCD_TABLE} ORDER BY ALL"
+    assert _rows(connection, dimension) == _rows(expected, dimension)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        plant_partial_extract(connection, share=1.0)

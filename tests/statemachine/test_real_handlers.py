@@ -41,19 +41,27 @@ from local.moto_integrations import GlueRunOutcome
 from local.salesforce_users import ExtractPlan
 from local.stack_settings import stack_settings
 from local.stepfunctions_runner import LocalPipeline, PipelineComponents, local_pipeline
-from local.warehouse import RAW_TABLE, SCD_TABLE, build_warehouse, plant_duplicate_current_row
+from local.warehouse import (
+    RAW_TABLE,
+    SCD_TABLE,
+    build_warehouse,
+    plant_duplicate_current_row,
+    plant_partial_extract,
+)
 from tests.frozen_time import ago, naive
 
 PLAN = ExtractPlan(users=120, days=4)
 FAILING_TEST = dbt_test_ids()[-1]
 SCD_THRESHOLD = 98.0
 DUPLICATED_USERS = 3  # of ~125: above the 2 users the 98 % threshold tolerates
+PARTIAL_SHARE = 0.4  # of the latest extract's users: far above both breakers' defaults
 
 
 @dataclass(frozen=True)
 class Warehouses:
     healthy: Path
     duplicate_current_row: Path
+    partial_extract: Path
     latest_extract_at: datetime
 
 
@@ -61,6 +69,7 @@ class Warehouses:
 def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
     root = tmp_path_factory.mktemp("warehouse")
     healthy, broken = root / "healthy.duckdb", root / "duplicate.duckdb"
+    partial = root / "partial.duckdb"
     # Naive UTC, as the raw table stores it; one hour old passes the 6 h freshness window.
     latest = naive(ago(hours=1))
     with duckdb.connect(str(healthy)) as connection:
@@ -68,7 +77,10 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
     shutil.copyfile(healthy, broken)
     with duckdb.connect(str(broken)) as connection:
         plant_duplicate_current_row(connection, users=DUPLICATED_USERS)
-    return Warehouses(healthy, broken, latest)
+    shutil.copyfile(healthy, partial)
+    with duckdb.connect(str(partial)) as connection:
+        plant_partial_extract(connection, share=PARTIAL_SHARE)
+    return Warehouses(healthy, broken, partial, latest)
 
 
 @dataclass
@@ -151,6 +163,19 @@ def _sum(loop: Loop, metric: MetricDef) -> float | None:
 
 def _root_cause(alert: Alert) -> str:
     return alert.message.split("ROOT CAUSE", 1)[1].split("RECOMMENDED ACTIONS", 1)[0]
+
+
+def _maximum(loop: Loop, metric: MetricDef) -> float | None:
+    end = clock.now() + timedelta(minutes=1)
+    series = loop.cloud.metric_series(
+        NAMESPACE,
+        metric.name,
+        metric.dimensions(LOCAL_ENVIRONMENT),
+        stat="Maximum",
+        start=end - timedelta(hours=1),
+        end=end,
+    )
+    return max(value for _, value in series) if series else None
 
 
 def _count(path: Path, sql: str, parameters: list[object]) -> int:
@@ -246,3 +271,37 @@ def test_duplicate_current_row_fails_scd_validation(loop, warehouses, request):
     score = _minimum(loop, Metric.SCD_INTEGRITY_SCORE)
     assert score is not None and score < SCD_THRESHOLD
     assert _sum(loop, Metric.RECORDS_CREATED) is None
+
+
+def test_a_partial_extract_stops_before_dbt_in_the_data_quality_branch(loop, warehouses, request):
+    loop.environment[EnvVar.DUCKDB_PATH] = str(warehouses.partial_extract)
+    with duckdb.connect(str(warehouses.partial_extract), read_only=True) as connection:
+        dimension_before = connection.execute(f"SELECT * FROM {SCD_TABLE} ORDER BY ALL").fetchall()
+    dbt_calls: list[object] = []
+    loop.doubles.dbt = lambda event, context: dbt_calls.append(event)  # type: ignore[assignment]
+    result = loop.run(request)
+
+    assert result.status == "FAILED"
+    assert result.error == ErrorType.DATA_QUALITY_FAILURE
+    entered = result.entered_states()
+    assert entered[entered.index("ValidateIngestion") + 1 :][:3] == [
+        "IngestionPassed",
+        "RecordDataQualityFailure",
+        "NotifyFailure",
+    ]
+    assert "RunDbt" not in entered and "TestDbt" not in entered
+    assert dbt_calls == []  # dbt was never invoked
+    with duckdb.connect(str(warehouses.partial_extract), read_only=True) as connection:
+        assert connection.execute(f"SELECT * FROM {SCD_TABLE} ORDER BY ALL").fetchall() == (
+            dimension_before
+        )
+    (alert,) = loop.inbox.drain()
+    assert alert.attributes["error_type"] == ErrorType.DATA_QUALITY_FAILURE
+    cause = _root_cause(alert)
+    assert "extract_volume_drop: observed" in cause and "vs threshold 20" in cause
+    assert "mass_deletion: observed" in cause and "vs threshold 5" in cause
+    change = _minimum(loop, Metric.EXTRACT_VOLUME_CHANGE)
+    assert change is not None and change < -20
+    share = _maximum(loop, Metric.PREDICTED_DELETION_SHARE)
+    assert share is not None and share > 5
+    assert _sum(loop, Metric.RECORDS_PROCESSED) is None  # the publisher never ran
