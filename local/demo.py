@@ -5,9 +5,13 @@
 2. Builds a warehouse of generated Salesforce users (DuckDB files under build/demo/): daily raw
    extracts and the SCD Type 2 dimension dbt would build from them. A second copy is broken:
    its extracts are stale, some users have a duplicate current row, one has overlapping history.
-3. Runs two pipeline runs through the REAL handlers (validator, error handler, metrics
+   A third has a partial latest extract (a truncated page) and the dimension dbt built the day
+   before.
+3. Runs three pipeline runs through the REAL handlers (validator, error handler, metrics
    publisher) in the state machine's order; the user's Glue job and dbt runner are stand-ins
-   (dbt answers with real run_results.json; in the broken run one dbt test fails).
+   (dbt answers with real run_results.json; in the broken run one dbt test fails). The broken
+   run carries on past each failure to show every defect; the partial one stops where the state
+   machine does: the ingestion validation's circuit breakers trip and dbt never runs.
 4. Reports each run's checks, the metrics read back from the emulator, the alerts received in the
    inbox, and the alarms those metrics would breach by the stack's alarm specs; writes a preview
    of the dashboard drawn from the stack's widget specs.
@@ -28,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import duckdb
 
@@ -40,7 +44,7 @@ from local import dashboard_preview, report
 from local.alarm_preview import AlarmVerdict, evaluate_all
 from local.dbt_runner import DbtRunner, dbt_test_ids
 from local.emulator import Alert, AlertInbox, Emulator, create_alert_inbox, running_emulator
-from local.lambda_runtime import LocalFunction, LocalLambdaContext, invoke, resolve_handler
+from local.lambda_runtime import Handler, LocalFunction, LocalLambdaContext, invoke, resolve_handler
 from local.monitoring import (
     LOCAL_LOG_LEVEL,
     create_handler_tables,
@@ -52,10 +56,12 @@ from local.salesforce_users import ExtractPlan
 from local.stack_settings import PROJECT_ROOT, stack_settings
 from local.walkthrough import PipelineFunctions, RunRecord, Walkthrough, glue_job_run
 from local.warehouse import (
+    SCD_TABLE,
     WarehouseSummary,
     build_warehouse,
     plant_duplicate_current_row,
     plant_overlapping_history,
+    plant_partial_extract,
     plant_stale_extract,
 )
 
@@ -63,6 +69,7 @@ STACK: Final = "local"
 BUILD_DIR: Final = PROJECT_ROOT / "build"
 STALE_HOURS: Final = 30
 DUPLICATED_USERS: Final = 5
+PARTIAL_SHARE: Final = 0.3  # of the latest extract's users; the rest still passes the count
 FAILING_TEST: Final = next(test for test in dbt_test_ids() if ".unique_orders_order_id." in test)
 FAILING_TEST_ROWS: Final = 3
 NOISY_LOGGERS: Final = ("werkzeug", "moto", "botocore", "urllib3", "aws_lambda_powertools")
@@ -72,7 +79,21 @@ NOISY_LOGGERS: Final = ("werkzeug", "moto", "botocore", "urllib3", "aws_lambda_p
 class Warehouses:
     healthy: Path
     broken: Path
+    partial: Path
+    partial_lost: int  # users the partial extract lost
     summary: WarehouseSummary
+
+
+@dataclass
+class CountedDbtRunner:
+    """The dbt runner stand-in, counting its invocations (the breaker must leave it at 0)."""
+
+    runner: DbtRunner
+    invocations: int = 0
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        self.invocations += 1
+        return self.runner(event, context)
 
 
 @dataclass(frozen=True)
@@ -93,10 +114,12 @@ def quiet_logs() -> None:
 
 def build_warehouses(directory: Path, plan: ExtractPlan) -> Warehouses:
     directory.mkdir(parents=True, exist_ok=True)
-    healthy, broken = directory / "warehouse-healthy.duckdb", directory / "warehouse-broken.duckdb"
+    healthy, broken, partial = (
+        directory / f"warehouse-{name}.duckdb" for name in ("healthy", "broken", "partial")
+    )
     # Naive UTC like the raw table's timestamps; an hour old passes the freshness window.
     latest = (clock.now() - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
-    for path in (healthy, broken):
+    for path in (healthy, broken, partial):
         path.unlink(missing_ok=True)
     with duckdb.connect(str(healthy)) as connection:
         summary = build_warehouse(connection, plan, latest)
@@ -105,11 +128,20 @@ def build_warehouses(directory: Path, plan: ExtractPlan) -> Warehouses:
         plant_stale_extract(connection, hours=STALE_HOURS)
         plant_duplicate_current_row(connection, users=DUPLICATED_USERS)
         plant_overlapping_history(connection)
-    return Warehouses(healthy, broken, summary)
+    shutil.copyfile(healthy, partial)
+    with duckdb.connect(str(partial)) as connection:
+        lost = plant_partial_extract(connection, share=PARTIAL_SHARE)
+    return Warehouses(healthy, broken, partial, lost, summary)
+
+
+def dimension_rows(warehouse: Path) -> list[tuple[Any, ...]]:
+    """Every version of the dimension, in a fixed order: what "untouched" compares."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(f"SELECT * FROM {SCD_TABLE} ORDER BY ALL").fetchall()
 
 
 def walkthrough(
-    settings: Settings, inbox: AlertInbox, warehouse: Path, dbt_runner: DbtRunner
+    settings: Settings, inbox: AlertInbox, warehouse: Path, dbt_runner: Handler
 ) -> Walkthrough:
     def real(handler: HandlerKey) -> LocalFunction:
         environment = handler_environment(settings, handler, inbox, warehouse)
@@ -145,11 +177,17 @@ def run_canary(settings: Settings, inbox: AlertInbox, warehouse: Path) -> list[s
 
 
 def run_once(
-    label: str, walk: Walkthrough, emulator: Emulator, inbox: AlertInbox, settings: Settings
+    label: str,
+    walk: Walkthrough,
+    emulator: Emulator,
+    inbox: AlertInbox,
+    settings: Settings,
+    *,
+    carry_on: bool = True,
 ) -> RunResult:
     started = clock.now()
     name = f"{label}-{started:%Y%m%dT%H%M%S}"
-    record = walk.run(name, glue_job_run(walk.glue_job_name, started))
+    record = walk.run(name, glue_job_run(walk.glue_job_name, started), carry_on=carry_on)
     assert record.finished_at is not None
     # Read this run's datapoints only: from the second it started to the second after it ended.
     start = record.started_at.replace(microsecond=0)
@@ -178,7 +216,8 @@ def introduction(emulator: Emulator, warehouses: Warehouses, plan: ExtractPlan) 
         "Real handlers  : pipeline validator (DuckDB), error handler, metrics publisher.",
         "Stand-ins      : the Glue job (succeeds) and the dbt runner (real run_results.json).",
         "A failed stage alerts through the error handler, as the state machine's Catch does;",
-        "the demo then carries on with the next stage so that one run shows every defect.",
+        "the broken run then carries on with the next stage so that one run shows every defect,",
+        "the partial run stops there, as the state machine does.",
     ]
 
 
@@ -226,9 +265,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             inbox,
             settings,
         )
+        wait_for_next_second()
+        dimension_before = dimension_rows(warehouses.partial)
+        counted_dbt = CountedDbtRunner(DbtRunner())
+        partial = run_once(
+            "partial",
+            walkthrough(settings, inbox, warehouses.partial, counted_dbt),
+            emulator,
+            inbox,
+            settings,
+            carry_on=False,
+        )
+        dimension_after = dimension_rows(warehouses.partial)
         lines = introduction(emulator, warehouses, plan) + canary
         lines += report.run_section(
-            "Run 1 of 2: healthy",
+            "Run 1 of 3: healthy",
             ["Nothing is broken: every check passes, scores are 100, no alert is sent."],
             healthy.record,
             readings=healthy.readings,
@@ -236,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             verdicts=healthy.verdicts,
         )
         lines += report.run_section(
-            "Run 2 of 2: broken",
+            "Run 2 of 3: broken",
             [
                 f"Planted: the extract is {STALE_HOURS} h stale; {DUPLICATED_USERS} users have"
                 " a duplicate current row; one user's history overlaps;",
@@ -247,16 +298,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             alerts=broken.alerts,
             verdicts=broken.verdicts,
         )
+        unchanged = "unchanged" if dimension_after == dimension_before else "CHANGED"
+        lines += report.run_section(
+            "Run 3 of 3: partial extract",
+            [
+                f"Planted: today's extract lost {warehouses.partial_lost} users (the last"
+                f" {PARTIAL_SHARE:.0%} by id, a truncated page); the dimension is the one dbt"
+                " built yesterday.",
+            ],
+            partial.record,
+            outcome=[
+                "The circuit breakers stopped the run before dbt:"
+                f" {report.never_ran(partial.record)} never ran; dbt runner invocations:"
+                f" {counted_dbt.invocations}.",
+                f"Dimension {SCD_TABLE}: {len(dimension_before)} versions before the run,"
+                f" {len(dimension_after)} after ({unchanged}).",
+            ],
+            readings=partial.readings,
+            alerts=partial.alerts,
+            verdicts=partial.verdicts,
+        )
+        runs = (healthy, broken, partial)
         preview = dashboard_preview.write(
             emulator,
             settings,
-            [(result.label, result.record, result.alerts) for result in (healthy, broken)],
+            [(result.label, result.record, result.alerts) for result in runs],
             args.build_dir / dashboard_preview.FILE_NAME,
         )
     lines += [
         *report.heading("Summary", "="),
-        report.summary_line("healthy", healthy.record, len(healthy.alerts), healthy.verdicts),
-        report.summary_line("broken", broken.record, len(broken.alerts), broken.verdicts),
+        *(
+            report.summary_line(result.label, result.record, len(result.alerts), result.verdicts)
+            for result in runs
+        ),
         f"Dashboard preview (same widget specs as the deployed dashboard): {_shown_path(preview)}",
         f"Finished in {time.perf_counter() - started:.1f} s; the local AWS is stopped.",
     ]

@@ -8,7 +8,7 @@ from typing import Any, Final
 from local.alarm_preview import AlarmVerdict, Verdict
 from local.emulator import Alert
 from local.readback import Reading
-from local.walkthrough import RunRecord
+from local.walkthrough import TASKS_AFTER_GLUE, RunRecord
 
 WIDTH: Final = 78
 VALIDATION_STAGES: Final = {"ValidateIngestion": "ingestion", "ValidateScd": "SCD integrity"}
@@ -32,13 +32,23 @@ def stages_line(run: RunRecord) -> str:
     return "Stages: " + " -> ".join(parts)
 
 
+def never_ran(run: RunRecord) -> str:
+    """The stages after the Glue job that the run never reached, e.g. `RunDbt, TestDbt`."""
+    reached = {stage.state for stage in run.stages}
+    return ", ".join(task for task in TASKS_AFTER_GLUE if task not in reached) or "nothing"
+
+
+def _verdict(check: Mapping[str, Any]) -> str:
+    return "SKIP" if check.get("skipped") else "PASS" if check["passed"] else "FAIL"
+
+
 def checks_table(output: Mapping[str, Any]) -> list[str]:
     """One line per check: verdict, name, observed vs threshold, and the validator's message."""
     if "checks" not in output:  # the validator itself failed: show its error
         return [f"  ERROR  {output.get('errorType', '?')}: {output.get('errorMessage', output)}"]
     rows = [
         (
-            "PASS" if check["passed"] else "FAIL",
+            _verdict(check),
             check["name"],
             _shown(check.get("observed")),
             _shown(check.get("threshold")),
@@ -142,11 +152,13 @@ def run_section(
     readings: Sequence[Reading],
     alerts: Sequence[Alert],
     verdicts: Sequence[AlarmVerdict],
+    outcome: Sequence[str] = (),
 ) -> list[str]:
     return [
         *heading(title, "="),
         *description,
         stages_line(run),
+        *outcome,
         *validation_section(run),
         *metrics_section(readings),
         *alerts_section(alerts),
@@ -156,7 +168,7 @@ def run_section(
 
 def summary_line(label: str, run: RunRecord, alerts: int, verdicts: Sequence[AlarmVerdict]) -> str:
     failed_checks = sum(
-        not check["passed"]
+        _verdict(check) == "FAIL"
         for state in VALIDATION_STAGES
         for check in (run.output_of(state) or {}).get("checks", [])
     )

@@ -2,10 +2,10 @@
 
 The payloads come from the reference ASL itself: each Task's `Parameters`, `ResultSelector` and
 `ResultPath`, each Catch's Pass state and each Choice's failure state are evaluated here (the
-simple JSONPath subset the definition uses, plus `States.JsonToString`). Unlike Step Functions,
-the walk does not stop at a failed stage: it alerts through the error handler exactly as the
-`NotifyFailure` state would, then carries on with the next stage, so one broken run shows every
-defect. `PublishMetrics` runs only if no stage failed, as in the state machine.
+simple JSONPath subset the definition uses, plus `States.JsonToString`). A failed stage alerts
+through the error handler exactly as the `NotifyFailure` state would; then the walk stops there,
+as the state machine does, or with `carry_on` goes on with the next stage, so one broken run
+shows every defect. `PublishMetrics` runs only if no stage failed, as in the state machine.
 `tests/statemachine/` proves the ASL itself in moto's interpreter.
 """
 
@@ -168,7 +168,7 @@ class Walkthrough:
             "StartTime": started.isoformat(),
         }
 
-    def run(self, name: str, job_run: Mapping[str, Any]) -> RunRecord:
+    def run(self, name: str, job_run: Mapping[str, Any], *, carry_on: bool = True) -> RunRecord:
         started = clock.now()
         record = RunRecord(name, self.execution(name, started), started)
         context = {"Execution": record.execution}
@@ -181,7 +181,7 @@ class Walkthrough:
             _assign(state, self._states[GLUE_STATE]["ResultPath"], dict(job_run))
             record.stages.append(StageResult(GLUE_STATE, job_run, failed=False))
             for task in TASKS_AFTER_GLUE:
-                if task == PUBLISH_STATE and record.failed:
+                if record.failed and (task == PUBLISH_STATE or not carry_on):
                     break  # the state machine reaches PublishMetrics only if everything passed
                 record.stages.append(self._task(task, state, context))
         record.finished_at = clock.now()

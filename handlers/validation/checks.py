@@ -246,6 +246,6 @@ def mass_deletion(
         share,
         max_percent,
         f"{missing_users} of {current_users} current users of {dimension} ({share:g} %) are"
-        f" missing from the latest extract: dbt would mark them deleted"
+        f" missing from the latest extract{'' if passed else ': dbt would mark them deleted'}"
         f" ({'within' if passed else 'above'} the {max_percent:g} % allowed)",
     )

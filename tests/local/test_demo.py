@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import re
 
 import pytest
 
@@ -23,7 +24,7 @@ def demo_run(tmp_path_factory):
             monkeypatch.delenv(name, raising=False)
         captured = io.StringIO()
         with contextlib.redirect_stdout(captured):
-            status = demo.main(["--users", "120", "--days", "3", "--build-dir", str(build)])
+            status = demo.main(["--users", "150", "--days", "3", "--build-dir", str(build)])
     error_handler.settings.cache_clear()
     metrics_publisher.settings.cache_clear()
     return status, captured.getvalue(), build
@@ -41,7 +42,7 @@ def test_demo_exits_zero_and_writes_the_preview(demo_run):
 
 def test_healthy_run_passes_everything_and_alerts_nobody(demo_run):
     _, report, _ = demo_run
-    healthy = report.split("Run 1 of 2: healthy", 1)[1].split("Run 2 of 2: broken", 1)[0]
+    healthy = report.split("Run 1 of 3: healthy", 1)[1].split("Run 2 of 3: broken", 1)[0]
     assert "FAIL " not in healthy
     assert "PASS  scd_integrity_score" in healthy
     assert "Alerts received in the SQS inbox (subscribed to both alert topics):\n  none" in healthy
@@ -52,7 +53,7 @@ def test_healthy_run_passes_everything_and_alerts_nobody(demo_run):
 
 def test_broken_run_fails_the_planted_checks_and_alerts(demo_run):
     _, report, _ = demo_run
-    broken = report.split("Run 2 of 2: broken", 1)[1].split("Summary", 1)[0]
+    broken = report.split("Run 2 of 3: broken", 1)[1].split("Run 3 of 3", 1)[0]
     for check in ("data_freshness", "current_record_uniqueness", "validity_continuity"):
         assert f"FAIL  {check}" in broken
     assert "PASS  data_quality_score" in broken  # staleness is not a row-level defect
@@ -68,6 +69,28 @@ def test_broken_run_fails_the_planted_checks_and_alerts(demo_run):
     breaching = broken.count("WOULD BREACH")
     summary = f"failed checks: 4  alerts: 3  alarms that would breach: {breaching}"
     assert f"broken   FAILED     {summary}" in report
+
+
+def test_the_partial_extract_trips_the_breakers_and_stops_before_dbt(demo_run):
+    _, report, _ = demo_run
+    partial = report.split("Run 3 of 3: partial extract", 1)[1].split("Summary", 1)[0]
+    assert "Stages: RunGlueJob ok -> ValidateIngestion FAILED\n" in partial
+    assert "RunDbt, TestDbt, ValidateScd, PublishMetrics never ran" in partial
+    assert "dbt runner invocations: 0." in partial
+    assert re.search(
+        r"Dimension \S+: (\d+) versions before the run, \1 after \(unchanged\)", partial
+    )
+    for check in ("extract_volume_drop", "mass_deletion"):
+        assert f"FAIL  {check}" in partial
+        assert f"- {check}: observed " in partial  # the alert's root cause says by how much
+        assert f"WOULD BREACH   sf-user-pipeline-local-{_alarm(check)}" in partial
+    assert "PASS  expected_columns" in partial
+    assert "data_quality_failure: severity MEDIUM, delivered via the warning topic" in partial
+    assert "partial  FAILED" in report
+
+
+def _alarm(check: str) -> str:
+    return {"extract_volume_drop": "ExtractVolumeDrop", "mass_deletion": "MassDeletion"}[check]
 
 
 def test_the_readmes_cli_gate_fails_on_the_broken_warehouse_only(demo_run):

@@ -41,12 +41,12 @@ class Recorder:
         return {"validation_type": "ingestion", "passed": True, "checks": []}
 
 
-def _walk(recorder: Recorder, state: str = "SUCCEEDED"):
+def _walk(recorder: Recorder, state: str = "SUCCEEDED", carry_on: bool = True):
     walk = Walkthrough(recorder.functions(), "local", "us-east-1")
     run = glue_job_run(
         walk.glue_job_name, clock.now(), state, "boom" if state != "SUCCEEDED" else None
     )
-    return walk.run("run-1", run)
+    return walk.run("run-1", run, carry_on=carry_on)
 
 
 def test_healthy_walk_gives_the_publisher_the_state_machine_payload():
@@ -61,6 +61,17 @@ def test_healthy_walk_gives_the_publisher_the_state_machine_payload():
     assert published["execution"]["Id"].endswith(":execution:sf-user-pipeline-local:run-1")
     assert published["dbt"]["test"]["results"][0]["unique_id"].startswith("test.")
     assert published["validation"]["scd"]["validation_type"] == "scd_integrity"
+
+
+def test_without_carry_on_the_walk_stops_at_the_first_failure_as_the_state_machine_does():
+    recorder = Recorder(dbt=DbtRunner({dbt_test_ids()[0]: 1}))
+    record = _walk(recorder, carry_on=False)
+
+    assert [(s.state, s.failed) for s in record.stages][-2:] == [
+        ("RunDbt", False), ("TestDbt", True),
+    ]  # fmt: skip
+    assert len(recorder.events["errors"]) == 1
+    assert len(recorder.events["validator"]) == 1  # ValidateScd never ran
 
 
 def test_failures_alert_as_the_catch_would_and_the_walk_goes_on():
