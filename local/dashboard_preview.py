@@ -37,7 +37,7 @@ RESOLUTION_SECONDS: Final = 1
 PANEL_INCHES: Final = (7.0, 3.4)
 DPI: Final = 90
 TEXT_COLUMNS: Final = 80
-MAX_CAUSE_LINES: Final = 2  # the summary and the first finding
+MAX_CAUSE_LINES: Final = 1  # the summary, which names the failed checks: three runs fit
 RUN_COLOURS: Final = ("tab:green", "tab:red", "tab:blue", "tab:orange")
 
 Run = tuple[str, RunRecord, Sequence[Alert]]

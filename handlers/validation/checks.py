@@ -180,11 +180,6 @@ def nothing_to_compare(name: str, threshold: float, reason: str) -> Check:
     return Check(name, True, None, threshold, f"{reason}: nothing to compare")
 
 
-def change_percent(latest: int, previous: int) -> float:
-    """How much `latest` differs from `previous`, in percent of `previous` (negative: fewer)."""
-    return round(100.0 * (latest - previous) / previous, 2)
-
-
 def volume_drop(
     latest: int,
     latest_at: datetime | None,
@@ -201,7 +196,7 @@ def volume_drop(
         return nothing_to_compare(name, max_drop_percent, NO_LATEST_EXTRACT)
     if previous_at is None or previous <= 0:
         return nothing_to_compare(name, max_drop_percent, "no previous extract (a first one)")
-    drop = -change_percent(latest, previous)
+    drop = round(100.0 * (previous - latest) / previous, 2)
     passed = drop <= max_drop_percent
     trend = f"{drop:g} % fewer" if drop >= 0 else f"{-drop:g} % more"
     return Check(
@@ -212,11 +207,6 @@ def volume_drop(
         f"latest extract has {latest} rows, the previous one ({previous_at}) {previous}:"
         f" {trend} ({'within' if passed else 'beyond'} the {max_drop_percent:g} % allowed drop)",
     )
-
-
-def deletion_share(missing_users: int, current_users: int) -> float | None:
-    """Missing current users in percent of current users; None without current users."""
-    return round(100.0 * missing_users / current_users, 2) if current_users else None
 
 
 def mass_deletion(
@@ -231,14 +221,14 @@ def mass_deletion(
     """At most `max_percent` of the dimension's current users are missing from the latest
     extract: the users dbt would mark deleted."""
     name = CheckName.MASS_DELETION
-    share = deletion_share(missing_users, current_users)
     if latest_at is None:
         return nothing_to_compare(name, max_percent, NO_LATEST_EXTRACT)
     if not dimension_exists:
         reason = f"the dimension {dimension} does not exist yet"
         return nothing_to_compare(name, max_percent, reason)
-    if share is None:
+    if current_users == 0:
         return nothing_to_compare(name, max_percent, f"{dimension} has no current users")
+    share = round(100.0 * missing_users / current_users, 2)
     passed = share <= max_percent
     return Check(
         name,

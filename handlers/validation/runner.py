@@ -201,7 +201,7 @@ def validate_ingestion(
         (schema_stats, result.stats),
         data_quality_score=None if CheckName.DATA_QUALITY_SCORE in skipped else score,
         data_freshness_hours=checks.age_hours(latest_at, now),
-        extract_volume_change=None if drop is None else -drop,
+        extract_volume_change=None if drop is None else 0.0 - drop,  # never -0.0
         predicted_deletion_share=share,
         missing_columns=len(missing),
     )
