@@ -174,6 +174,13 @@ def error_handler_delivery_statements(settings: Settings) -> list[Statement]:
 
 
 def pipeline_validator_statements(settings: Settings) -> list[Statement]:
+    """Athena in the validator's workgroup over both tables, with the caller's rights.
+
+    Both validations read both tables (ingestion reads the dimension's current users for the
+    mass-deletion breaker). Its `information_schema.columns` lookup filters each table by exact
+    database and table name, which Athena resolves with glue:GetTable on those two tables (and,
+    for Iceberg, their metadata files under the data locations): no GetTables or GetDatabases.
+    """
     databases = sorted({settings.athena_database, *(t.database for t in settings.tables)})
     catalog_resources = [
         arns.glue_catalog_arn(settings),

@@ -102,7 +102,9 @@ def _alert_key(run: StackRun, handler: HandlerKey) -> list[Request]:
 
 def _athena_on_behalf(run: StackRun, handler: HandlerKey) -> list[Request]:
     """Athena reads the catalog and the data and writes results with the caller's credentials
-    (Athena user guide, "Access to Amazon S3" / "Access to the AWS Glue Data Catalog")."""
+    (Athena user guide, "Access to Amazon S3" / "Access to the AWS Glue Data Catalog"). Both
+    validations read both tables; the columns query's exact-name lookups are the same
+    glue:GetTable requests (and, for Iceberg, metadata objects under the data locations)."""
     if handler is not HandlerKey.PIPELINE_VALIDATOR:
         return []
     where = _where(run)

@@ -3,9 +3,11 @@
 `stack_world(run)` creates what the stack's config points at (the alert topics, the
 dbt artifacts and Athena results buckets, the validator's workgroup) under the ARNs the program
 used, and answers Athena queries by running their SQL on a DuckDB warehouse (the validator's SQL
-is the same text on both engines). `handler_paths()` lists the invocations that cover each
-handler: every route, every artifact source, both validation types, the canary's self-test, and
-the error handler's de-duplication table.
+is the same text on both engines; its `information_schema` lookup too). The warehouse has both
+tables: the ingestion validation reads the dimension's current users as well as the extracts.
+`handler_paths()` lists the invocations that cover each handler: every route, every artifact
+source, both validation types, the canary's self-test, and the error handler's de-duplication
+table.
 """
 
 from __future__ import annotations
