@@ -116,29 +116,18 @@ def _read_schema(
     return found, result.stats
 
 
-def validate_ingestion(
-    settings: ValidatorSettings,
-    engine: QueryEngine,
-    now: datetime,
-    job_run: GlueJobRun | None = None,
-) -> ValidationReport:
-    """The expected columns, job status (when a JobRun is given), record count, freshness, the
-    circuit breakers (volume drop, mass deletion) and the row-level rules."""
-    tag = sql.run_tag(job_run.id) if job_run is not None else None
-    found, schema_stats = _read_schema(settings, engine, tag)
-    expected = schema.expected_columns(settings)
-    missing = found.missing(expected)
-    skipped = drift.skipped_checks(settings, missing)
-    dimension_exists = found.exists(Source.DIMENSION)
-    read_dimension = dimension_exists and CheckName.MASS_DELETION not in skipped
-    query = sql.ingestion_query(settings, now, found, read_dimension=read_dimension, tag=tag)
-    result = engine.run(ValidationType.INGESTION.value, query)
-    row = _single_row(result)
+Planned = tuple[str, Observed, Callable[[], Check]]  # name, threshold, the check when it runs
+
+
+def _planned_checks(
+    settings: ValidatorSettings, row: Row, now: datetime, dimension_exists: bool
+) -> list[Planned]:
+    """Every ingestion check that reads the tables, in report order, from the query's row."""
     column = sql.IngestionColumn
     total, latest_at = int(row[column.TOTAL_ROWS]), row[column.LATEST_AT]
     score = share_percent(int(row[column.PASSING_ROWS]), total)
     quality = settings.data_quality_threshold
-    planned: list[tuple[str, Observed, Callable[[], Check]]] = [
+    return [
         (
             CheckName.MIN_RECORD_COUNT,
             settings.min_record_count,
@@ -182,25 +171,49 @@ def validate_ingestion(
             lambda: checks.score(CheckName.DATA_QUALITY_SCORE, score, quality, "extract rows"),
         ),
     ]
+
+
+def validate_ingestion(
+    settings: ValidatorSettings,
+    engine: QueryEngine,
+    now: datetime,
+    job_run: GlueJobRun | None = None,
+) -> ValidationReport:
+    """The expected columns, job status (when a JobRun is given), record count, freshness, the
+    circuit breakers (volume drop, mass deletion) and the row-level rules."""
+    tag = sql.run_tag(job_run.id) if job_run is not None else None
+    found, schema_stats = _read_schema(settings, engine, tag)
+    expected = schema.expected_columns(settings)
+    missing = found.missing(expected)
+    skipped = drift.skipped_checks(settings, missing)
+    dimension_exists = found.exists(Source.DIMENSION)
+    read_dimension = dimension_exists and CheckName.MASS_DELETION not in skipped
+    query = sql.ingestion_query(settings, now, found, read_dimension=read_dimension, tag=tag)
+    result = engine.run(ValidationType.INGESTION.value, query)
+    row = _single_row(result)
     tables = {source: schema.table_name(settings, source) for source in Source}
     found_checks = [
         checks.expected_columns(expected, missing, tables, list(skipped)),
         *([checks.job_status(job_run)] if job_run is not None else []),
         *(
             checks.skipped(name, threshold, skipped[name], tables) if name in skipped else check()
-            for name, threshold, check in planned
+            for name, threshold, check in _planned_checks(settings, row, now, dimension_exists)
         ),
     ]
-    drop, share = (
+    quality, drop, share = (
         _observed(found_checks, name)
-        for name in (CheckName.EXTRACT_VOLUME_DROP, CheckName.MASS_DELETION)
+        for name in (
+            CheckName.DATA_QUALITY_SCORE,
+            CheckName.EXTRACT_VOLUME_DROP,
+            CheckName.MASS_DELETION,
+        )
     )
     return ValidationReport(
         ValidationType.INGESTION,
         tuple(found_checks),
         (schema_stats, result.stats),
-        data_quality_score=None if CheckName.DATA_QUALITY_SCORE in skipped else score,
-        data_freshness_hours=checks.age_hours(latest_at, now),
+        data_quality_score=quality,
+        data_freshness_hours=checks.age_hours(row[sql.IngestionColumn.LATEST_AT], now),
         extract_volume_change=None if drop is None else 0.0 - drop,  # never -0.0
         predicted_deletion_share=share,
         missing_columns=len(missing),
@@ -208,7 +221,7 @@ def validate_ingestion(
 
 
 def _observed(found: list[Check], name: str) -> float | None:
-    """A breaker's observed percent; None when it had nothing to compare or was skipped."""
+    """A check's observed number; None when it had nothing to compare or was skipped."""
     (check,) = [check for check in found if check.name == name]
     return None if check.observed is None else float(check.observed)
 

@@ -1,7 +1,8 @@
 """The validation queries: one SQL text that runs unchanged on Athena (Trino) and DuckDB.
 
 Each validation is ONE query that returns ONE row of aggregates; every check reads a column of
-that row, and each table's rows are read in one pass. (The ingestion validation first asks
+that row. Each table's rows are read in one pass; the raw table's extraction-time column is read
+once more, to find the extracts to read. (The ingestion validation first asks
 `information_schema` which columns exist, see `schema`.)
 
 The ingestion query reads the raw table's extraction times over the volume history window, to
@@ -368,7 +369,7 @@ def ingestion_query(
     ]
     return f"""
 WITH extract_times AS (
-    SELECT extracted_at, ROW_NUMBER() OVER (ORDER BY extracted_at DESC) AS recency
+    SELECT extracted_at, ROW_NUMBER() OVER (ORDER BY extracted_at DESC NULLS LAST) AS recency
     FROM (
         SELECT DISTINCT {newest_at} AS extracted_at
         FROM {raw} newest
