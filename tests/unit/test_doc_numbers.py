@@ -150,6 +150,34 @@ CLAIMS = [
         r"DataFreshness Maximum over 5 min: [\d.]+ \(alarm when > (\d+)\)",
         lambda: [DEFAULT_THRESHOLDS.freshness_hours],
     ),
+    (
+        "README.md",
+        r"- extract_volume_drop: observed [\d.]+ vs threshold ([\d.]+) ",
+        lambda: [DEFAULT_THRESHOLDS.max_volume_drop_percent],
+    ),
+    (
+        "README.md",
+        r"- mass_deletion: observed [\d.]+ vs threshold ([\d.]+) ",
+        lambda: [DEFAULT_THRESHOLDS.max_deletion_percent],
+    ),
+    (
+        "README.md",
+        r"ExtractVolumeDrop Minimum over 5 min: -[\d.]+ \(alarm when < -(\d+)\)",
+        lambda: [DEFAULT_THRESHOLDS.max_volume_drop_percent],
+    ),
+    (
+        "README.md",
+        r"MassDeletion Maximum over 5 min: [\d.]+ \(alarm when > (\d+)\)",
+        lambda: [DEFAULT_THRESHOLDS.max_deletion_percent],
+    ),
+    (
+        "README.md",
+        r"FAIL extract_volume_drop [\d.]+ (\d+) .*FAIL mass_deletion [\d.]+ (\d+) ",
+        lambda: [
+            DEFAULT_THRESHOLDS.max_volume_drop_percent,
+            DEFAULT_THRESHOLDS.max_deletion_percent,
+        ],
+    ),
 ]
 
 
