@@ -99,7 +99,7 @@ def render(report: ValidationReport) -> str:
         if value is not None
     ]
     verdict = "PASSED" if report.passed else f"FAILED ({', '.join(report.failed_checks)})"
-    lines.append(f"\n{report.validation_type.value}: {verdict}; {'; '.join(scores)}")
+    lines.append("\n" + "; ".join([f"{report.validation_type.value}: {verdict}", *scores]))
     return "\n".join(lines)
 
 

@@ -35,6 +35,24 @@ def test_failing_check_exits_one_and_names_it(seed_warehouse, capsys):
     assert "FAILED (deleted_users_flagged, scd_integrity_score)" in out
 
 
+def test_a_dropped_column_exits_one_with_its_checks_shown_as_skipped(seed_warehouse, capsys):
+    seed_warehouse.execute("ALTER TABLE salesforce_raw.sf_user DROP COLUMN division")
+    ingestion = [
+        "--type",
+        "ingestion",
+        "--required-fields",
+        "user_id,division",
+        "--min-records",
+        "5",
+    ]
+    status = cli.main(["--duckdb", str(seed_warehouse.path), *ingestion, "--now", NOW.isoformat()])
+    assert status == cli.EXIT_CHECK_FAILED
+    out = capsys.readouterr().out
+    assert "required_fields_present  SKIP" in out
+    assert "division (required field) in salesforce_raw.sf_user" in out
+    assert out.rstrip().endswith("ingestion: FAILED (expected_columns)")  # no score: skipped
+
+
 def test_dbt_snapshot_preset(clean_warehouses, monkeypatch, capsys):
     warehouse = clean_warehouses["dbt_snapshot"]  # only read: the shared clean copy will do
     monkeypatch.setenv(EnvVar.COLUMN_USER_ID, "id")
