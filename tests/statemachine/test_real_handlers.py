@@ -144,17 +144,25 @@ def loop(shared_loop: Loop, warehouses: Warehouses) -> Iterator[Loop]:
     metrics_publisher.settings.cache_clear()
 
 
-def _minimum(loop: Loop, metric: MetricDef) -> float | None:
+def _values(loop: Loop, metric: MetricDef, stat: str) -> list[float]:
     end = clock.now() + timedelta(minutes=1)
     series = loop.cloud.metric_series(
         NAMESPACE,
         metric.name,
         metric.dimensions(LOCAL_ENVIRONMENT),
-        stat="Minimum",
+        stat=stat,
         start=end - timedelta(hours=1),
         end=end,
     )
-    return min(value for _, value in series) if series else None
+    return [value for _, value in series]
+
+
+def _minimum(loop: Loop, metric: MetricDef) -> float | None:
+    return min(_values(loop, metric, "Minimum"), default=None)
+
+
+def _maximum(loop: Loop, metric: MetricDef) -> float | None:
+    return max(_values(loop, metric, "Maximum"), default=None)
 
 
 def _sum(loop: Loop, metric: MetricDef) -> float | None:
@@ -163,19 +171,6 @@ def _sum(loop: Loop, metric: MetricDef) -> float | None:
 
 def _root_cause(alert: Alert) -> str:
     return alert.message.split("ROOT CAUSE", 1)[1].split("RECOMMENDED ACTIONS", 1)[0]
-
-
-def _maximum(loop: Loop, metric: MetricDef) -> float | None:
-    end = clock.now() + timedelta(minutes=1)
-    series = loop.cloud.metric_series(
-        NAMESPACE,
-        metric.name,
-        metric.dimensions(LOCAL_ENVIRONMENT),
-        stat="Maximum",
-        start=end - timedelta(hours=1),
-        end=end,
-    )
-    return max(value for _, value in series) if series else None
 
 
 def _count(path: Path, sql: str, parameters: list[object]) -> int:
