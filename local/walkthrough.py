@@ -182,7 +182,7 @@ class Walkthrough:
             record.stages.append(StageResult(GLUE_STATE, job_run, failed=False))
             for task in TASKS_AFTER_GLUE:
                 if record.failed and (task == PUBLISH_STATE or not carry_on):
-                    break  # the state machine reaches PublishMetrics only if everything passed
+                    break  # the state machine stops at a failure: PublishMetrics needs no failure
                 record.stages.append(self._task(task, state, context))
         record.finished_at = clock.now()
         return record
