@@ -107,6 +107,11 @@ def _single_row(result: QueryResult) -> Row:
     return result.rows[0]
 
 
+def _tag(job_run: GlueJobRun | None) -> str | None:
+    """The queries name the Glue run they validate: Athena reuses a result only for a retry."""
+    return None if job_run is None else sql.run_tag(job_run.id)
+
+
 def _read_schema(
     settings: ValidatorSettings, engine: QueryEngine, tag: str | None
 ) -> tuple[Schema, QueryStats]:
@@ -181,7 +186,7 @@ def validate_ingestion(
 ) -> ValidationReport:
     """The expected columns, job status (when a JobRun is given), record count, freshness, the
     circuit breakers (volume drop, mass deletion) and the row-level rules."""
-    tag = sql.run_tag(job_run.id) if job_run is not None else None
+    tag = _tag(job_run)
     found, schema_stats = _read_schema(settings, engine, tag)
     expected = schema.expected_columns(settings)
     missing = found.missing(expected)
@@ -226,9 +231,12 @@ def _observed(found: list[Check], name: str) -> float | None:
     return None if check.observed is None else float(check.observed)
 
 
-def validate_scd(settings: ValidatorSettings, engine: QueryEngine) -> ValidationReport:
+def validate_scd(
+    settings: ValidatorSettings, engine: QueryEngine, job_run: GlueJobRun | None = None
+) -> ValidationReport:
     """Every SCD rule and the latest load's record counts from one pass over the SCD table."""
-    result = engine.run(ValidationType.SCD_INTEGRITY.value, sql.scd_query(settings))
+    query = sql.scd_query(settings, _tag(job_run))
+    result = engine.run(ValidationType.SCD_INTEGRITY.value, query)
     row = _single_row(result)
     users = int(row["users"])
     score = share_percent(int(row["passing_users"]), users)
@@ -256,4 +264,4 @@ def validate(
 ) -> ValidationReport:
     if validation_type is ValidationType.INGESTION:
         return validate_ingestion(settings, engine, now, job_run)
-    return validate_scd(settings, engine)
+    return validate_scd(settings, engine, job_run)

@@ -533,13 +533,15 @@ user_rules AS (
 )""".strip()
 
 
-def scd_query(settings: ValidatorSettings) -> str:
+def scd_query(settings: ValidatorSettings, tag: str | None = None) -> str:
     """One row: users, versions, one violating-user count per rule, passing_users, and the
     latest load's record counts (`RecordCount` columns), from one pass over the SCD table.
 
     "Current" means an open `valid_to` (NULL); `is_current`, when configured, must agree.
+    `tag` (`run_tag`) names the Glue run whose load is validated.
     """
     rules = scd_rules(settings)
+    tagged = f",\n    '{tag}' AS run_tag" if tag else ""
     return f"""
 WITH {_scd_sources(settings)},
 {_scd_users(settings, rules)}
@@ -550,6 +552,6 @@ SELECT
     COALESCE(SUM(extract_rows), 0) AS {RecordCount.PROCESSED},
     COALESCE(SUM(opened_versions), 0) AS {RecordCount.CREATED},
     COALESCE(SUM(closed_versions), 0) AS {RecordCount.UPDATED},
-    COALESCE(SUM(newly_deleted), 0) AS {RecordCount.DELETED}
+    COALESCE(SUM(newly_deleted), 0) AS {RecordCount.DELETED}{tagged}
 FROM user_rules
 """.strip()

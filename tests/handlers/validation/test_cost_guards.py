@@ -87,6 +87,7 @@ def test_the_same_day_and_run_give_the_same_query_text_so_athena_can_reuse_it():
     assert schema.columns_query(settings, tag) != schema.columns_query(
         settings, sql.run_tag("jr_2")
     )
+    assert sql.scd_query(settings, tag) != sql.scd_query(settings, sql.run_tag("jr_2"))
 
 
 def test_extracts_older_than_the_window_are_not_read(seed_warehouse):
