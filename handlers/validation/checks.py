@@ -153,14 +153,22 @@ def expected_columns(
     missing: Sequence[ExpectedColumn],
     tables: Mapping[Source, str],
     skipped_checks: Sequence[str],
+    dimension_exists: bool,
 ) -> Check:
-    """Every column the checks need exists; `tables` names each source's table."""
+    """Every column the checks need exists; `tables` names each source's table. A dimension
+    that does not exist yet has no columns to check."""
     if missing:
         message = f"missing: {_named(missing, tables)}"
         if skipped_checks:
             message += f"; skipped the checks that need them: {', '.join(skipped_checks)}"
-    else:
+    elif dimension_exists:
         message = f"all {len(expected)} columns the checks need exist"
+    else:
+        checked = [column for column in expected if column.source is Source.RAW]
+        message = (
+            f"all {len(checked)} columns the checks need in {tables[Source.RAW]} exist"
+            f" ({tables[Source.DIMENSION]} does not exist yet)"
+        )
     return Check(CheckName.EXPECTED_COLUMNS, not missing, len(missing), 0, message)
 
 

@@ -198,7 +198,7 @@ def validate_ingestion(
     row = _single_row(result)
     tables = {source: schema.table_name(settings, source) for source in Source}
     found_checks = [
-        checks.expected_columns(expected, missing, tables, list(skipped)),
+        checks.expected_columns(expected, missing, tables, list(skipped), dimension_exists),
         *([checks.job_status(job_run)] if job_run is not None else []),
         *(
             checks.skipped(name, threshold, skipped[name], tables) if name in skipped else check()

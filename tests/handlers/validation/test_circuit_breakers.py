@@ -163,6 +163,8 @@ def test_a_dimension_not_built_yet_passes_mass_deletion_and_expected_columns(gro
     deletion = _check(report, "mass_deletion")
     assert deletion.observed is None and "does not exist yet" in deletion.message
     assert report.predicted_deletion_share is None
+    columns = _check(report, "expected_columns").message
+    assert columns.endswith(f"in {RAW} exist ({SCD} does not exist yet)")
 
 
 def test_a_dropped_required_column_fails_expected_columns_naming_it_and_skips_its_checks(grown):
