@@ -180,10 +180,10 @@ def skipped(
     return Check(name, False, None, threshold, message, skipped=True)
 
 
-NO_LATEST_EXTRACT = "no extract in the lookback window (see data_freshness)"
+_NO_LATEST_EXTRACT = "no extract in the lookback window (see data_freshness)"
 
 
-def nothing_to_compare(name: str, threshold: float, reason: str) -> Check:
+def _nothing_to_compare(name: str, threshold: float, reason: str) -> Check:
     """A circuit breaker with nothing to compare passes: `reason` says why."""
     return Check(name, True, None, threshold, f"{reason}: nothing to compare")
 
@@ -201,9 +201,9 @@ def volume_drop(
     """
     name = CheckName.EXTRACT_VOLUME_DROP
     if latest_at is None:
-        return nothing_to_compare(name, max_drop_percent, NO_LATEST_EXTRACT)
+        return _nothing_to_compare(name, max_drop_percent, _NO_LATEST_EXTRACT)
     if previous_at is None or previous <= 0:
-        return nothing_to_compare(name, max_drop_percent, "no previous extract (a first one)")
+        return _nothing_to_compare(name, max_drop_percent, "no previous extract (a first one)")
     drop = round(100.0 * (previous - latest) / previous, 2)
     passed = drop <= max_drop_percent
     trend = f"{drop:g} % fewer" if drop >= 0 else f"{-drop:g} % more"
@@ -230,12 +230,12 @@ def mass_deletion(
     extract: the users dbt would mark deleted."""
     name = CheckName.MASS_DELETION
     if latest_at is None:
-        return nothing_to_compare(name, max_percent, NO_LATEST_EXTRACT)
+        return _nothing_to_compare(name, max_percent, _NO_LATEST_EXTRACT)
     if not dimension_exists:
         reason = f"the dimension {dimension} does not exist yet"
-        return nothing_to_compare(name, max_percent, reason)
+        return _nothing_to_compare(name, max_percent, reason)
     if current_users == 0:
-        return nothing_to_compare(name, max_percent, f"{dimension} has no current users")
+        return _nothing_to_compare(name, max_percent, f"{dimension} has no current users")
     share = round(100.0 * missing_users / current_users, 2)
     passed = share <= max_percent
     return Check(
