@@ -296,6 +296,13 @@ class HandlerConfig(BaseModel):
     )
 
 
+class ErrorHandlerConfig(HandlerConfig):
+    """The error handler makes the most AWS calls one after another (handlers/call_budget.py):
+    its timeout must hold each with a retry, or a slow AWS API loses the alert."""
+
+    timeout_seconds: TimeoutSeconds = 120
+
+
 class PipelineValidatorConfig(HandlerConfig):
     """The validator scans the whole SCD history: more memory and time by default."""
 
@@ -338,7 +345,7 @@ class Settings(BaseModel):
     tracing_enabled: bool = True
     # One object per handler (`pipelineValidator: {memoryMb: 1024}`), see `HandlerConfig`.
     metrics_publisher: HandlerConfig = HandlerConfig()
-    error_handler: HandlerConfig = HandlerConfig()
+    error_handler: ErrorHandlerConfig = ErrorHandlerConfig()
     pipeline_validator: PipelineValidatorConfig = PipelineValidatorConfig()
     # Thresholds (the ones the handlers read too default from the contract).
     data_quality_threshold: Percent = DEFAULT_THRESHOLDS.data_quality_percent
@@ -363,7 +370,9 @@ class Settings(BaseModel):
     maintenance_wait_period_seconds: PositiveInt = 120
     maintenance_extension_period_seconds: PositiveInt = 600
     # Cost guards: the validator's workgroup, result reuse, clean-up.
-    athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
+    athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = (
+        contract.DEFAULT_ATHENA_RESULTS_PREFIX
+    )
     athena_results_kms_key_arn: str = ""
     athena_bytes_scanned_cutoff: int = TEN_GIB
     # Bounds and the lookback-covers-freshness rule: the validator's settings model.

@@ -268,6 +268,8 @@ DEFAULT_SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
 # How many days back the ingestion checks read, so a table partitioned by extraction date is
 # pruned. It must cover the freshness window, or a still-fresh extract would be missed.
 DEFAULT_INGESTION_LOOKBACK_DAYS: Final = 2
+# Key prefix of the validator's Athena results in the results bucket (IAM grants only it).
+DEFAULT_ATHENA_RESULTS_PREFIX: Final = "validator"
 # Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes upper bound (botocore model).
 ATHENA_MAX_RESULT_REUSE_MINUTES: Final = 10_080
 
@@ -288,6 +290,7 @@ class EnvVar(StrEnum):
     ATHENA_DATABASE = "ATHENA_DATABASE"
     ATHENA_WORKGROUP = "ATHENA_WORKGROUP"
     S3_RESULTS_BUCKET = "S3_RESULTS_BUCKET"
+    ATHENA_RESULTS_PREFIX = "ATHENA_RESULTS_PREFIX"
     QUERY_ENGINE = "QUERY_ENGINE"
     DUCKDB_PATH = "DUCKDB_PATH"
     RAW_TABLE = "RAW_TABLE"
@@ -316,6 +319,10 @@ class EnvVar(StrEnum):
     POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
     POWERTOOLS_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
+    # Every AWS client of a handler (handlers/call_budget.py); the stack fits them to its timeout.
+    AWS_CALL_MAX_ATTEMPTS = "AWS_CALL_MAX_ATTEMPTS"
+    AWS_CALL_CONNECT_TIMEOUT_SECONDS = "AWS_CALL_CONNECT_TIMEOUT_SECONDS"
+    AWS_CALL_READ_TIMEOUT_SECONDS = "AWS_CALL_READ_TIMEOUT_SECONDS"
 
 
 class HandlerKey(StrEnum):

@@ -15,9 +15,16 @@ import botocore.exceptions
 import pytest
 from moto import mock_aws
 
+from handlers.contract import HandlerKey
 from tests.guardrails.faults import SERVER_ERROR, THROTTLE, inject
 from tests.guardrails.programs import program
-from tests.guardrails.world import HandlerPath, handler_paths, invoke, stack_world
+from tests.guardrails.world import (
+    HandlerPath,
+    function_environment_applied,
+    handler_paths,
+    invoke,
+    stack_world,
+)
 from tests.infra.pulumi_harness import StackRun
 
 CI_FAILURES = 100
@@ -55,8 +62,12 @@ def _no_alert_lost(run, failures: int) -> None:
     way until the alert goes out. A returned result always means a delivered Publish."""
     chance = random.Random(6)
     kinds = itertools.cycle([THROTTLE, SERVER_ERROR])
-    sns = inject("sns", "Publish", lambda _: next(kinds) if chance.random() < 0.6 else None, True)
-    inject("cloudwatch", "PutMetricData", lambda _: None, answer_success=True)
+    # On the clients the error handler gets under its environment (they follow its call budget).
+    with function_environment_applied(run, HandlerKey.ERROR_HANDLER):
+        sns = inject(
+            "sns", "Publish", lambda _: next(kinds) if chance.random() < 0.6 else None, True
+        )
+        inject("cloudwatch", "PutMetricData", lambda _: None, answer_success=True)
     # The small Glue catch: the point is the delivery loop, not URL-encoding big messages.
     [glue_catch] = [p for p in handler_paths(run) if p.name == "error-critical-route"]
     alerts = surfaced = 0

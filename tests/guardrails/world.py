@@ -236,12 +236,12 @@ def stack_world(run: StackRun) -> Iterator[None]:
         patch.setenv("MOTO_ACCOUNT_ID", stack_account(run))
         patch.setenv("AWS_DEFAULT_REGION", run.config["aws:region"])
         patch.setattr(AthenaBackend, "start_query_execution", duckdb_answers(warehouse()))
-        aws_clients.client.cache_clear()
+        aws_clients.forget_clients()
         _create_targets(run)
         try:
             yield
         finally:
-            aws_clients.client.cache_clear()
+            aws_clients.forget_clients()
 
 
 @contextmanager

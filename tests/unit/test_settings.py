@@ -37,7 +37,7 @@ def test_derived_values():
     assert settings.table(settings.scd_table).qualified == "curated.dim_sf_user_scd"
     assert settings.table(settings.raw_table).qualified == "salesforce_raw.sf_user"
     assert settings.pipeline_validator.memory_mb == 512
-    assert settings.error_handler.timeout_seconds == 60
+    assert settings.error_handler.timeout_seconds == 120
 
 
 def test_config_strings_are_coerced():
