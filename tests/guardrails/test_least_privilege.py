@@ -4,12 +4,18 @@ succeeds, and dropping any single statement breaks something.
 
 "Breaks something" is one of: a handler path fails with AccessDenied in moto, or, for calls AWS
 makes with the function's credentials but moto does not simulate (see iam_enforcement), one of
-the documented requests in INDIRECT is no longer allowed by moto's policy evaluator. A statement
-that breaks nothing is an unused permission and fails the test.
+the documented requests in INDIRECT, or Athena's write and read of each query's results where
+Athena puts them, is no longer allowed by moto's policy evaluator. A statement that breaks
+nothing is an unused permission and fails the test.
+
+Two stacks: dev (the stack creates the validator's workgroup, which enforces the results
+location) and staging with a non-default results prefix and an existing workgroup that does not
+enforce one, so the location the validator itself sends must be where IAM allows.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -23,16 +29,21 @@ from handlers.contract import HandlerKey, function_name
 from tests.guardrails.iam_enforcement import Principal
 from tests.guardrails.programs import function_named, identity_policies, program
 from tests.guardrails.world import (
+    athena_result_objects,
     forget_alerts,
     handler_paths,
     invoke,
     stack_account,
     stack_world,
 )
-from tests.infra.pulumi_harness import StackRun
+from tests.infra.pulumi_harness import StackRun, run_stack
 
-STACK = "dev"
 P = "sf-user-monitoring"
+RESULTS_PREFIX = "monitoring/athena-results"
+RUNS = {
+    "dev": ("dev", {}),
+    "staging-existing-workgroup": ("staging", {f"{P}:athenaResultsPrefix": RESULTS_PREFIX}),
+}
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException"}
 Request = tuple[str, str]  # (action, resource ARN)
 
@@ -119,12 +130,6 @@ def _athena_on_behalf(run: StackRun, handler: HandlerKey) -> list[Request]:
         bucket, _, prefix = uri.removeprefix("s3://").partition("/")
         requests += [("s3:GetObject", f"arn:aws:s3:::{bucket}/{prefix}part-0.parquet"),
                      ("s3:ListBucket", f"arn:aws:s3:::{bucket}")]  # fmt: skip
-    results = _config(run, "athenaResultsBucket")
-    for action in ("s3:GetBucketLocation", "s3:ListBucket"):
-        requests.append((action, f"arn:aws:s3:::{results}"))
-    for action in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
-                   "s3:ListMultipartUploadParts"):  # fmt: skip
-        requests.append((action, f"arn:aws:s3:::{results}/validator/q.csv"))
     if run.config.get(f"{P}:lakeFormationGoverned") == "true":
         requests.append(("lakeformation:GetDataAccess", "*"))
     return requests
@@ -144,6 +149,20 @@ def _async_failure_destination(run: StackRun, handler: HandlerKey) -> list[Reque
     return [("sqs:SendMessage", arn) for arn in destinations if arn]
 
 
+def athena_results(run: StackRun) -> list[Request]:
+    """Athena writes each query's results, and reads them for GetQueryResults, with the caller's
+    credentials where it puts them (`athena_result_objects`: moto records the location sent)."""
+    requests: list[Request] = []
+    for uri in athena_result_objects(run):
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        requests += [("s3:GetBucketLocation", f"arn:aws:s3:::{bucket}"),
+                     ("s3:ListBucket", f"arn:aws:s3:::{bucket}")]  # fmt: skip
+        for action in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
+                       "s3:ListMultipartUploadParts"):  # fmt: skip
+            requests += [(action, f"arn:aws:s3:::{bucket}/{key}")]
+    return requests
+
+
 INDIRECT: list[Callable[[StackRun, HandlerKey], list[Request]]] = [
     _runtime,
     _alert_key,
@@ -160,9 +179,15 @@ def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 # ---- the tests ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def run() -> StackRun:
-    return program(STACK)
+@functools.cache
+def _program(name: str) -> StackRun:
+    stack, overrides = RUNS[name]
+    return run_stack(stack, overrides) if overrides else program(stack)
+
+
+@pytest.fixture(params=list(RUNS))
+def run(request: pytest.FixtureRequest) -> StackRun:
+    return _program(request.param)
 
 
 def _statements(run: StackRun, handler: HandlerKey) -> list[dict[str, Any]]:
@@ -186,6 +211,10 @@ def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, hand
         with principal.acting():
             full = _outcomes(run, handler)
             assert full and set(full.values()) == {"ok"}, full
+            if handler is HandlerKey.PIPELINE_VALIDATOR:
+                indirect += athena_results(run)
+                denied = [r for r in indirect if not _allowed(statements, r)]
+                assert denied == [], "Athena would be denied writing or reading results"
             unused = []
             for index, statement in enumerate(statements):
                 rest = statements[:index] + statements[index + 1 :]
@@ -198,7 +227,11 @@ def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, hand
 
 
 def test_conditions_moto_cannot_evaluate_are_on_the_documents(run):
-    """moto evaluates no condition keys, so the bounding conditions are asserted directly."""
+    """moto evaluates no condition keys, so the bounding conditions are asserted directly: the
+    metric namespace, and the key prefix of every bucket listing (the data locations; the
+    results prefix on the results bucket)."""
+    results_bucket = f"arn:aws:s3:::{_config(run, 'athenaResultsBucket')}"
+    results_prefix = run.config.get(f"{P}:athenaResultsPrefix", "validator")
     for handler in HandlerKey:
         for statement in _statements(run, handler):
             actions = statement["Action"]
@@ -206,7 +239,9 @@ def test_conditions_moto_cannot_evaluate_are_on_the_documents(run):
                 assert statement["Condition"] == {
                     "StringEquals": {"cloudwatch:namespace": "SfUserPipeline"}
                 }
-            if actions == ["s3:ListBucket"] and handler is HandlerKey.PIPELINE_VALIDATOR:
+            if "s3:ListBucket" in actions:
+                assert actions == ["s3:ListBucket"], statement  # the condition binds it alone
                 prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
-                if statement["Sid"].startswith("ReadPipelineData"):
-                    assert prefixes and all(p.endswith("*") for p in prefixes), statement
+                assert prefixes and all(p.endswith("*") for p in prefixes), statement
+                if statement["Resource"] == results_bucket:
+                    assert prefixes == [f"{results_prefix}/*"], statement

@@ -3,9 +3,11 @@
 `stack_world(run)` creates what the stack's config points at (the alert topics, the
 dbt artifacts and Athena results buckets, the validator's workgroup) under the ARNs the program
 used, and answers Athena queries by running their SQL on a DuckDB warehouse (the validator's SQL
-is the same text on both engines). `handler_paths()` lists the invocations that cover each
-handler: every route, every artifact source, both validation types, the canary's self-test, and
-the error handler's de-duplication table.
+is the same text on both engines). The workgroup is the program's own (enforcing its results
+location) or, when the stack names an existing one, one that does not enforce a location, so the
+location the validator sends is where Athena writes (`athena_result_objects`). `handler_paths()`
+lists the invocations that cover each handler: every route, every artifact source, both
+validation types, the canary's self-test, and the error handler's de-duplication table.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, cast
 
 import duckdb
 import pytest
-from moto.athena.models import AthenaBackend, QueryResults
+from moto.athena.models import AthenaBackend, QueryResults, athena_backends
 from moto.dynamodb.models import dynamodb_backends
 
 from components.handler_table import HANDLERS as SPECS
@@ -201,13 +203,48 @@ def _create_targets(run: StackRun) -> None:
     env = function_environment(run, HandlerKey.PIPELINE_VALIDATOR)
     s3 = aws_clients.client("s3")
     _create_bucket(env[EnvVar.S3_RESULTS_BUCKET], region)
-    aws_clients.client("athena").create_work_group(Name=env[EnvVar.ATHENA_WORKGROUP])
+    aws_clients.client("athena").create_work_group(
+        Name=env[EnvVar.ATHENA_WORKGROUP], Configuration=workgroup_configuration(run)
+    )
     artifacts = S3Reference(s3_uri=_artifact_uri({}, run, "x"))
     _create_bucket(artifacts.bucket, region)
     for name, fixture in (("run", "run_pass"), ("test", "build_warn")):
         reference = S3Reference(s3_uri=_artifact_uri({}, run, name))
         body = json.dumps(events.run_results(fixture)).encode()
         s3.put_object(Bucket=reference.bucket, Key=reference.key, Body=body)
+
+
+def workgroup_configuration(run: StackRun) -> dict[str, Any]:
+    """The validator's workgroup as Athena holds it: the one the program creates, or an existing
+    one that leaves the results location to each query."""
+    created = run.of_type("aws:athena/workgroup:Workgroup")
+    if not created:
+        return {"EnforceWorkGroupConfiguration": False}
+    configuration = created[0].inputs["configuration"]
+    return {
+        "EnforceWorkGroupConfiguration": configuration["enforceWorkgroupConfiguration"],
+        "ResultConfiguration": {
+            "OutputLocation": configuration["resultConfiguration"]["outputLocation"]
+        },
+    }
+
+
+def athena_result_objects(run: StackRun) -> list[str]:
+    """The S3 object of each query moto ran, where Athena writes its results: the workgroup's
+    location when the workgroup enforces one, else the query's own (Athena API reference,
+    `ResultConfiguration.OutputLocation`)."""
+    backend = athena_backends[stack_account(run)][run.config["aws:region"]]
+    objects = []
+    for execution in backend.executions.values():
+        workgroup = execution.workgroup.configuration if execution.workgroup else {}
+        enforced = workgroup.get("ResultConfiguration", {}).get("OutputLocation")
+        if workgroup.get("EnforceWorkGroupConfiguration") and enforced:
+            objects.append(f"{enforced.rstrip('/')}/{execution.id}.csv")
+        else:  # moto appends `<id>.csv` to the query's own location, as Athena does
+            location = (execution.config or {}).get("OutputLocation")
+            assert location, f"query {execution.id}: Athena would refuse it, no output location"
+            objects.append(location)
+    return objects
 
 
 def forget_alerts(run: StackRun) -> None:

@@ -82,6 +82,7 @@ def test_validator_environment_carries_the_stack_settings(stack_run, stack_setti
     assert env[EnvVar.ATHENA_WORKGROUP] == arns.validator_workgroup(s)
     assert env[EnvVar.ATHENA_DATABASE] == s.athena_database
     assert env[EnvVar.S3_RESULTS_BUCKET] == s.athena_results_bucket
+    assert env[EnvVar.ATHENA_RESULTS_PREFIX] == s.athena_results_prefix  # where IAM allows
     assert env[EnvVar.RAW_TABLE].endswith(s.raw_table)
     assert env[EnvVar.SCD_TABLE].endswith(s.scd_table)
     assert env[EnvVar.QUERY_ENGINE] == "athena"
