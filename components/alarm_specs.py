@@ -222,8 +222,9 @@ def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
             comparison=Comparison.GREATER,
             treat_missing_data=MissingData.IGNORE,
             missing_data_reason=(
-                "published once per validation; keep the last state until the next run "
-                "(MissedRun covers runs that never come)."
+                "published by every ingestion validation, also without an extract in the "
+                "lookback (then at least the lookback, which breaches); keep the last state "
+                "until the next run (MissedRun and ValidatorError cover runs that never report)."
             ),
         ),
         keyed_spec(

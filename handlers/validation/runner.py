@@ -98,10 +98,12 @@ def validate_ingestion(
     row = _single_row(result)
     total = int(row["total_rows"])
     score = share_percent(int(row["passing_rows"]), total)
+    window_start = sql.extraction_window_start(now, settings.ingestion_lookback_days)
+    age = checks.ExtractAge.of(row["latest_extracted_at"], now, window_start)
     found = [
         *([checks.job_status(job_run)] if job_run is not None else []),
         checks.record_count(total, settings.min_record_count),
-        checks.freshness(row["latest_extracted_at"], now, settings.freshness_hours),
+        checks.freshness(age, settings.freshness_hours),
         *checks.rule_checks(row, sql.ingestion_rules(), total, settings.data_quality_threshold),
         checks.score(
             CheckName.DATA_QUALITY_SCORE, score, settings.data_quality_threshold, "extract rows"
@@ -112,7 +114,7 @@ def validate_ingestion(
         tuple(found),
         (result.stats,),
         data_quality_score=score,
-        data_freshness_hours=checks.age_hours(row["latest_extracted_at"], now),
+        data_freshness_hours=age.hours,
     )
 
 
