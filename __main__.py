@@ -8,6 +8,7 @@ from components.alert_topics import AlertTopics
 from components.athena_workgroup import ValidatorWorkgroup
 from components.canary import Canary
 from components.dashboard import PipelineDashboard
+from components.deploy_account import require_deploy_account
 from components.event_capture import EventCapture
 from components.handler_table import configured_handlers
 from components.idempotency_table import IdempotencyTable
@@ -17,6 +18,7 @@ from components.settings import load_settings
 from handlers.contract import HandlerKey
 
 settings = load_settings()  # fails with the offending config keys before any resource exists
+require_deploy_account(settings)  # the provider refuses credentials of another account
 handler_settings = configured_handlers(settings)  # so does a value a handler would refuse
 
 topics = AlertTopics("alerts", settings)

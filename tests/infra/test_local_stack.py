@@ -34,9 +34,12 @@ def test_settings_parse_with_the_local_environment_and_account():
     assert settings.prefix == "sf-user-pipeline-local"
 
 
-def test_provider_skips_real_aws_checks(config):
-    for key in ("skipCredentialsValidation", "skipRequestingAccountId", "skipMetadataApiCheck"):
+def test_provider_skips_real_aws_checks_but_still_checks_the_account(config):
+    for key in ("skipCredentialsValidation", "skipMetadataApiCheck"):
         assert config[f"aws:{key}"] is True
+    # It asks the emulator's STS for the account, which must be LocalStack's.
+    assert "aws:skipRequestingAccountId" not in config
+    assert config["aws:allowedAccountIds"] == ["000000000000"]
     assert config["aws:s3UsePathStyle"] is True
     assert (config["aws:accessKey"], config["aws:secretKey"]) == ("test", "test")
 
