@@ -19,6 +19,7 @@ from handlers.contract import AlertRoute
 
 from . import arns
 from .iam_policies import deny_without_tls
+from .replacement import fixed_identity
 from .settings import Settings
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
@@ -124,7 +125,7 @@ class AlertTopics(pulumi.ComponentResource):
             f"{name}-key-alias",
             name=arns.alert_key_alias(settings),
             target_key_id=self.key.key_id,
-            opts=child,
+            opts=fixed_identity(self),
         )
         self.topics = {}
         for route in AlertRoute:
@@ -133,13 +134,13 @@ class AlertTopics(pulumi.ComponentResource):
                 name=arns.topic_name(settings, route),
                 display_name=f"{settings.prefix} {route.value} alerts",
                 kms_master_key_id=self.key.arn,
-                opts=child,
+                opts=fixed_identity(self),
             )
             aws.sns.TopicPolicy(
                 f"{name}-{route.value}-policy",
                 arn=topic.arn,
                 policy=topic.arn.apply(lambda arn: json.dumps(topic_policy(settings, arn))),
-                opts=child,
+                opts=fixed_identity(self),
             )
             self._subscribe(name, settings, route, topic, child)
             self.topics[route] = topic

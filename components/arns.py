@@ -20,10 +20,6 @@ def function_name(settings: Settings, handler: HandlerKey) -> str:
     return contract.function_name(settings.environment, handler)
 
 
-def function_role_name(settings: Settings, handler: HandlerKey) -> str:
-    return f"{function_name(settings, handler)}-role"
-
-
 def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
     return contract.function_log_group(settings.environment, handler)
 
@@ -125,11 +121,6 @@ def alert_topic_arn(settings: Settings, route: AlertRoute) -> str:
 def alert_key_alias(settings: Settings) -> str:
     """Alias of the KMS key that encrypts the alert topics."""
     return f"alias/{settings.prefix}-alerts"
-
-
-def capture_rule_name(settings: Settings, key: str) -> str:
-    """An EventBridge rule of EventCapture (`execution-failed`, `glue-job-failed`)."""
-    return f"{settings.prefix}-{key}"
 
 
 def alert_dead_letter_queue_name(settings: Settings) -> str:

@@ -33,6 +33,7 @@ from . import arns
 from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
 from .handler_table import HANDLERS, AsyncFailures, SelfTest
 from .iam_policies import PolicyDocument, deny_without_tls, document
+from .replacement import fixed_identity
 from .settings import Settings
 
 ASYNC_RETRIES: Final = 1  # one retry: a self-test is cheap and idempotent
@@ -134,13 +135,13 @@ class Canary(pulumi.ComponentResource):
             name=arns.self_test_topic_name(self._settings),
             display_name=f"{self._settings.prefix} monitoring self-test (low priority)",
             kms_master_key_id=key_arn,
-            opts=child,
+            opts=fixed_identity(self),
         )
         aws.sns.TopicPolicy(
             f"{name}-self-test-policy",
             arn=self.topic.arn,
             policy=self.topic.arn.apply(lambda arn: json.dumps(self_test_topic_policy(arn))),
-            opts=child,
+            opts=fixed_identity(self),
         )
         policy = self.topic.arn.apply(lambda arn: json.dumps(publish_self_test_policy(arn)))
         return [
@@ -165,7 +166,7 @@ class Canary(pulumi.ComponentResource):
             name=arns.canary_failure_queue_name(self._settings),
             sqs_managed_sse_enabled=True,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=fixed_identity(self),
         )
         self.failures = failures
         configs: list[pulumi.Resource] = []
@@ -184,7 +185,7 @@ class Canary(pulumi.ComponentResource):
                     maximum_retry_attempts=ASYNC_RETRIES,
                     maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
                     destination_config={"on_failure": {"destination": failures.arn}},
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
+                    opts=fixed_identity(self, depends_on=[grant]),
                 )
             )
         return configs
@@ -193,7 +194,7 @@ class Canary(pulumi.ComponentResource):
         self, functions: Mapping[HandlerKey, aws.lambda_.Function], ready: list[pulumi.Resource]
     ) -> None:
         """The rule, its dead-letter permission, and per function a permission and a target."""
-        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
+        name, settings = self._name, self._settings
         assert self.failures is not None
         failures = self.failures
         rule = aws.cloudwatch.EventRule(
@@ -202,7 +203,7 @@ class Canary(pulumi.ComponentResource):
             description=f"Self-test of the {settings.prefix} monitoring handlers",
             schedule_expression=settings.canary_schedule,
             state="ENABLED",
-            opts=child,
+            opts=fixed_identity(self),  # the runbooks name it
         )
         self.rule = rule
         admit_dead_letters(f"{name}-failures-policy", settings, failures, [rule], self)

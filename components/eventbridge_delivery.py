@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from .alert_topics import EVENTBRIDGE_PRINCIPAL
 from .iam_policies import PolicyDocument, deny_without_tls, document
+from .replacement import fixed_identity
 from .settings import Settings
 
 
@@ -70,7 +71,7 @@ def admit_dead_letters(
         name,
         queue_url=queue.url,
         policy=pulumi.Output.all(queue.arn, *(rule.arn for rule in rules)).apply(render),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=fixed_identity(parent),
     )
 
 
@@ -107,5 +108,10 @@ def invoke_from_rule(
             "maximum_retry_attempts": retry.maximum_retry_attempts,
         },
         dead_letter_config={"arn": dead_letter_arn},
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[permission, *ready]),
+        # A fixed target id identifies the target within its rule; an auto one cannot collide.
+        opts=(
+            fixed_identity(parent, depends_on=[permission, *ready])
+            if target_id is not None
+            else pulumi.ResourceOptions(parent=parent, depends_on=[permission, *ready])
+        ),
     )

@@ -17,6 +17,7 @@ from . import arns
 from .handler_table import HANDLERS, lambda_policy
 from .iam_policies import AlertTargets, lambda_assume_role_policy
 from .lambda_package import handler_archive
+from .replacement import fixed_identity
 from .settings import LogGroupKind, Settings
 
 RUNTIME: Final = "python3.12"
@@ -85,7 +86,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
                 f"{name}-logs-{key}",
                 name=group,
                 retention_in_days=settings.log_retention_days,
-                opts=child,
+                opts=fixed_identity(self),
             )
             for key, group in managed_log_groups(settings).items()
         }
@@ -95,9 +96,9 @@ class MonitoringLambdas(pulumi.ComponentResource):
         self.roles = {}
         self.functions = {}
         for handler, spec in HANDLERS.items():
+            # Auto-named: referenced by ARN only, so a replacement needs no delete-first gap.
             role = aws.iam.Role(
                 f"{name}-{handler.value}-role",
-                name=arns.function_role_name(settings, handler),
                 assume_role_policy=json.dumps(lambda_assume_role_policy()),
                 opts=child,
             )
@@ -127,7 +128,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
                 reserved_concurrent_executions=sizing.reserved_concurrency,
                 tracing_config={"mode": TRACING_MODE[settings.tracing_enabled]},
                 environment={"variables": environment_variables(handler_settings[handler])},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+                opts=fixed_identity(self, depends_on=ready),
             )
         self.register_outputs(
             {

@@ -38,19 +38,32 @@ def function_named(run: StackRun, function_name: str) -> RegisteredResource:
     return matches[0]
 
 
+def role_of(run: StackRun, function: RegisteredResource) -> RegisteredResource:
+    """The role the function runs as."""
+    role_arn = function.state["role"]
+    return next(r for r in run.of_type("aws:iam/role:Role") if r.state["arn"] == role_arn)
+
+
+def role_id(role: RegisteredResource) -> str:
+    """What `role.id` resolves to: the mocks give every resource `<name>-id`."""
+    return f"{role.state['name']}-id"
+
+
 def identity_policies(run: StackRun, function: RegisteredResource) -> list[dict[str, Any]]:
     """Every identity policy document the function's role holds (inline and attached)."""
-    role_arn = function.state["role"]
-    role = next(r for r in run.of_type("aws:iam/role:Role") if r.state["arn"] == role_arn)
-    role_id = f"{role.state['name']}-id"  # the mocks give every resource `<name>-id`
+    role = role_of(run, function)
     documents = [
         json.loads(policy["policy"]) for policy in role.inputs.get("inlinePolicies", []) or []
     ]
     documents += [
-        p.json_input("policy") for p in run.of_type(ROLE_POLICY) if p.inputs["role"] == role_id
+        p.json_input("policy")
+        for p in run.of_type(ROLE_POLICY)
+        if p.inputs["role"] == role_id(role)
     ]
     attachments = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    attached_arns = {a.inputs["policyArn"] for a in attachments if a.inputs["role"] == role_id}
+    attached_arns = {
+        a.inputs["policyArn"] for a in attachments if a.inputs["role"] == role_id(role)
+    }
     documents += [
         p.json_input("policy")
         for p in run.of_type("aws:iam/policy:Policy")

@@ -8,7 +8,7 @@ from components.alarm_specs import AlarmKey
 from components.canary import failure_routed
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey, Metric
-from tests.guardrails.programs import identity_policies
+from tests.guardrails.programs import identity_policies, role_id, role_of
 from tests.infra.override_run import override_run
 
 RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -78,7 +78,7 @@ def test_async_failures_of_publisher_and_validator_reach_the_encrypted_queue(
         assert 0 <= config.inputs["maximumRetryAttempts"] <= 2
         grant = stack_run.named(f"canary-{handler.value}-failures")
         assert f"canary-{handler.value}-failures" in config.dependencies
-        assert grant.inputs["role"] == f"{functions[handler].inputs['name']}-role-id"
+        assert grant.inputs["role"] == role_id(role_of(stack_run, functions[handler]))
         (statement,) = grant.json_input("policy")["Statement"]
         assert (statement["Action"], statement["Resource"]) == (["sqs:SendMessage"],
                                                                 queue.state["arn"])  # fmt: skip
@@ -105,7 +105,7 @@ def test_self_test_topic_is_encrypted_and_the_error_handler_may_publish(stack_ru
     assert env[EnvVar.SELF_TEST_TOPIC_ARN] == topic.state["arn"]
     assert env[EnvVar.SELF_TEST_ALERTS] == stack_settings.canary_alerts.value
     grant = stack_run.named("canary-error-handler-self-test")
-    assert grant.inputs["role"] == f"{handler.inputs['name']}-role-id"
+    assert grant.inputs["role"] == role_id(role_of(stack_run, handler))
     (publish,) = grant.json_input("policy")["Statement"]
     assert publish["Resource"] == topic.state["arn"] and publish["Action"] == ["sns:Publish"]
     # The topic's key is the alert key: the role's one grant on it is in its alert policy.
