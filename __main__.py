@@ -12,6 +12,7 @@ from components.deploy_account import require_deploy_account
 from components.event_capture import EventCapture
 from components.handler_table import configured_handlers
 from components.idempotency_table import IdempotencyTable
+from components.lambdas import RESOURCE_NAME as LAMBDAS
 from components.lambdas import MonitoringLambdas
 from components.results_lifecycle import ResultsLifecycle
 from components.settings import load_settings
@@ -25,7 +26,7 @@ topics = AlertTopics("alerts", settings)
 workgroup = ValidatorWorkgroup("athena", settings)
 ResultsLifecycle("athena-results", settings)
 lambdas = MonitoringLambdas(
-    "handlers", settings, handler_settings, topic_arns=topics.topic_arns, key_arn=topics.key.arn
+    LAMBDAS, settings, handler_settings, topic_arns=topics.topic_arns, key_arn=topics.key.arn
 )
 canary = Canary(
     "canary", settings, functions=lambdas.functions, roles=lambdas.roles, key_arn=topics.key.arn

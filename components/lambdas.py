@@ -30,6 +30,8 @@ TRACING_MODE: Final = {True: "Active", False: "PassThrough"}
 
 STATE_MACHINE_LOG_GROUP: Final = "state-machine"
 GLUE_JOB_LOG_GROUP: Final = "glue-job"
+RESOURCE_NAME: Final = "handlers"  # the program's MonitoringLambdas (__main__.py)
+COMPONENT_TYPE: Final = "sfuser:monitoring:MonitoringLambdas"
 
 
 def managed_log_groups(settings: Settings) -> dict[str, str]:
@@ -43,6 +45,11 @@ def managed_log_groups(settings: Settings) -> dict[str, str]:
     if LogGroupKind.GLUE_JOB in settings.create_log_groups:
         groups[GLUE_JOB_LOG_GROUP] = settings.glue_log_group
     return groups
+
+
+def log_group_resource_name(component: str, key: str) -> str:
+    """The Pulumi name of one managed log group (`pulumi import` adopts it under this name)."""
+    return f"{component}-logs-{key}"
 
 
 def _policy_json(
@@ -79,11 +86,11 @@ class MonitoringLambdas(pulumi.ComponentResource):
         key_arn: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("sfuser:monitoring:MonitoringLambdas", name, None, opts)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.log_groups = {
             key: aws.cloudwatch.LogGroup(
-                f"{name}-logs-{key}",
+                log_group_resource_name(name, key),
                 name=group,
                 retention_in_days=settings.log_retention_days,
                 opts=fixed_identity(self),

@@ -55,6 +55,7 @@ class RegisteredResource:
     dependencies: frozenset[str]  # logical names it depends on (depends_on and inputs)
     state: dict[str, Any] = field(default_factory=dict)  # inputs plus mocked outputs
     delete_before_replace: bool = False  # the resource option
+    parent_name: str = ""  # the parent's Pulumi name
 
     def json_input(self, key: str) -> Any:
         """An input that holds a JSON document (policies, dashboard bodies), parsed."""
@@ -104,6 +105,7 @@ class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
             _urn_type(request.parent),
             frozenset(_urn_name(urn) for urn in request.dependencies),
             bool(request.deleteBeforeReplace),
+            _urn_name(request.parent),
         )
         return super().RegisterResource(request)
 
@@ -128,6 +130,7 @@ class Links:
     parent_type: str = ""
     dependencies: frozenset[str] = frozenset()
     delete_before_replace: bool = False
+    parent_name: str = ""
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -158,6 +161,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 dependencies=links.dependencies,
                 state=state,
                 delete_before_replace=links.delete_before_replace,
+                parent_name=links.parent_name,
             )
         )
         resource_id = state.get("keyId", f"{physical}-id")
