@@ -3,7 +3,9 @@ function's timeout and refuses a timeout none fits; the poll deadline keeps room
 after it."""
 
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -105,3 +107,38 @@ def test_the_poll_deadline_keeps_the_calls_after_it_and_the_reserve():
     assert deadline.seconds_left() == pytest.approx(300 - margin)
     context.remaining_ms = 100_000  # the deadline follows the invocation's clock
     assert deadline.seconds_left() == pytest.approx(100 - margin)
+
+
+def _sizing_rows() -> dict[str, list[str]]:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sizing.md").read_text()
+    section = text.split("## AWS call budgets", 1)[1]
+    rows = re.findall(r"^\| ((?:metrics|error|pipeline) [a-z]+) \| (.+) \|$", section, re.M)
+    return {name: [cell.strip() for cell in cells.split("|")] for name, cells in rows}
+
+
+def test_the_sizing_guide_states_each_functions_budget():
+    settings = make_settings()
+    rows = _sizing_rows()
+    assert set(rows) == {key.value.replace("-", " ") for key in HandlerKey}
+    for key, spec in HANDLERS.items():
+        calls, attempts, timeouts, per_call, total, timeout = rows[key.value.replace("-", " ")]
+        budget = spec.call_budget(settings)
+        seconds = spec.config(settings).timeout_seconds
+        assert int(calls) == spec.model.AWS_CALLS, key
+        assert int(attempts) == budget.max_attempts, key
+        assert timeouts == f"{budget.connect_timeout:g} s / {budget.read_timeout:g} s", key
+        assert per_call == f"{budget.worst_case_seconds():.1f} s", key
+        worst = call_budget.worst_case_seconds(budget, spec.model.AWS_CALLS, seconds)
+        assert total == f"{worst:.1f} s", key
+        assert timeout == f"{seconds} s", key
+
+
+def test_the_sizing_guide_states_how_long_the_validator_may_wait_for_athena():
+    settings = make_settings()
+    spec = HANDLERS[HandlerKey.PIPELINE_VALIDATOR]
+    budget, seconds = spec.call_budget(settings), spec.config(settings).timeout_seconds
+    waiting = seconds - call_budget.worst_case_seconds(budget, spec.model.AWS_CALLS, seconds)
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sizing.md").read_text()
+    stated = re.findall(r"waits\s+for\s+Athena\s+at\s+least\s+([\d.]+) s", text)
+    stated += re.findall(r"the time they leave \(([\d.]+) s by default\)", text)
+    assert stated == [f"{waiting:.1f}"] * 2
