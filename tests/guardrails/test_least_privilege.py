@@ -8,9 +8,10 @@ the documented requests in INDIRECT, or Athena's write and read of each query's 
 Athena puts them, is no longer allowed by moto's policy evaluator. A statement that breaks
 nothing is an unused permission and fails the test.
 
-Two stacks: dev (the stack creates the validator's workgroup, which enforces the results
-location) and staging with a non-default results prefix and an existing workgroup that does not
-enforce one, so the location the validator itself sends must be where IAM allows.
+Every handler on dev (the stack creates the validator's workgroup, which enforces the results
+location), and the validator on staging with a non-default results prefix and an existing
+workgroup that does not enforce one, so the location the validator itself sends must be where
+IAM allows.
 """
 
 from __future__ import annotations
@@ -200,8 +201,16 @@ SENTINEL = {"Sid": "SentinelUnused", "Effect": "Allow", "Action": ["sqs:SendMess
             "Resource": "arn:aws:sqs:us-east-1:123456789012:nothing"}  # fmt: skip
 
 
-@pytest.mark.parametrize("handler", list(HandlerKey), ids=str)
-def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, handler):
+# Every handler on dev; on the staging variant only the validator differs (results location).
+CASES = [
+    *(("dev", h) for h in HandlerKey),
+    ("staging-existing-workgroup", HandlerKey.PIPELINE_VALIDATOR),
+]
+
+
+@pytest.mark.parametrize(("run_name", "handler"), CASES, ids=str)
+def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run_name, handler):
+    run = _program(run_name)
     statements = [*_statements(run, handler), SENTINEL]
     indirect = [request for requests in INDIRECT for request in requests(run, handler)]
     assert all(_allowed(statements, request) for request in indirect), "documented request denied"
