@@ -63,24 +63,16 @@ def test_moto_round_trip_sends_workgroup_database_and_output_location():
 
 
 @mock_aws
-def test_the_results_prefix_reaches_the_output_location():
+@pytest.mark.parametrize("prefix", ["monitoring/athena", "/monitoring/athena/"])
+def test_the_results_prefix_reaches_the_output_location(prefix):
     aws_clients.client("athena").create_work_group(Name="wg")
-    settings = load(
-        ValidatorSettings,
-        {
-            EnvVar.ATHENA_WORKGROUP: "wg",
-            EnvVar.S3_RESULTS_BUCKET: "results-bucket",
-            EnvVar.ATHENA_RESULTS_PREFIX: "monitoring/athena",
-        },
-    )
+    environ = {EnvVar.S3_RESULTS_BUCKET: "results-bucket", EnvVar.ATHENA_RESULTS_PREFIX: prefix}
+    settings = load(ValidatorSettings, {EnvVar.ATHENA_WORKGROUP: "wg", **environ})
     queue_athena_result(COLUMNS, [("6", None, None)])
-    result = create_engine(settings).run("ingestion", "SELECT 1")
-    execution = aws_clients.client("athena").get_query_execution(
-        QueryExecutionId=result.stats.query_id
-    )["QueryExecution"]
-    assert execution["ResultConfiguration"]["OutputLocation"].startswith(
-        "s3://results-bucket/monitoring/athena/"
-    )
+    query_id = create_engine(settings).run("ingestion", "SELECT 1").stats.query_id
+    execution = aws_clients.client("athena").get_query_execution(QueryExecutionId=query_id)
+    location = execution["QueryExecution"]["ResultConfiguration"]["OutputLocation"]
+    assert location.startswith("s3://results-bucket/monitoring/athena/")
 
 
 @dataclass
