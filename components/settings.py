@@ -14,6 +14,7 @@ work, with a deprecation warning.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -173,7 +174,7 @@ def _suppressor_alarm(value: str) -> str:
 
 def _email(value: SecretStr) -> SecretStr:
     if not _EMAIL.match(value.get_secret_value()):
-        raise ValueError("is not a valid email address")
+        raise ValueError("must be an email address (name@example.com)")
     return value
 
 
@@ -492,11 +493,6 @@ def _require_same_region(arn_region: str, info: ValidationInfo) -> None:
         raise ValueError(f"is in region {arn_region} but the stack deploys to {region}")
 
 
-SECRET_ALIASES: Final = frozenset(
-    {"criticalAlertEmails", "warningAlertEmails", "criticalAlertWebhooks", "warningAlertWebhooks"}
-)
-
-
 class SettingsError(ValueError):
     """Bad stack configuration; the message names every offending config key."""
 
@@ -516,6 +512,23 @@ def _annotation_origin(field_name: str) -> Any:
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     return get_origin(annotation) or annotation
+
+
+def _holds_secret(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    return any(_holds_secret(arg) for arg in get_args(annotation))
+
+
+@functools.cache
+def secret_aliases() -> frozenset[str]:
+    """Config keys whose values are secrets (any `SecretStr` in the field's type): no message
+    ever shows their values."""
+    return frozenset(
+        alias
+        for name, alias in field_aliases().items()
+        if _holds_secret(Settings.model_fields[name].annotation)
+    )
 
 
 def is_list_field(field_name: str) -> bool:
@@ -546,17 +559,26 @@ def config_path(field_alias: str, *parts: str | int) -> str:
     return config_key(field_alias) + inside
 
 
-def _decoded(name: str, text: str) -> Any:
+SECRET_SHOWN: Final = "<secret>"
+
+
+def _shown(alias: str, value: Any) -> Any:
+    """What a message may show of a config value: never a secret's."""
+    return SECRET_SHOWN if isinstance(value, SecretStr) or alias in secret_aliases() else value
+
+
+def _decoded(name: str, alias: str, text: str) -> Any:
     """A config value as the model takes it: lists and objects arrive as JSON text."""
     kind = list if is_list_field(name) else dict if is_object_field(name) else None
     if kind is None:
         return text
+    shape = "a JSON list" if kind is list else "a JSON object"
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        raise ValueError(f"must be a JSON {kind.__name__}, got {text}") from None
+        raise ValueError(f"must be {shape}, got {_shown(alias, text)}") from None
     if not isinstance(value, kind):
-        raise ValueError(f"must be a {kind.__name__}, got {text}")
+        raise ValueError(f"must be {shape}, got {_shown(alias, text)}")
     return value
 
 
@@ -591,7 +613,7 @@ def parse_settings(raw: Mapping[str, str]) -> Settings:
     for name, alias in field_aliases().items():
         if alias in raw:
             try:
-                values[alias] = _decoded(name, raw[alias])
+                values[alias] = _decoded(name, alias, raw[alias])
             except ValueError as error:
                 problems.append(f"{config_key(alias)}: {error}")
     moved = _move_deprecated(raw, values, problems)
@@ -615,10 +637,7 @@ def _describe(error: ValidationError) -> list[str]:
         if problem["type"] == "missing":
             lines.append(f"{key}: is required (pulumi config set {alias} ...)")
             continue
-        shown = problem.get("input")
-        if isinstance(shown, SecretStr) or alias in SECRET_ALIASES:
-            shown = "<secret>"
-        lines.append(f"{key}: {message}, got {shown}")
+        lines.append(f"{key}: {message}, got {_shown(str(alias), problem.get('input'))}")
     return lines
 
 

@@ -90,7 +90,7 @@ BAD_VALUES = [
     (
         "criticalAlertEmails",
         json.dumps(["ok@example.com", "not-an-email"]),
-        f"{P}:criticalAlertEmails[1]: is not a valid email address, got <secret>",
+        f"{P}:criticalAlertEmails[1]: must be an email address (name@example.com), got <secret>",
     ),
     (
         "warningAlertWebhooks",
@@ -116,7 +116,7 @@ BAD_VALUES = [
         f"{P}:errorHandler.timeoutSeconds: must be between 1",
     ),
     ("errorHandler", json.dumps({"memory": 512}), f"{P}:errorHandler.memory: Extra inputs"),
-    ("errorHandler", "512", f"{P}:errorHandler: must be a dict, got 512"),
+    ("errorHandler", "512", f"{P}:errorHandler: must be a JSON object, got 512"),
     ("logLevel", "TRACE", f"{P}:logLevel: must be one of DEBUG, INFO"),
     (
         "createLogGroups",
