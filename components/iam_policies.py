@@ -44,10 +44,11 @@ RESULTS_OBJECT_ACTIONS: Final = (
 
 @dataclass(frozen=True)
 class AlertTargets:
-    """The alert topics and their key, resolved to ARNs (the error handler publishes there)."""
+    """Where the error handler publishes, resolved to ARNs: each route's topic, and every KMS key
+    SNS uses with its credentials for them (none when no topic it publishes to is encrypted)."""
 
     topic_arns: Mapping[AlertRoute, str]
-    key_arn: str
+    key_arns: tuple[str, ...]
 
 
 def document(statements: list[Statement]) -> PolicyDocument:
@@ -147,9 +148,11 @@ def metrics_publisher_statements(settings: Settings) -> list[Statement]:
 
 
 def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[Statement]:
+    """`sns:Publish` on exactly the routes' topics (one ARN when both name the same topic)."""
+    keys = list(targets.key_arns)
     return [
-        _allow("PublishAlerts", ["sns:Publish"], sorted(targets.topic_arns.values())),
-        _allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], targets.key_arn),
+        _allow("PublishAlerts", ["sns:Publish"], sorted(set(targets.topic_arns.values()))),
+        *([_allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], keys)] if keys else []),
         *error_handler_delivery_statements(settings),
     ]
 
