@@ -38,10 +38,12 @@ bench: venv
 	$(BIN)/python -m bench
 
 # Regenerate what documents state from the code: Pulumi.yaml's defaults, docs/configuration.md and
-# the parameters block of each alarm runbook (tests fail while they are out of date).
+# the parameters block of each alarm runbook and the topic owners' example statements (tests fail
+# while they are out of date).
 docs: venv
 	$(BIN)/python -m components.config_reference
 	$(BIN)/python -m components.alarm_reference
+	$(BIN)/python -m components.owner_grants_reference
 
 # After a deploy (optional; the Pulumi CLI and AWS credentials for the stack's account): an alarm
 # of the stack notifies every alert topic and the notification must arrive. Every subscriber of

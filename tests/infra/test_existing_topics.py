@@ -24,7 +24,7 @@ from tests.infra.configurations import (
     configured_run,
 )
 from tests.infra.conftest import alarm_routes, settings_of
-from tests.infra.pulumi_harness import StackRun, run_stack, unsecret
+from tests.infra.pulumi_harness import PROJECT_ROOT, StackRun, run_stack, unsecret
 
 P = "sf-user-monitoring"
 TOPIC = "aws:sns/topic:Topic"
@@ -175,3 +175,16 @@ def test_the_owner_is_told_what_to_add_in_an_output_and_in_the_update_log(caplog
 
 def test_a_created_topic_stack_has_no_owner_grants():
     assert "existingTopicGrants" not in configured_run("dev").outputs
+
+
+def test_the_commented_shared_topic_example_in_staging_deploys():
+    """Pulumi.staging.yaml's example, uncommented, is a valid configuration."""
+    lines = (PROJECT_ROOT / "Pulumi.staging.yaml").read_text().splitlines()
+    example = [
+        line.strip().removeprefix("# ") for line in lines if line.strip().startswith(f"# {P}:")
+    ]
+    overrides = {key: value.strip() for key, _, value in (line.partition(": ") for line in example)}
+    assert {f"{P}:criticalTopicArn", f"{P}:warningTopicArn"} <= set(overrides)
+    run = run_stack("staging", overrides)
+    assert run.outputs["criticalTopicArn"] == overrides[f"{P}:criticalTopicArn"]
+    assert run.outputs["alertKmsKeyArns"].count(overrides[f"{P}:criticalTopicKmsKeyArn"]) == 1
