@@ -8,7 +8,7 @@ LF-governed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -67,6 +67,21 @@ def deny_without_tls(
         "Resource": resource,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def topics_may_send_to_queue(queue_arn: str, topic_arns: Sequence[str]) -> PolicyDocument:
+    """A queue's policy for an SNS subscription: only these topics may send to it."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": list(topic_arns)}},
+            }
+        ]
+    )
 
 
 def lambda_assume_role_policy() -> PolicyDocument:

@@ -22,6 +22,7 @@ topic too); the alarm's description says it is a delivery check, not an incident
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import uuid
@@ -33,6 +34,8 @@ import boto3
 
 from handlers.aws_clients import RETRY_CONFIG
 from handlers.contract import NAMESPACE, AlertRoute
+
+from .queue_inbox import subscribe_queue, unsubscribe_queue
 
 ATTEMPTS: Final = 6  # SQS long polls: at most ATTEMPTS x WAIT_SECONDS of waiting
 WAIT_SECONDS: Final = 20  # SQS's longest long poll
@@ -128,23 +131,6 @@ def _preflight(clients: Mapping[str, Any], check: DeliveryCheck) -> list[str]:
     return problems
 
 
-def _queue_policy(queue_arn: str, topic_arns: Sequence[str]) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queue_arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": list(topic_arns)}},
-                }
-            ],
-        }
-    )
-
-
 def notified_topic(body: str, alarm_name: str) -> str | None:
     """The topic an SQS message came through, if it is this check's ALARM notification."""
     envelope = json.loads(body)
@@ -188,27 +174,15 @@ def verify(
     clients = clients or _clients(check.region)
     sns, sqs, cloudwatch = clients["sns"], clients["sqs"], clients["cloudwatch"]
     report = DeliveryReport(problems=_preflight(clients, check))
-    queue_url = sqs.create_queue(
-        QueueName=f"{check.alarm_name}-{uuid.uuid4().hex[:8]}",
-        Attributes={"SqsManagedSseEnabled": "true"},
-    )["QueueUrl"]
-    subscriptions: list[str] = []
-    try:
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        sqs.set_queue_attributes(
-            QueueUrl=queue_url, Attributes={"Policy": _queue_policy(queue_arn, check.topic_arns)}
-        )
-        for topic_arn in check.topic_arns:
-            subscriptions.append(
-                sns.subscribe(
-                    TopicArn=topic_arn,
-                    Protocol="sqs",
-                    Endpoint=queue_arn,
-                    ReturnSubscriptionArn=True,
-                )["SubscriptionArn"]
-            )
+    with contextlib.ExitStack() as cleanup:  # every step runs, whatever fails before or in it
+        queue_url = sqs.create_queue(
+            QueueName=f"{check.alarm_name}-{uuid.uuid4().hex[:8]}",
+            Attributes={"SqsManagedSseEnabled": "true"},
+        )["QueueUrl"]
+        cleanup.callback(sqs.delete_queue, QueueUrl=queue_url)
+        cleanup.callback(unsubscribe_queue, sns, sqs, queue_url, check.topic_arns)
+        subscribe_queue(sns, sqs, queue_url, check.topic_arns)
+        cleanup.callback(cloudwatch.delete_alarms, AlarmNames=[check.alarm_name])
         cloudwatch.put_metric_alarm(
             AlarmName=check.alarm_name,
             AlarmDescription=REASON,
@@ -227,11 +201,6 @@ def verify(
             AlarmName=check.alarm_name, StateValue="ALARM", StateReason=REASON
         )
         report.delivered = _await_notifications(sqs, queue_url, check, attempts, wait_seconds)
-    finally:
-        cloudwatch.delete_alarms(AlarmNames=[check.alarm_name])
-        for subscription in subscriptions:
-            sns.unsubscribe(SubscriptionArn=subscription)
-        sqs.delete_queue(QueueUrl=queue_url)
     report.missing = set(check.topic_arns) - report.delivered
     return report
 

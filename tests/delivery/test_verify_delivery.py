@@ -214,3 +214,12 @@ def test_only_this_checks_alarm_notification_counts():
 def test_a_fifo_topic_is_a_problem():
     (problem,) = topic_problems(PAGING_TOPIC, {"FifoTopic": "true"}, None, frozenset())
     assert "FIFO" in problem
+
+
+def test_a_failure_half_way_still_cleans_up(aws):
+    outputs = created_topics(aws, configured_run("dev"))
+    warning = outputs["warningTopicArn"]
+    aws["sns"].delete_topic(TopicArn=warning)  # subscribing to it fails after the critical one
+    with pytest.raises(aws["sns"].exceptions.NotFoundException):
+        verify(_check(outputs), **FAST)
+    _assert_cleaned_up(aws)
