@@ -85,14 +85,13 @@ def _sns(topic_arn: str) -> Any:
     return boto3.client("sns", region_name=topic_arn.split(":")[3])
 
 
-def read_policy(topic_arn: str) -> PolicyDocument:
+def read_policy(topic_arn: str) -> PolicyDocument | None:
+    """The topic's access policy; None when the topic does not exist."""
     sns = _sns(topic_arn)
     try:
         attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
     except sns.exceptions.NotFoundException:
-        raise RuntimeError(
-            f"{topic_arn}: no such topic (check criticalTopicArn / warningTopicArn)"
-        ) from None
+        return None
     policy: PolicyDocument = json.loads(attributes.get("Policy") or "{}")
     return policy
 
@@ -104,12 +103,16 @@ def write_policy(topic_arn: str, policy: PolicyDocument) -> None:
 
 
 def put_statement(topic_arn: str, statement: Statement) -> None:
-    write_policy(topic_arn, with_statement(read_policy(topic_arn), statement))
+    policy = read_policy(topic_arn)
+    if policy is None:
+        raise RuntimeError(f"{topic_arn}: no such topic (check criticalTopicArn / warningTopicArn)")
+    write_policy(topic_arn, with_statement(policy, statement))
 
 
 def remove_statement(topic_arn: str, sid: str) -> None:
+    """Nothing to do when the topic, or the statement, is already gone."""
     policy = read_policy(topic_arn)
-    if statement_with_sid(policy, sid) is None:
+    if policy is None or statement_with_sid(policy, sid) is None:
         return
     write_policy(topic_arn, without_statement(policy, sid) or default_topic_policy(topic_arn))
 
@@ -139,9 +142,13 @@ class ExistingTopicStatementProvider(ResourceProvider):
         remove_statement(props[TOPIC_ARN], json.loads(props[STATEMENT])["Sid"])
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """What the topic holds now: a statement the owner removed reads as empty (drift)."""
+        """What the topic holds now: a statement the owner removed reads as empty (drift); a
+        topic that is gone reads as a resource that is gone."""
         topic_arn, _, sid = id_.partition("#")
-        found = statement_with_sid(read_policy(topic_arn), sid)
+        policy = read_policy(topic_arn)
+        if policy is None:
+            return ReadResult(None, {})
+        found = statement_with_sid(policy, sid)
         statement = json.dumps(found) if found is not None else ""
         return ReadResult(id_, {**props, TOPIC_ARN: topic_arn, STATEMENT: statement})
 

@@ -139,11 +139,15 @@ def test_deleting_the_last_statement_restores_the_default_policy(topic_arn):
     assert _policy(topic_arn) == default_topic_policy(topic_arn)
 
 
-def test_a_missing_topic_is_named(topic_arn):
-    missing = topic_arn.replace("org-paging", "gone")
-    statement = existing_topic_statement(make_settings(), missing)
-    with pytest.raises(RuntimeError, match=f"{missing}: no such topic"):
-        ExistingTopicStatementProvider().create(_props(missing, statement))
+def test_a_missing_topic_is_named_on_create_and_lets_a_destroy_finish(topic_arn):
+    provider = ExistingTopicStatementProvider()
+    statement = existing_topic_statement(make_settings(), topic_arn)
+    created = provider.create(_props(topic_arn, statement))
+    boto3.client("sns", region_name="us-east-1").delete_topic(TopicArn=topic_arn)
+    with pytest.raises(RuntimeError, match=f"{topic_arn}: no such topic"):
+        provider.create(_props(topic_arn, statement))
+    assert provider.read(created.id, created.outs).id is None  # refresh: it is gone
+    provider.delete(created.id, created.outs)  # nothing left to remove: no error
 
 
 # ---- the merge, on the shapes IAM allows ---------------------------------------------------
