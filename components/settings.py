@@ -231,7 +231,7 @@ _KMS_KEY_ARN = re.compile(
     rf"^arn:{_PARTITION}:kms:(?P<region>{_REGION}):\d{{12}}:key/[A-Za-z0-9-]+$"
 )
 # A standard topic (SNS: 1-256 letters, digits, '-', '_'); FIFO topics end in `.fifo`.
-SNS_TOPIC_ARN = re.compile(
+_SNS_TOPIC_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):sns:(?P<region>{_REGION}):(?P<account>\d{{12}})"
     r":(?P<name>[A-Za-z0-9_-]{1,256})$"
 )
@@ -453,7 +453,7 @@ class Settings(BaseModel):
     def _existing_topic(cls, value: str, info: ValidationInfo) -> str:
         if not value:
             return value
-        match = SNS_TOPIC_ARN.match(value)
+        match = _SNS_TOPIC_ARN.match(value)
         if match is None:
             if _FIFO_TOPIC_ARN.match(value):
                 raise ValueError(

@@ -158,3 +158,13 @@ def test_bad_config_fails_before_any_resource_is_registered():
     assert "sf-user-monitoring:dataQualityThreshold: must be between 0 and 100, got -5" in str(
         failure.value.__cause__
     )
+
+
+def test_the_delivery_check_alarm_is_under_the_scoped_grant_but_not_a_real_alarm(
+    stack_run, stack_settings
+):
+    name = stack_run.outputs["deliveryCheckAlarmName"]
+    assert name not in stack_run.outputs["alarmNames"]  # verify-delivery deletes it after
+    (key,) = stack_run.of_type("aws:kms/key:Key")
+    (cloudwatch,) = _allows(key.json_input("policy"), "cloudwatch.amazonaws.com", KMS_NEEDED)
+    _assert_scoped_to_this_stacks_alarms(cloudwatch, stack_settings, [name])
