@@ -43,8 +43,8 @@ QUEUE_RETENTION_SECONDS: Final = 1_209_600  # SQS maximum, 14 days
 
 
 def canary_input() -> str:
-    """The constant event every target receives."""
-    return json.dumps({contract.SELF_TEST_KEY: True})
+    """The constant event every target receives: the handlers' self-test event, exactly."""
+    return json.dumps(dict(contract.SELF_TEST_EVENT))
 
 
 def rule_name(settings: Settings) -> str:

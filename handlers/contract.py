@@ -78,9 +78,11 @@ class ValidationType(StrEnum):
     SCD_INTEGRITY = "scd_integrity"
 
 
-# The canary's scheduled events carry this key (`{"self_test": true}`); a handler answers them
-# with its self-test and never counts them as pipeline activity.
+# The canary's scheduled event is exactly `{"self_test": true}`; a handler answers it with its
+# self-test and never counts it as pipeline activity. Any other event, even one that carries
+# the key, is pipeline activity (a real failure must never be diverted to the self-test topic).
 SELF_TEST_KEY: Final = "self_test"
+SELF_TEST_EVENT: Final = MappingProxyType({SELF_TEST_KEY: True})
 
 
 class SelfTestAlerts(StrEnum):
