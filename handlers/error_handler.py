@@ -4,11 +4,12 @@ Inputs: the Step Functions Catch payload, or the EventBridge "Step Functions Exe
 Change" / "Glue Job State Change" events (`handlers.alerting.inputs`). Thin shell over
 `handlers.alerting`: read the failure, build the alert, publish it to the topic its severity
 routes to, then publish the error metrics. A terminal pipeline failure also publishes
-JobSuccess = 0, so success-rate and missed-run views see failed runs.
+JobSuccess = 0, so success-rate and missed-run views see failed runs. The result is the alert's
+receipt (`handlers.alerting.receipt`), small enough for any Step Functions state.
 
 De-duplication (`handlers.alerting.dedupe`, on when IDEMPOTENCY_TABLE is set): the alert and its
 PipelineErrors go out once per failure identity (`handlers.alerting.identity`) and window, the
-JobSuccess = 0 once per failed run; a repeat returns the first result with `duplicate: true`.
+JobSuccess = 0 once per failed run; a repeat returns the first receipt with `duplicate: true`.
 
 Canary (`{"self_test": true}`): a test alert, subject "[SELF-TEST] ...", to SELF_TEST_TOPIC_ARN
 when SELF_TEST_ALERTS=publish, or only logged when `log`; never any pipeline metric.
@@ -37,7 +38,7 @@ from pydantic import Field, model_validator
 
 from handlers import aws_clients, clock, cloudwatch_metrics, self_test
 from handlers.alerting import alert as alerts
-from handlers.alerting import identity
+from handlers.alerting import identity, receipt
 from handlers.alerting.dedupe import Deduplicator
 from handlers.alerting.inputs import Failure, Source, normalise
 from handlers.contract import (
@@ -184,9 +185,7 @@ def _deliver(
 ) -> dict[str, Any]:
     message_id = _send(alert, topic_arn)
     return {
-        **alert.as_dict(),
-        "topic_arn": topic_arn,
-        "message_id": message_id,
+        **receipt.of(alert, topic_arn, message_id),
         "metrics_published": _error_metrics(alert, failure.occurred_at or now),
     }
 

@@ -7,12 +7,13 @@ the dashboard and the runbook.
 
 `build` runs in steps: `assess` (what failed, how severe, why, which failure it is), `alert_links`,
 `alert_facts`, the two renderings (`email_text`, `chat_notification`) and `sns_envelope` (the
-SNS size budget).
+SNS size budget). `handlers.alerting.fallback` builds the minimal alert that goes out when any
+step fails.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -81,20 +82,11 @@ class Alert:
     status: str | None = None
     self_test: bool = False
     problems: tuple[str, ...] = field(default=())
+    # True for the fallback's minimal alert: the full one could not be built.
+    minimal: bool = False
 
     def message_attributes(self) -> dict[str, dict[str, str]]:
         return message_attributes(self.severity, self.error_type)
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["sns_message"]  # the same content as `message` and `chat`
-        data.update(
-            error_type=self.error_type.value,
-            severity=self.severity.value,
-            route=self.route.value,
-            identity=str(self.identity),
-        )
-        return data
 
 
 @dataclass(frozen=True)

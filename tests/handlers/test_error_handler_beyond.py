@@ -16,31 +16,9 @@ from handlers.contract import NAMESPACE, EnvVar, Metric
 from handlers.settings import ConfigurationError
 from local.clock_alignment import follow_clock
 from tests.handlers import events
+from tests.handlers.dedupe_table import records as _records
 from tests.handlers.logs import invoke_logged
 from tests.unit.chatbot_schema import ChatbotNotification
-
-TABLE = "sf-user-pipeline-dev-idempotency"
-
-
-@pytest.fixture
-def table(topics, monkeypatch):
-    dynamodb = aws_clients.client("dynamodb")
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_time_to_live(
-        TableName=TABLE,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
-    )
-    monkeypatch.setenv(EnvVar.IDEMPOTENCY_TABLE, TABLE)
-    return dynamodb
-
-
-def _records(dynamodb) -> list[dict]:
-    return dynamodb.scan(TableName=TABLE)["Items"]
 
 
 def _all_metrics() -> set[str]:
@@ -202,7 +180,8 @@ def test_email_gets_text_and_chat_gets_a_valid_chatbot_notification(topics, lamb
     (sent,) = _sent("critical")
     structured = json.loads(sent[1])
     assert set(structured) == {"default", "https"}
-    assert envelope["Message"] == structured["default"] == result["message"]
+    assert envelope["Message"] == structured["default"]
+    assert envelope["MessageId"] == result["message_id"]
     assert "RECOMMENDED ACTIONS" in envelope["Message"]
     notification = ChatbotNotification.model_validate_json(structured["https"])
     assert notification.content.title.startswith("[HIGH] sf-user-pipeline-dev glue_job_failure")
@@ -213,7 +192,10 @@ def test_email_gets_text_and_chat_gets_a_valid_chatbot_notification(topics, lamb
 def test_every_alert_links_execution_glue_run_logs_insights_dashboard_runbook(
     topics, lambda_context
 ):
-    links = error_handler.handler(events.glue_catch(), lambda_context)["links"]
+    error_handler.handler(events.glue_catch(), lambda_context)
+    (envelope,) = topics.received("critical")
+    section = envelope["Message"].split("\nLINKS\n", 1)[1].split("\nRAW DETAIL\n", 1)[0]
+    links = dict(line.strip().split(": ", 1) for line in section.strip().splitlines())
     assert {
         "Step Functions execution",
         "Glue job run",
