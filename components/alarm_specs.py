@@ -322,17 +322,23 @@ def heartbeat_spec(settings: Settings) -> AlarmSpec:
 
 
 def handler_errors_spec(settings: Settings) -> AlarmSpec:
-    """Errors of the three monitoring functions, summed (pipeline runs and self-tests alike)."""
+    """Errors of the three monitoring functions (pipeline runs and self-tests alike) and the
+    error handler's AlertFallbacks (it alerted without its de-duplication store, or sent the
+    minimal alert), summed."""
     metrics = {
         handler.value.replace("-", "_"): _lambda_errors(
             contract.function_name(settings.environment, handler)
         )
         for handler in HandlerKey
     }
+    metrics["alert_fallbacks"] = custom_metric(settings, Metric.ALERT_FALLBACKS, "Sum")
     return keyed_spec(
         settings,
         AlarmKey.MONITORING_HANDLER_ERRORS,
-        summary=f"A {settings.prefix} monitoring handler raised errors (its self-test or a run).",
+        summary=(
+            f"A {settings.prefix} monitoring handler raised errors (its self-test or a run), or "
+            "the error handler alerted through a fallback."
+        ),
         watches=MetricMath(
             expression=f"SUM([{', '.join(metrics)}])",
             label="Monitoring handler errors",

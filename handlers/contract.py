@@ -236,6 +236,15 @@ class Metric:
     MONITORING_HEARTBEAT: Final = MetricDef(
         "MonitoringHeartbeat", Unit.COUNT, (_ENV,), description="Canary self-test of the monitoring"
     )
+    ALERT_FALLBACKS: Final = MetricDef(
+        "AlertFallbacks",
+        Unit.COUNT,
+        (_ENV,),
+        description=(
+            "Alerts the error handler sent around a failure of its own: without its "
+            "de-duplication store, or as a minimal alert when the full one could not be built"
+        ),
+    )
     MAINTENANCE_MODE: Final = MetricDef(
         "MaintenanceMode",
         Unit.NONE,

@@ -2,16 +2,40 @@
 alert builder, and inputs of any size."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from botocore.stub import Stubber
 
-from handlers import error_handler
+from handlers import aws_clients, clock, error_handler
 from handlers.alerting import receipt
+from handlers.alerting.dedupe import AlreadyInProgress
+from handlers.contract import NAMESPACE, EnvVar, Metric
+from tests.guardrails.faults import ITEM_TOO_LARGE, reject
 from tests.handlers import events
 from tests.handlers.dedupe_table import records
+from tests.handlers.logs import invoke_logged
 
 HUGE_ID = events.EXECUTION_ARN + "x" * 150_000  # 150 KB
 CJK_CAUSE = events.lambda_error_cause("DbtCommandFailed", "dbt run 失敗 " + "数据" * 20_000)
+
+
+def _fallbacks() -> float:
+    now = clock.now()
+    points = aws_clients.client("cloudwatch").get_metric_statistics(
+        Namespace=NAMESPACE,
+        MetricName=Metric.ALERT_FALLBACKS.name,
+        Dimensions=[{"Name": "Environment", "Value": "dev"}],
+        StartTime=now - timedelta(hours=1),
+        EndTime=now + timedelta(hours=1),
+        Period=3_600,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    return sum(point["Sum"] for point in points)
+
+
+def _warned(logs: list[dict], message: str) -> bool:
+    return any(line["level"] == "WARNING" and message in line["message"] for line in logs)
 
 
 # ---- records and results are receipts, whatever the input -------------------------------------
@@ -52,3 +76,65 @@ def test_hostile_input_alerts_once_and_returns_a_result_a_state_can_hold(
     assert len(topics.received("critical") + topics.received("warning")) == 1
     assert len(json.dumps(result).encode()) <= receipt.RESULT_MAX_BYTES
     assert result["minimal"] is False
+
+
+# ---- the de-duplication store fails open ------------------------------------------------------
+
+
+def test_a_missing_dedupe_table_still_alerts_once_and_counts_the_fallback(
+    topics, monkeypatch, lambda_context
+):
+    monkeypatch.setenv(EnvVar.IDEMPOTENCY_TABLE, "sf-user-pipeline-dev-no-such-table")
+    result, logs = invoke_logged(error_handler, events.dbt_run_catch(), lambda_context)
+    assert not isinstance(result, Exception), result
+    (envelope,) = topics.received("critical")
+    assert (result["dedupe"], result["duplicate"]) == ("unavailable", False)
+    assert result["message_id"] == envelope["MessageId"]
+    assert _warned(logs, "de-duplication store unavailable")
+    assert _fallbacks() == 2  # the alert's record and the failed run's record
+
+
+def test_a_denied_dedupe_table_still_alerts(table, topics, lambda_context):
+    with Stubber(aws_clients.client("dynamodb")) as stub:
+        stub.add_client_error("put_item", "AccessDeniedException", "not authorized", 400)
+        result = error_handler.handler(
+            events.glue_job_state_change("FAILED", "boom"), lambda_context
+        )
+    assert len(topics.received("critical")) == 1
+    assert result["dedupe"] == "unavailable"
+
+
+def test_a_receipt_that_cannot_be_saved_after_publishing_is_not_published_again(
+    table, topics, lambda_context
+):
+    """Powertools marks the failure in progress, the alert goes out, then saving the result is
+    rejected: the handler returns (no retry, so no second alert), and a report that arrives
+    while the mark holds is told to retry later instead of alerting again."""
+    reject("dynamodb", "UpdateItem", lambda _: ITEM_TOO_LARGE)
+    first = error_handler.handler(events.glue_catch(), lambda_context)
+    assert (first["dedupe"], first["duplicate"]) == ("unavailable", False)
+    assert len(topics.received("critical")) == 1
+    with pytest.raises(AlreadyInProgress):
+        error_handler.handler(events.glue_catch(), lambda_context)
+    assert topics.received("critical") == []
+
+
+# ---- a builder failure still alerts, minimally -------------------------------------------------
+
+
+def test_when_building_the_alert_fails_the_minimal_alert_goes_out(
+    topics, monkeypatch, lambda_context
+):
+    def broken(*_):
+        raise RuntimeError("the builder broke")
+
+    monkeypatch.setattr(error_handler.alerts, "build", broken)
+    result, logs = invoke_logged(error_handler, events.glue_catch(), lambda_context)
+    assert not isinstance(result, Exception), result
+    (envelope,) = topics.received("critical")
+    assert "RuntimeError: the builder broke" in envelope["Message"]
+    assert events.EXECUTION_ARN in envelope["Message"]
+    assert envelope["MessageAttributes"]["severity"]["Value"] == "HIGH"
+    assert result["minimal"] is True and result["error_type"] == "unknown"
+    assert any(line["level"] == "ERROR" and "minimal alert" in line["message"] for line in logs)
+    assert _fallbacks() == 1
