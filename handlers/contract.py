@@ -84,6 +84,10 @@ class ValidationType(StrEnum):
 SELF_TEST_KEY: Final = "self_test"
 SELF_TEST_EVENT: Final = MappingProxyType({SELF_TEST_KEY: True})
 
+# What the error handler raises when the alert was not delivered (SNS refused it, or another
+# invocation holds the failure's in-progress mark); the reference state machine retries it.
+ALERT_DELIVERY_ERROR: Final = "AlertDeliveryError"
+
 
 class SelfTestAlerts(StrEnum):
     """What the error handler does with its self-test alert (`EnvVar.SELF_TEST_ALERTS`)."""

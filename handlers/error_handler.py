@@ -21,8 +21,11 @@ Delivery rules:
 - Garbage input still yields an `unknown` alert carrying the (truncated) raw payload. If building
   the alert fails anyway, a minimal alert goes out (`handlers.alerting.fallback`, counted in
   AlertFallbacks); only a missing or malformed topic configuration is a hard error.
-- A failed SNS publish (after botocore's retries) raises, so Step Functions or the EventBridge
-  target retries: an alert is never silently dropped.
+- A failed SNS publish (after botocore's retries) raises `AlertDeliveryError`, and so does a
+  report that finds another invocation still delivering the same alert (its in-progress mark).
+  The reference state machine retries that error on NotifyFailure with backoff; an EventBridge
+  event is retried by Lambda's asynchronous invocation (then its dead-letter queue). An alert is
+  never silently dropped.
 - Metrics are published after the alert. A metrics failure after a delivered alert is logged
   and reported as `"metrics_published": false`, not raised: raising would make the caller retry
   and, with de-duplication off, deliver the same alert twice.
@@ -134,6 +137,11 @@ def settings() -> ErrorHandlerSettings:
     return loaded
 
 
+class AlertDeliveryError(RuntimeError):
+    """This invocation did not deliver the alert; the caller must retry. The reference state
+    machine retries this error by its name, `contract.ALERT_DELIVERY_ERROR`."""
+
+
 def _publish_metrics(data: list[cloudwatch_metrics.MetricDatum], what: str) -> bool:
     try:
         cloudwatch_metrics.publish(data)
@@ -192,14 +200,17 @@ def _compose(
 
 
 def _send(alert: alerts.Alert, topic_arn: str) -> str:
-    """Publish both renderings; a failure raises so that the caller retries."""
-    response = aws_clients.client("sns").publish(
-        TopicArn=topic_arn,
-        Subject=alert.subject,
-        Message=alert.sns_message,
-        MessageStructure="json",
-        MessageAttributes=alert.message_attributes(),
-    )
+    """Publish both renderings; any failure raises AlertDeliveryError so that the caller retries."""
+    try:
+        response = aws_clients.client("sns").publish(
+            TopicArn=topic_arn,
+            Subject=alert.subject,
+            Message=alert.sns_message,
+            MessageStructure="json",
+            MessageAttributes=alert.message_attributes(),
+        )
+    except Exception as error:
+        raise AlertDeliveryError(f"SNS did not take the alert {alert.identity}: {error}") from error
     message_id = str(response["MessageId"])
     logger.info("alert published", message_id=message_id, identity=str(alert.identity))
     return message_id
@@ -251,9 +262,14 @@ def _warn_if_store_failed(outcome: Outcome, section: str) -> int:
 def _alert_once(
     dedupe: Deduplicator, alert: alerts.Alert, topic_arn: str, when: datetime
 ) -> Outcome:
-    return dedupe.once(
-        ALERT_SECTION, alert.identity.as_dict(), lambda: _deliver(alert, topic_arn, when)
-    )
+    try:
+        return dedupe.once(
+            ALERT_SECTION, alert.identity.as_dict(), lambda: _deliver(alert, topic_arn, when)
+        )
+    except AlreadyInProgress as error:
+        raise AlertDeliveryError(
+            f"another invocation is delivering the alert {alert.identity}; retry later"
+        ) from error
 
 
 def _run_failed_once(

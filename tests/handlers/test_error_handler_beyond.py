@@ -109,7 +109,7 @@ def test_a_failed_publish_leaves_no_record_so_the_retry_alerts(table, topics, la
     sns = aws_clients.client("sns")
     with Stubber(sns) as stub:
         stub.add_client_error("publish", "InternalError", "SNS is down", 500)
-        with pytest.raises(sns.exceptions.ClientError):
+        with pytest.raises(error_handler.AlertDeliveryError):
             error_handler.handler(events.glue_catch(), lambda_context)
     assert _records(table) == []  # Powertools deleted the in-progress record
     retried = error_handler.handler(events.glue_catch(), lambda_context)

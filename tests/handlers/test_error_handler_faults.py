@@ -9,7 +9,6 @@ from botocore.stub import Stubber
 
 from handlers import aws_clients, clock, error_handler
 from handlers.alerting import receipt
-from handlers.alerting.dedupe import AlreadyInProgress
 from handlers.contract import NAMESPACE, EnvVar, Metric
 from tests.guardrails.faults import ITEM_TOO_LARGE, reject
 from tests.handlers import events
@@ -114,7 +113,7 @@ def test_a_receipt_that_cannot_be_saved_after_publishing_is_not_published_again(
     first = error_handler.handler(events.glue_catch(), lambda_context)
     assert (first["dedupe"], first["duplicate"]) == ("unavailable", False)
     assert len(topics.received("critical")) == 1
-    with pytest.raises(AlreadyInProgress):
+    with pytest.raises(error_handler.AlertDeliveryError, match="retry later"):
         error_handler.handler(events.glue_catch(), lambda_context)
     assert topics.received("critical") == []
 
