@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Self
 
@@ -45,9 +46,9 @@ from pydantic import Field, model_validator
 
 from handlers import aws_clients, clock, cloudwatch_metrics, self_test
 from handlers.alerting import alert as alerts
-from handlers.alerting import fallback, identity, receipt
+from handlers.alerting import bounds, fallback, identity, receipt
 from handlers.alerting.dedupe import AlreadyInProgress, Deduplicator, Outcome
-from handlers.alerting.inputs import Failure, Source, normalise
+from handlers.alerting.inputs import Failure, Source, first_execution_arn, normalise
 from handlers.contract import (
     DEFAULT_THRESHOLDS,
     SELF_TEST_EVENT,
@@ -59,7 +60,6 @@ from handlers.contract import (
 )
 from handlers.settings import HandlerSettings, load
 
-EXECUTION_ARN_PATH = "execution.Id || detail.executionArn"
 SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
 UNKNOWN_ENVIRONMENT = "unknown"
 # Set by the Lambda runtime; lets the alert link to the log line that holds the full detail.
@@ -283,9 +283,17 @@ def _run_failed_once(
         return None
 
 
-@logger.inject_lambda_context(correlation_id_path=EXECUTION_ARN_PATH)
+def _correlation_id(event: Any) -> str | None:
+    """The execution ARN the event names, bounded: a log line must be writable whatever the
+    event holds (Powertools' `correlation_id_path` would log a 5,000-deep `Id` as it is)."""
+    arn = first_execution_arn(event) if isinstance(event, Mapping) else None
+    return bounds.text(arn) if arn else None
+
+
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    logger.set_correlation_id(_correlation_id(event))
     config = settings()
     now = clock.now()
     if self_test.requested(event):
@@ -295,7 +303,8 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     if failure is not None and failure.problems:
         logger.warning("the payload could not be fully read", problems=list(failure.problems))
     topic_arn = config.topic_for(alert.route)
-    # The full, untruncated detail lives in the log; the alert carries a truncated copy.
+    # The full detail lives in the log (clipped only where JSON cannot be written, `bounds`);
+    # the alert carries a truncated copy.
     logger.info(
         "publishing alert",
         error_type=alert.error_type.value,
@@ -303,7 +312,7 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
         topic_arn=topic_arn,
         identity=str(alert.identity),
         root_cause=alert.root_cause,
-        raw_event=event,
+        raw_event=bounds.clip(event),
     )
     when = (failure.occurred_at if failure else None) or now
     dedupe = Deduplicator(config.idempotency_table, config.idempotency_window_seconds, context)

@@ -65,8 +65,15 @@ def test_a_huge_execution_id_and_cjk_cause_keep_the_record_small_and_alert_once(
         events.catch_payload("E" * 300_000, "c"),
         events.catch_payload("States.TaskFailed", events.deep_json(5_000)),
         events.execution_status_change("FAILED", "E" * 300_000, events.deep_json(5_000)),
+        events.with_execution(events.glue_catch(), Id=events.deep_array(5_000)),
     ],
-    ids=["150 KB execution.Id", "300 KB Error name", "5000-deep Cause", "execution event"],
+    ids=[
+        "150 KB execution.Id",
+        "300 KB Error name",
+        "5000-deep Cause",
+        "execution event",
+        "5000-deep execution.Id",
+    ],
 )
 def test_hostile_input_alerts_once_and_returns_a_result_a_state_can_hold(
     topics, lambda_context, event
