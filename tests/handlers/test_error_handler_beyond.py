@@ -18,6 +18,7 @@ from local.clock_alignment import follow_clock
 from tests.handlers import events
 from tests.handlers.dedupe_table import records as _records
 from tests.handlers.logs import invoke_logged
+from tests.handlers.readback import datapoints
 from tests.unit.chatbot_schema import ChatbotNotification
 
 
@@ -27,16 +28,7 @@ def _all_metrics() -> set[str]:
 
 
 def _job_success_samples() -> list[dict]:
-    now = clock.now()
-    return aws_clients.client("cloudwatch").get_metric_statistics(
-        Namespace=NAMESPACE,
-        MetricName=Metric.JOB_SUCCESS.name,
-        Dimensions=[{"Name": "Environment", "Value": "dev"}],
-        StartTime=now - timedelta(days=3650),
-        EndTime=now + timedelta(days=3650),
-        Period=86_400,
-        Statistics=["SampleCount", "Maximum"],
-    )["Datapoints"]
+    return datapoints(Metric.JOB_SUCCESS, "SampleCount", "Maximum")
 
 
 def _pipeline_failure(error_type: str, catch: dict) -> tuple[dict, dict]:

@@ -2,35 +2,25 @@
 alert builder, and inputs of any size."""
 
 import json
-from datetime import timedelta
 
 import pytest
 from botocore.stub import Stubber
 
-from handlers import aws_clients, clock, error_handler
+from handlers import aws_clients, error_handler
 from handlers.alerting import receipt
-from handlers.contract import NAMESPACE, EnvVar, Metric
+from handlers.contract import EnvVar, Metric
 from tests.guardrails.faults import ITEM_TOO_LARGE, reject
 from tests.handlers import events
 from tests.handlers.dedupe_table import records
 from tests.handlers.logs import invoke_logged
+from tests.handlers.readback import datapoints
 
 HUGE_ID = events.EXECUTION_ARN + "x" * 150_000  # 150 KB
 CJK_CAUSE = events.lambda_error_cause("DbtCommandFailed", "dbt run 失敗 " + "数据" * 20_000)
 
 
 def _fallbacks() -> float:
-    now = clock.now()
-    points = aws_clients.client("cloudwatch").get_metric_statistics(
-        Namespace=NAMESPACE,
-        MetricName=Metric.ALERT_FALLBACKS.name,
-        Dimensions=[{"Name": "Environment", "Value": "dev"}],
-        StartTime=now - timedelta(hours=1),
-        EndTime=now + timedelta(hours=1),
-        Period=3_600,
-        Statistics=["Sum"],
-    )["Datapoints"]
-    return sum(point["Sum"] for point in points)
+    return sum(point["Sum"] for point in datapoints(Metric.ALERT_FALLBACKS, "Sum"))
 
 
 def _warned(logs: list[dict], message: str) -> bool:
