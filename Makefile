@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test test-shifted-clock lint typecheck check demo bench clean
+.PHONY: venv test test-shifted-clock lint typecheck check demo bench docs clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,12 @@ demo: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Regenerate what documents state from the code: Pulumi.yaml's defaults, docs/configuration.md and
+# the parameters block of each alarm runbook (tests fail while they are out of date).
+docs: venv
+	$(BIN)/python -m components.config_reference
+	$(BIN)/python -m components.alarm_reference
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -2,12 +2,14 @@
 
 import pulumi
 
+from components import arns
 from components.alarms import PipelineAlarms
 from components.alert_topics import AlertTopics
 from components.athena_workgroup import ValidatorWorkgroup
 from components.canary import Canary
 from components.dashboard import PipelineDashboard
 from components.event_capture import EventCapture
+from components.handler_table import configured_handlers
 from components.idempotency_table import IdempotencyTable
 from components.lambdas import MonitoringLambdas
 from components.results_lifecycle import ResultsLifecycle
@@ -15,11 +17,14 @@ from components.settings import load_settings
 from handlers.contract import HandlerKey
 
 settings = load_settings()  # fails with the offending config keys before any resource exists
+handler_settings = configured_handlers(settings)  # so does a value a handler would refuse
 
 topics = AlertTopics("alerts", settings)
 workgroup = ValidatorWorkgroup("athena", settings)
 ResultsLifecycle("athena-results", settings)
-lambdas = MonitoringLambdas("handlers", settings, topics.topic_arns, topics.key.arn)
+lambdas = MonitoringLambdas(
+    "handlers", settings, handler_settings, topic_arns=topics.topic_arns, key_arn=topics.key.arn
+)
 canary = Canary(
     "canary", settings, functions=lambdas.functions, roles=lambdas.roles, key_arn=topics.key.arn
 )
@@ -31,7 +36,7 @@ capture = EventCapture(
 )
 
 pulumi.export("dashboardUrl", dashboard.url)
-pulumi.export("dashboardName", settings.dashboard_name)
+pulumi.export("dashboardName", arns.dashboard_name(settings))
 for route, arn in topics.topic_arns.items():
     pulumi.export(f"{route.value}TopicArn", arn)
 pulumi.export("functionArns", {h.value: f.arn for h, f in lambdas.functions.items()})
@@ -39,7 +44,7 @@ pulumi.export("functionNames", {h.value: f.name for h, f in lambdas.functions.it
 pulumi.export("alarmNames", alarms.alarm_names)
 pulumi.export("idempotencyTableName", idempotency.table.name)
 pulumi.export("alertDeadLetterQueueArn", capture.dead_letters.arn)
-pulumi.export("athenaWorkgroup", settings.validator_workgroup)
+pulumi.export("athenaWorkgroup", arns.validator_workgroup(settings))
 if canary.rule is not None and canary.topic is not None:
     pulumi.export("canaryRuleName", canary.rule.name)
     pulumi.export("selfTestTopicArn", canary.topic.arn)

@@ -27,7 +27,7 @@ import duckdb
 from handlers import clock
 from handlers.contract import DEFAULT_RAW_TABLE, DEFAULT_SCD_TABLE
 from handlers.validation.engines.duckdb import DuckDBEngine
-from handlers.validation.settings import QueryEngineName, Settings
+from handlers.validation.settings import QueryEngineName, ValidatorSettings
 from handlers.validation.sql import scd_query, timestamp_literal
 
 VERSIONS_PER_USER = 5
@@ -121,7 +121,7 @@ def _peak_rss_mb() -> float:
 
 
 def run_single_pass(path: Path) -> dict[str, int]:
-    settings = Settings(engine=QueryEngineName.DUCKDB, duckdb_path=str(path))
+    settings = ValidatorSettings(engine=QueryEngineName.DUCKDB, duckdb_path=str(path))
     [row] = DuckDBEngine(path).run("scd_integrity", scd_query(settings)).rows
     return {name: int(row[name]) for name in BASELINE}
 
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     time_ratio = baseline["seconds"] / single["seconds"]
     memory_ratio = baseline["peak_rss_mb"] / single["peak_rss_mb"]
     print(f"baseline / single-pass: time x{time_ratio:.2f}, peak memory x{memory_ratio:.2f}")
-    single_sql = scd_query(Settings(engine=QueryEngineName.DUCKDB, duckdb_path="-"))
+    single_sql = scd_query(ValidatorSettings(engine=QueryEngineName.DUCKDB, duckdb_path="-"))
     print(
         "SCD table reads (what Athena bills as bytes scanned):"
         f" single-pass {single_sql.count('dim_sf_user_scd')},"

@@ -1,11 +1,12 @@
-"""The alarm model: what a metric alarm watches, when it fires, and its MetricAlarm inputs.
+"""The alarm model: what an alarm watches, when it fires, and its CloudWatch inputs.
 
-A metric alarm watches either one metric (`MetricStat`) or a metric-math expression over several
-(`MetricMath`), and compares it with a static threshold or, for one metric, with its
-anomaly-detection band (`AnomalyBand`). `metric_alarm_inputs` is the only place that turns a
-spec into `aws.cloudwatch.MetricAlarm` arguments; the shell adds actions, tests validate the
-result against PutMetricAlarm. No alarm sets a unit: CloudWatch then matches the metric
-whatever unit it was published with.
+A metric alarm watches either one metric (a `MetricSpec` from the `metrics` factory) or a
+metric-math expression over several (`MetricMath`), and compares it with a static threshold or,
+for one metric, with its anomaly-detection band (`AnomalyBand`); it evaluates the metrics over
+their period. `metric_alarm_inputs` is the only place that turns a spec into
+`aws.cloudwatch.MetricAlarm` arguments; the shell adds actions, tests validate the result against
+PutMetricAlarm. No alarm sets a unit: CloudWatch then matches the metric whatever unit it was
+published with. A composite alarm (`CompositeAlarmSpec`) is in ALARM when any of its children is.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from handlers.contract import AlarmKey, AlertRoute
+from handlers.contract import AlertRoute
 
 from .anomaly_band import BAND_ID, AnomalyBand, BandComparison
+from .metrics import MetricSpec
 
 MAX_DESCRIPTION_CHARS: Final = 1024  # PutMetricAlarm / PutCompositeAlarm AlarmDescription limit
 ONE_HOUR: Final = 3_600
@@ -44,26 +46,18 @@ class MissingData(StrEnum):
 
 
 @dataclass(frozen=True)
-class MetricStat:
-    """One metric and the statistic the alarm takes of it."""
-
-    namespace: str
-    metric_name: str
-    dimensions: Mapping[str, str]
-    statistic: str
-
-
-@dataclass(frozen=True)
 class MetricMath:
     """A metric-math expression over named metrics; `metrics` maps query id -> metric."""
 
     expression: str
     label: str
-    metrics: Mapping[str, MetricStat]
+    metrics: Mapping[str, MetricSpec]
 
     def __post_init__(self) -> None:
         if not self.metrics:
             raise ValueError(f"{self.expression}: a metric-math alarm needs at least one metric")
+        if len({metric.period_seconds for metric in self.metrics.values()}) > 1:
+            raise ValueError(f"{self.expression}: the metrics of one alarm share one period")
         for query_id in self.metrics:
             if not _QUERY_ID.match(query_id) or query_id == EXPRESSION_ID:
                 raise ValueError(
@@ -71,19 +65,22 @@ class MetricMath:
                     f"letters, digits and '_', and is not {EXPRESSION_ID!r}"
                 )
 
+    @property
+    def period_seconds(self) -> int:
+        return next(iter(self.metrics.values())).period_seconds
 
-Watched = MetricStat | MetricMath
+
+Watched = MetricSpec | MetricMath
 
 
 @dataclass(frozen=True, kw_only=True)
 class AlarmSpec:
     """One metric alarm: what it watches, when it fires, and which route it pages."""
 
-    key: AlarmKey
+    key: str  # an `alarm_specs.AlarmKey`
     name: str
     summary: str
     watches: Watched
-    period_seconds: int
     threshold: float | AnomalyBand  # a static value, or the watched metric's band
     comparison: Comparison | BandComparison
     treat_missing_data: MissingData
@@ -97,7 +94,7 @@ class AlarmSpec:
         band = isinstance(self.threshold, AnomalyBand)
         if band != isinstance(self.comparison, BandComparison):
             raise ValueError(f"{self.name}: a band threshold needs a band comparison and only it")
-        if band and not isinstance(self.watches, MetricStat):
+        if band and not isinstance(self.watches, MetricSpec):
             raise ValueError(f"{self.name}: an anomaly band watches a single metric")
         if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
             raise ValueError(f"{self.name}: datapoints to alarm must be 1..evaluation periods")
@@ -108,31 +105,43 @@ class AlarmSpec:
             )
 
     @property
+    def period_seconds(self) -> int:
+        return self.watches.period_seconds
+
+    @property
     def description(self) -> str:
-        return _description(self.summary, self.missing_data_reason, self.runbook_url)
+        return describe(self.summary, self.runbook_url, self.missing_data_reason)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CompositeAlarmSpec:
-    key: AlarmKey
+    """An alarm in ALARM when any of `children` (alarm names) is; it notifies `route`."""
+
+    resource_name: str  # the Pulumi resource's name suffix, stable across refactors
     name: str
-    summary: str
+    description: str
     children: tuple[str, ...]
     route: AlertRoute
-    runbook_url: str
+    key: str | None = None  # the `alarm_specs.AlarmKey` of a composite with its own runbook
     rule: str = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rule", any_in_alarm(self.children))
-
-    @property
-    def description(self) -> str:
-        return _description(self.summary, "", self.runbook_url)
+        _check_length(self.description)
 
 
 def max_evaluation_range(period_seconds: int) -> int:
     """PutMetricAlarm's cap on Period x EvaluationPeriods: 1 day under one-hour periods, else 7."""
     return ONE_DAY if period_seconds < ONE_HOUR else SEVEN_DAYS
+
+
+def period_text(seconds: int) -> str:
+    """A period as people write it: `5 min`, `1 h`, `2 d`."""
+    if seconds % ONE_DAY == 0:
+        return f"{seconds // ONE_DAY} d"
+    if seconds % ONE_HOUR == 0:
+        return f"{seconds // ONE_HOUR} h"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def any_in_alarm(alarm_names: tuple[str, ...]) -> str:
@@ -142,12 +151,16 @@ def any_in_alarm(alarm_names: tuple[str, ...]) -> str:
     return " OR ".join(f'ALARM("{name}")' for name in alarm_names)
 
 
-def _description(summary: str, missing_data_reason: str, runbook: str) -> str:
+def describe(summary: str, runbook_url: str, missing_data_reason: str = "") -> str:
+    """An alarm description: what happened, why missing data is treated so, the runbook."""
     parts = [summary]
     if missing_data_reason:
         parts.append(f"Missing data: {missing_data_reason}")
-    parts.append(f"Runbook: {runbook}")
-    text = " ".join(parts)
+    parts.append(f"Runbook: {runbook_url}")
+    return _check_length(" ".join(parts))
+
+
+def _check_length(text: str) -> str:
     if len(text) >= MAX_DESCRIPTION_CHARS:
         raise ValueError(f"alarm description is {len(text)} chars, the limit is 1024: {text!r}")
     return text
@@ -168,9 +181,9 @@ def metric_alarm_inputs(spec: AlarmSpec) -> dict[str, Any]:
 
 def _watched_inputs(spec: AlarmSpec) -> dict[str, Any]:
     """One metric with a static threshold as plain fields; anything else as metric queries."""
-    watches, period = spec.watches, spec.period_seconds
+    watches = spec.watches
     if isinstance(spec.threshold, AnomalyBand):
-        assert isinstance(watches, MetricStat)  # __post_init__
+        assert isinstance(watches, MetricSpec)  # __post_init__
         # Both queries return data, as PutMetricAlarm requires of anomaly-detection alarms.
         band = {
             "id": BAND_ID,
@@ -179,12 +192,12 @@ def _watched_inputs(spec: AlarmSpec) -> dict[str, Any]:
             "label": f"{watches.metric_name} (expected)",
         }
         return {
-            "metric_queries": [_metric_query(METRIC_ID, watches, period, True), band],
+            "metric_queries": [_metric_query(METRIC_ID, watches, True), band],
             "threshold_metric_id": BAND_ID,
         }
     if isinstance(watches, MetricMath):
         # The inputs return no data: the alarm evaluates the one expression that does.
-        inputs = [_metric_query(i, metric, period, False) for i, metric in watches.metrics.items()]
+        inputs = [_metric_query(i, metric, False) for i, metric in watches.metrics.items()]
         expression = {
             "id": EXPRESSION_ID,
             "return_data": True,
@@ -197,14 +210,12 @@ def _watched_inputs(spec: AlarmSpec) -> dict[str, Any]:
         "metric_name": watches.metric_name,
         "dimensions": dict(watches.dimensions),
         "statistic": watches.statistic,
-        "period": period,
+        "period": watches.period_seconds,
         "threshold": spec.threshold,
     }
 
 
-def _metric_query(
-    query_id: str, metric: MetricStat, period_seconds: int, return_data: bool
-) -> dict[str, Any]:
+def _metric_query(query_id: str, metric: MetricSpec, return_data: bool) -> dict[str, Any]:
     return {
         "id": query_id,
         "return_data": return_data,
@@ -213,6 +224,6 @@ def _metric_query(
             "metric_name": metric.metric_name,
             "dimensions": dict(metric.dimensions),
             "stat": metric.statistic,
-            "period": period_seconds,
+            "period": metric.period_seconds,
         },
     }

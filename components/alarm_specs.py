@@ -1,18 +1,22 @@
-"""What to alarm on, as data: settings + contract -> AlarmSpec / CompositeAlarmSpec.
+"""When to alarm, as data: settings + the metric factory -> AlarmSpec / CompositeAlarmSpec.
 
-PipelineAlarms turns these into resources; tests, docs and the policy pack read the same data.
-Custom metrics take name and dimensions from `handlers.contract.Metric`, so an alarm always
-watches exactly what the publisher emits. The model (what an alarm watches, its thresholds and
-its MetricAlarm inputs) is `alarm_model`.
+Each alarm is defined here once: its key (name suffix and runbook page), what it watches, when it
+fires and which route it pages. Adding an alarm is a key, a spec and a runbook page (whose
+parameters `make docs` generates). PipelineAlarms turns these into resources; the dashboard takes
+its threshold lines from them, and tests, docs and the policy pack read the same data. What each
+alarm watches comes from `metrics.PipelineMetrics`; the model (thresholds, MetricAlarm inputs) is
+`alarm_model`. The alarms are grouped by concern: runs that fail or overrun, data quality, what does
+not happen, and the monitoring's own health.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Final
 
-from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, HandlerKey, Metric, MetricDef
+from handlers.contract import AlertRoute, HandlerKey, Metric
 
 from . import arns
 from .alarm_model import (
@@ -22,66 +26,64 @@ from .alarm_model import (
     Comparison,
     CompositeAlarmSpec,
     MetricMath,
-    MetricStat,
     MissingData,
+    describe,
 )
 from .anomaly_band import AnomalyBand, BandComparison
+from .metrics import PipelineMetrics
 from .settings import Settings
 
-FIVE_MINUTES: Final = 300
+LAMBDA_ERRORS_MISSING: Final = "Lambda reports Errors only for invocations; none means no errors."
 
-STATES_NAMESPACE: Final = "AWS/States"
-GLUE_NAMESPACE: Final = "Glue"
-LAMBDA_NAMESPACE: Final = "AWS/Lambda"
-SQS_NAMESPACE: Final = "AWS/SQS"
+
+class AlarmKey(StrEnum):
+    """Every alarm this project creates; its name suffix and runbook page derive from its key.
+    The order is the order of the alarms (and of PipelineHealth's children)."""
+
+    STEP_FUNCTIONS_FAILURE = "StepFunctionsFailure"
+    STEP_FUNCTIONS_DURATION = "StepFunctionsDuration"
+    GLUE_JOB_FAILURE = "GlueJobFailure"
+    DATA_QUALITY = "DataQuality"
+    SCD_INTEGRITY = "SCDIntegrity"
+    RECORD_VOLUME_ANOMALY = "RecordVolumeAnomaly"
+    DBT_RUNNER_ERROR = "DbtRunnerError"
+    VALIDATOR_ERROR = "ValidatorError"
+    PIPELINE_HEALTH = "PipelineHealth"
+    MISSED_RUN = "MissedRun"
+    RECORD_VOLUME_BAND = "RecordVolumeBand"
+    DURATION_BAND = "DurationBand"
+    DATA_FRESHNESS = "DataFreshness"
+    MONITORING_HEARTBEAT = "MonitoringHeartbeat"
+    MONITORING_HANDLER_ERRORS = "MonitoringHandlerErrors"
+    # Failure events that neither EventBridge nor Lambda could get through the error handler.
+    ALERT_DEAD_LETTERS = "AlertDeadLetters"
+    # Suppresses paging while operators hold MaintenanceMode at 1 (only when configured so).
+    MAINTENANCE_MODE = "MaintenanceMode"
+
+
+def runbook_slug(key: str) -> str:
+    """File name (without .md) of the alarm's runbook under docs/runbooks/."""
+    return "alarm-" + re.sub(r"(?<!^)(?=[A-Z][a-z])", "-", key).lower()
 
 
 def runbook_url(settings: Settings, key: AlarmKey) -> str:
-    return f"{settings.runbook_base_url}/{contract.runbook_slug(key)}.md"
+    return f"{settings.runbook_base_url}/{runbook_slug(key)}.md"
 
 
-def keyed_spec(settings: Settings, key: AlarmKey, **fields: object) -> AlarmSpec:
-    """An AlarmSpec named, routed and linked to its runbook by the contract."""
+def keyed_spec(settings: Settings, key: AlarmKey, route: AlertRoute, **fields: object) -> AlarmSpec:
+    """An AlarmSpec that pages `route`, named and linked to its runbook by its key."""
     return AlarmSpec(
         key=key,
-        name=contract.alarm_name(settings.environment, key),
-        route=ALARM_ROUTE[key],
+        name=arns.alarm_name(settings, key),
+        route=route,
         runbook_url=runbook_url(settings, key),
         **fields,  # type: ignore[arg-type]
     )
 
 
-def custom_metric(settings: Settings, metric: MetricDef, statistic: str) -> MetricStat:
-    """A contract metric with the dimensions the publisher emits it with in this environment."""
-    return MetricStat(
-        contract.NAMESPACE, metric.name, metric.dimensions(settings.environment), statistic
-    )
-
-
-def state_machine_dimensions(settings: Settings) -> dict[str, str]:
-    return {"StateMachineArn": settings.state_machine_arn}
-
-
-def glue_job_dimensions(settings: Settings) -> dict[str, str]:
-    """Glue job metrics aggregated over all runs (JobRunId=ALL), as counts."""
-    return {"JobName": settings.glue_job_name, "JobRunId": "ALL", "Type": "count"}
-
-
-def _state_machine_metric(settings: Settings, metric_name: str, statistic: str) -> MetricStat:
-    return MetricStat(STATES_NAMESPACE, metric_name, state_machine_dimensions(settings), statistic)
-
-
-def _lambda_errors(function_name: str) -> MetricStat:
-    return MetricStat(LAMBDA_NAMESPACE, "Errors", {"FunctionName": function_name}, "Sum")
-
-
-LAMBDA_ERRORS_MISSING = "Lambda reports Errors only for invocations; none means no errors."
-
-
 def _any_occurrence(missing_data_reason: str) -> dict[str, object]:
-    """Alarm on a single event in five minutes; no data means no event."""
+    """Alarm on a single event in the metric's (five-minute) period; no data means no event."""
     return {
-        "period_seconds": FIVE_MINUTES,
         "threshold": 1,
         "comparison": Comparison.GREATER_OR_EQUAL,
         "treat_missing_data": MissingData.NOT_BREACHING,
@@ -89,11 +91,9 @@ def _any_occurrence(missing_data_reason: str) -> dict[str, object]:
     }
 
 
-def _score_below(settings: Settings, metric: MetricDef, threshold: float) -> dict[str, object]:
+def _score_below(threshold: float) -> dict[str, object]:
     """Alarm when a once-per-run score drops below its threshold; keep state between runs."""
     return {
-        "watches": custom_metric(settings, metric, "Minimum"),
-        "period_seconds": FIVE_MINUTES,
         "threshold": threshold,
         "comparison": Comparison.LESS,
         "treat_missing_data": MissingData.IGNORE,
@@ -103,115 +103,159 @@ def _score_below(settings: Settings, metric: MetricDef, threshold: float) -> dic
     }
 
 
+def _per_run_band(band: AnomalyBand, comparison: BandComparison) -> dict[str, object]:
+    """Band alarm on a once-per-run value: one-hour periods hold one run of a daily pipeline."""
+    return {
+        "threshold": band,
+        "comparison": comparison,
+        "treat_missing_data": MissingData.NOT_BREACHING,
+        "missing_data_reason": "emitted once per run; hours without a run are not anomalies.",
+    }
+
+
 def alarm_specs(settings: Settings) -> list[AlarmSpec]:
-    """Every metric alarm that pages, in AlarmKey order."""
-    order = list(AlarmKey)
-    every = (seed_specs, beyond_seed_specs, monitoring_health_specs)
+    """Every metric alarm the pipeline's health rolls up, in AlarmKey order."""
+    order = [str(key) for key in AlarmKey]
+    every = (failure_specs, data_quality_specs, absence_specs, self_health_specs)
     return sorted(
-        (alarm for group in every for alarm in group(settings)),
+        (alarm for concern in every for alarm in concern(settings)),
         key=lambda alarm: order.index(alarm.key),
     )
 
 
-def seed_specs(settings: Settings) -> list[AlarmSpec]:
-    """The seed's eight alarms: failures, slowness, quality scores, volume, Lambda errors."""
-    thresholds = settings.thresholds
-    env = settings.environment
+def failure_specs(settings: Settings) -> list[AlarmSpec]:
+    """Runs that fail (the state machine, the Glue job, the dbt runner, the validator) or
+    overrun (the static timeout and the learned duration band)."""
+    metrics = PipelineMetrics(settings)
+    machine = settings.state_machine_name
+    band = AnomalyBand(settings.anomaly_band_width)
     return [
         keyed_spec(
             settings,
             AlarmKey.STEP_FUNCTIONS_FAILURE,
-            summary=f"A run of {settings.state_machine_name} failed.",
-            watches=_state_machine_metric(settings, "ExecutionsFailed", "Sum"),
+            AlertRoute.CRITICAL,
+            summary=f"A run of {machine} failed.",
+            watches=metrics.executions_failed(),
             **_any_occurrence("emitted only when executions end; none means none failed."),
         ),
         keyed_spec(
             settings,
+            AlarmKey.GLUE_JOB_FAILURE,
+            AlertRoute.CRITICAL,
+            summary=f"Glue job {settings.glue_job_name} had failed tasks.",
+            watches=metrics.glue_tasks("Failed"),
+            **_any_occurrence("Glue reports job metrics only while a run is active."),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.DBT_RUNNER_ERROR,
+            AlertRoute.CRITICAL,
+            summary=f"The dbt runner Lambda {settings.dbt_runner_function_name} raised errors.",
+            watches=metrics.dbt_runner_errors(),
+            **_any_occurrence(LAMBDA_ERRORS_MISSING),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.VALIDATOR_ERROR,
+            AlertRoute.CRITICAL,
+            summary="The pipeline validator Lambda raised errors.",
+            watches=metrics.handler_errors(HandlerKey.PIPELINE_VALIDATOR),
+            **_any_occurrence(LAMBDA_ERRORS_MISSING),
+        ),
+        keyed_spec(
+            settings,
             AlarmKey.STEP_FUNCTIONS_DURATION,
-            summary=(
-                f"A run of {settings.state_machine_name} took longer than "
-                f"{thresholds.pipeline_timeout_ms} ms."
-            ),
-            watches=_state_machine_metric(settings, "ExecutionTime", "Maximum"),
-            period_seconds=FIVE_MINUTES,
-            threshold=thresholds.pipeline_timeout_ms,
+            AlertRoute.WARNING,
+            summary=f"A run of {machine} took longer than {settings.pipeline_timeout_ms} ms.",
+            watches=metrics.execution_time("Maximum"),
+            threshold=settings.pipeline_timeout_ms,
             comparison=Comparison.GREATER,
             treat_missing_data=MissingData.NOT_BREACHING,
             missing_data_reason="emitted only when an execution finishes; none means no slow run.",
         ),
         keyed_spec(
             settings,
-            AlarmKey.GLUE_JOB_FAILURE,
-            summary=f"Glue job {settings.glue_job_name} had failed tasks.",
-            watches=MetricStat(
-                GLUE_NAMESPACE,
-                "glue.driver.aggregate.numFailedTasks",
-                glue_job_dimensions(settings),
-                "Sum",
-            ),
-            **_any_occurrence("Glue reports job metrics only while a run is active."),
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.DATA_QUALITY,
-            summary=f"Data quality score of the latest extract fell below "
-            f"{thresholds.data_quality_percent}%.",
-            **_score_below(settings, Metric.DATA_QUALITY_SCORE, thresholds.data_quality_percent),
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.SCD_INTEGRITY,
-            summary=f"SCD Type 2 integrity score fell below {thresholds.scd_integrity_percent}%.",
-            **_score_below(settings, Metric.SCD_INTEGRITY_SCORE, thresholds.scd_integrity_percent),
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.RECORD_VOLUME_ANOMALY,
+            AlarmKey.DURATION_BAND,
+            AlertRoute.WARNING,
             summary=(
-                f"Fewer than {thresholds.min_record_count} Salesforce users extracted in the "
-                f"last 24 hours ({env})."
+                f"A run of {machine} took longer than the anomaly band "
+                f"({band.width:g} standard deviations) learned from past runs."
             ),
-            watches=custom_metric(settings, Metric.RECORDS_PROCESSED, "Sum"),
-            period_seconds=ONE_DAY,
-            threshold=thresholds.min_record_count,
-            comparison=Comparison.LESS,
-            treat_missing_data=MissingData.BREACHING,
-            missing_data_reason="no extract reported for a whole day means a missed run: alarm.",
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.DBT_RUNNER_ERROR,
-            summary=f"The dbt runner Lambda {settings.dbt_runner_function_name} raised errors.",
-            watches=_lambda_errors(settings.dbt_runner_function_name),
-            **_any_occurrence(LAMBDA_ERRORS_MISSING),
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.VALIDATOR_ERROR,
-            summary="The pipeline validator Lambda raised errors.",
-            watches=_lambda_errors(contract.function_name(env, HandlerKey.PIPELINE_VALIDATOR)),
-            **_any_occurrence(LAMBDA_ERRORS_MISSING),
+            watches=metrics.execution_time("Maximum").over(ONE_HOUR),
+            **_per_run_band(band, BandComparison.ABOVE),
         ),
     ]
 
 
-def beyond_seed_specs(settings: Settings) -> list[AlarmSpec]:
-    """What does not happen, anomaly bands, freshness and undelivered failures (issue 5)."""
-    thresholds = settings.thresholds
+def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
+    """The data a run delivered: quality and SCD integrity scores, freshness, unusual volume."""
+    metrics = PipelineMetrics(settings)
     band = AnomalyBand(settings.anomaly_band_width)
-    hours = thresholds.missed_run_hours
-    dead_letters = arns.alert_dead_letter_queue_name(settings)
     return [
-        # A 26-hour window as 26 one-hour periods that must ALL breach (26 of 26): one success
-        # in the window keeps it OK. Missing hours are breaching, so a pipeline that stops
-        # running alarms. One-hour periods may span up to 7 days (PutMetricAlarm limit); a
-        # single 26-hour period would rely on periods beyond a day, which we avoid.
+        keyed_spec(
+            settings,
+            AlarmKey.DATA_QUALITY,
+            AlertRoute.WARNING,
+            summary=f"Data quality score of the latest extract fell below "
+            f"{settings.data_quality_threshold}%.",
+            watches=metrics.data_quality_score(),
+            **_score_below(settings.data_quality_threshold),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.SCD_INTEGRITY,
+            AlertRoute.CRITICAL,
+            summary=f"SCD Type 2 integrity score fell below {settings.scd_integrity_threshold}%.",
+            watches=metrics.scd_integrity_score(),
+            **_score_below(settings.scd_integrity_threshold),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.DATA_FRESHNESS,
+            AlertRoute.WARNING,
+            summary=(
+                f"The latest Salesforce extract was older than {settings.freshness_hours:g} "
+                "hours when validated."
+            ),
+            watches=metrics.data_freshness_hours(),
+            threshold=settings.freshness_hours,
+            comparison=Comparison.GREATER,
+            treat_missing_data=MissingData.IGNORE,
+            missing_data_reason=(
+                "published once per validation; keep the last state until the next run "
+                "(MissedRun covers runs that never come)."
+            ),
+        ),
+        keyed_spec(
+            settings,
+            AlarmKey.RECORD_VOLUME_BAND,
+            AlertRoute.WARNING,
+            summary=(
+                f"A run extracted an unusual number of Salesforce users: outside the anomaly "
+                f"band ({band.width:g} standard deviations) learned from past runs "
+                f"({settings.environment})."
+            ),
+            watches=metrics.records(Metric.RECORDS_PROCESSED).over(ONE_HOUR),
+            **_per_run_band(band, BandComparison.OUTSIDE),
+        ),
+    ]
+
+
+def absence_specs(settings: Settings) -> list[AlarmSpec]:
+    """What does not happen: no successful run, too few records in a day. Missing data is
+    breaching, so a pipeline that silently stops running alarms."""
+    metrics = PipelineMetrics(settings)
+    hours = settings.missed_run_hours
+    return [
+        # A window of `hours` one-hour periods that must ALL breach: one success in the window
+        # keeps it OK. One-hour periods may span up to 7 days (PutMetricAlarm's limit on Period x
+        # EvaluationPeriods); one period as long as the window would exceed a day, which we avoid.
         keyed_spec(
             settings,
             AlarmKey.MISSED_RUN,
+            AlertRoute.CRITICAL,
             summary=f"No run of {settings.state_machine_name} succeeded in the last {hours} hours.",
-            watches=_state_machine_metric(settings, "ExecutionsSucceeded", "Sum"),
-            period_seconds=ONE_HOUR,
+            watches=metrics.executions_succeeded().over(ONE_HOUR),
             evaluation_periods=hours,
             datapoints_to_alarm=hours,
             threshold=1,
@@ -224,82 +268,26 @@ def beyond_seed_specs(settings: Settings) -> list[AlarmSpec]:
         ),
         keyed_spec(
             settings,
-            AlarmKey.RECORD_VOLUME_BAND,
+            AlarmKey.RECORD_VOLUME_ANOMALY,
+            AlertRoute.WARNING,
             summary=(
-                f"A run extracted an unusual number of Salesforce users: outside the anomaly "
-                f"band ({band.width:g} standard deviations) learned from past runs "
-                f"({settings.environment})."
+                f"Fewer than {settings.min_record_count} Salesforce users extracted in the "
+                f"last {ONE_DAY // ONE_HOUR} hours ({settings.environment})."
             ),
-            watches=custom_metric(settings, Metric.RECORDS_PROCESSED, "Sum"),
-            **_per_run_band(band, BandComparison.OUTSIDE),
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.DURATION_BAND,
-            summary=(
-                f"A run of {settings.state_machine_name} took longer than the anomaly band "
-                f"({band.width:g} standard deviations) learned from past runs."
-            ),
-            watches=_state_machine_metric(settings, "ExecutionTime", "Maximum"),
-            **_per_run_band(band, BandComparison.ABOVE),
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.DATA_FRESHNESS,
-            summary=(
-                f"The latest Salesforce extract was older than {thresholds.freshness_hours:g} "
-                "hours when validated."
-            ),
-            watches=custom_metric(settings, Metric.DATA_FRESHNESS_HOURS, "Maximum"),
-            period_seconds=FIVE_MINUTES,
-            threshold=thresholds.freshness_hours,
-            comparison=Comparison.GREATER,
-            treat_missing_data=MissingData.IGNORE,
-            missing_data_reason=(
-                "published once per validation; keep the last state until the next run "
-                "(MissedRun covers runs that never come)."
-            ),
-        ),
-        keyed_spec(
-            settings,
-            AlarmKey.ALERT_DEAD_LETTERS,
-            summary=(
-                f"Pipeline failure events reached the dead-letter queue {dead_letters}: "
-                "the error handler did not process them, so no alert was sent for them."
-            ),
-            watches=MetricStat(
-                SQS_NAMESPACE,
-                "ApproximateNumberOfMessagesVisible",
-                {"QueueName": dead_letters},
-                "Maximum",
-            ),
-            period_seconds=FIVE_MINUTES,
-            threshold=0,
-            comparison=Comparison.GREATER,
-            treat_missing_data=MissingData.NOT_BREACHING,
-            missing_data_reason=(
-                "SQS stops reporting for a queue idle for six hours; a queue holding messages "
-                "is active and reports."
-            ),
+            watches=metrics.records(Metric.RECORDS_PROCESSED).over(ONE_DAY),
+            threshold=settings.min_record_count,
+            comparison=Comparison.LESS,
+            treat_missing_data=MissingData.BREACHING,
+            missing_data_reason="no extract reported for a whole day means a missed run: alarm.",
         ),
     ]
 
 
-def _per_run_band(band: AnomalyBand, comparison: BandComparison) -> dict[str, object]:
-    """Band alarm on a once-per-run value: one-hour periods hold one run of a daily pipeline."""
-    return {
-        "period_seconds": ONE_HOUR,
-        "threshold": band,
-        "comparison": comparison,
-        "treat_missing_data": MissingData.NOT_BREACHING,
-        "missing_data_reason": "emitted once per run; hours without a run are not anomalies.",
-    }
-
-
-def monitoring_health_specs(settings: Settings) -> list[AlarmSpec]:
-    """The monitoring's own health (issue 7); the heartbeat only exists while the canary runs."""
+def self_health_specs(settings: Settings) -> list[AlarmSpec]:
+    """The monitoring's own health: the canary's heartbeat (only while the canary runs), its
+    handlers' errors, and failure events that never became an alert."""
     heartbeat = [heartbeat_spec(settings)] if settings.canary_enabled else []
-    return [*heartbeat, handler_errors_spec(settings)]
+    return [*heartbeat, handler_errors_spec(settings), dead_letters_spec(settings)]
 
 
 def heartbeat_spec(settings: Settings) -> AlarmSpec:
@@ -308,12 +296,12 @@ def heartbeat_spec(settings: Settings) -> AlarmSpec:
     return keyed_spec(
         settings,
         AlarmKey.MONITORING_HEARTBEAT,
+        AlertRoute.CRITICAL,
         summary=(
             f"No heartbeat from the {settings.prefix} canary ({settings.canary_schedule}) for"
             f" {window // 60} minutes: the monitoring itself may be broken."
         ),
-        watches=custom_metric(settings, Metric.MONITORING_HEARTBEAT, "Sum"),
-        period_seconds=window,
+        watches=PipelineMetrics(settings).heartbeats().over(window),
         threshold=1,
         comparison=Comparison.LESS,
         treat_missing_data=MissingData.BREACHING,
@@ -325,16 +313,15 @@ def handler_errors_spec(settings: Settings) -> AlarmSpec:
     """Errors of the three monitoring functions (pipeline runs and self-tests alike) and the
     error handler's AlertFallbacks (it alerted without its de-duplication store, or sent the
     minimal alert), summed."""
+    measure = PipelineMetrics(settings)
     metrics = {
-        handler.value.replace("-", "_"): _lambda_errors(
-            contract.function_name(settings.environment, handler)
-        )
-        for handler in HandlerKey
+        handler.value.replace("-", "_"): measure.handler_errors(handler) for handler in HandlerKey
     }
-    metrics["alert_fallbacks"] = custom_metric(settings, Metric.ALERT_FALLBACKS, "Sum")
+    metrics["alert_fallbacks"] = measure.published(Metric.ALERT_FALLBACKS, "Sum", "Alert fallbacks")
     return keyed_spec(
         settings,
         AlarmKey.MONITORING_HANDLER_ERRORS,
+        AlertRoute.CRITICAL,
         summary=(
             f"A {settings.prefix} monitoring handler raised errors (its self-test or a run), or "
             "the error handler alerted through a fallback."
@@ -344,17 +331,46 @@ def handler_errors_spec(settings: Settings) -> AlarmSpec:
             label="Monitoring handler errors",
             metrics=metrics,
         ),
-        **_any_occurrence(LAMBDA_ERRORS_MISSING),
+        **_any_occurrence(
+            "Lambda reports Errors only for invocations, and the error handler AlertFallbacks only"
+            " when it falls back; none means none."
+        ),
     )
 
 
-def composite_spec(settings: Settings, children: Sequence[AlarmSpec]) -> CompositeAlarmSpec:
+def dead_letters_spec(settings: Settings) -> AlarmSpec:
+    """Any failure event in the dead-letter queue: a failure nobody was told about."""
+    return keyed_spec(
+        settings,
+        AlarmKey.ALERT_DEAD_LETTERS,
+        AlertRoute.CRITICAL,
+        summary=(
+            "Pipeline failure events reached the dead-letter queue "
+            f"{arns.alert_dead_letter_queue_name(settings)}: the error handler did not process "
+            "them, so no alert was sent for them."
+        ),
+        watches=PipelineMetrics(settings).alert_dead_letters(),
+        threshold=0,
+        comparison=Comparison.GREATER,
+        treat_missing_data=MissingData.NOT_BREACHING,
+        missing_data_reason=(
+            "SQS stops reporting for a queue idle for six hours; a queue holding messages "
+            "is active and reports."
+        ),
+    )
+
+
+def pipeline_health_spec(settings: Settings, children: Sequence[AlarmSpec]) -> CompositeAlarmSpec:
+    """The rollup: one "is the pipeline healthy?" signal over every pipeline alarm."""
     key = AlarmKey.PIPELINE_HEALTH
+    summary = f"The {settings.prefix} pipeline is unhealthy: at least one of its alarms fired."
     return CompositeAlarmSpec(
-        key=key,
-        name=contract.alarm_name(settings.environment, key),
-        summary=f"The {settings.prefix} pipeline is unhealthy: at least one of its alarms fired.",
+        resource_name=key.value,
+        name=arns.alarm_name(settings, key),
+        description=describe(summary, runbook_url(settings, key)),
         children=tuple(child.name for child in children),
-        route=ALARM_ROUTE[key],
-        runbook_url=runbook_url(settings, key),
+        # For status pages: each critical child pages on its own, so the rollup must not
+        # escalate warning-level children to the critical route.
+        route=AlertRoute.WARNING,
+        key=key,
     )

@@ -28,10 +28,6 @@ KMS_PUBLISH_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
 PolicyDocument = dict[str, Any]
 
 
-def topic_name(settings: Settings, route: AlertRoute) -> str:
-    return f"{settings.prefix}-alerts-{route.value}"
-
-
 def _from_this_stacks_alarms(settings: Settings) -> dict[str, Any]:
     """Confused-deputy guard: only this account's alarms named with this stack's prefix."""
     return {
@@ -126,7 +122,7 @@ class AlertTopics(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-key-alias",
-            name=f"alias/{settings.prefix}-alerts",
+            name=arns.alert_key_alias(settings),
             target_key_id=self.key.key_id,
             opts=child,
         )
@@ -134,7 +130,7 @@ class AlertTopics(pulumi.ComponentResource):
         for route in AlertRoute:
             topic = aws.sns.Topic(
                 f"{name}-{route.value}",
-                name=topic_name(settings, route),
+                name=arns.topic_name(settings, route),
                 display_name=f"{settings.prefix} {route.value} alerts",
                 kms_master_key_id=self.key.arn,
                 opts=child,

@@ -1,9 +1,12 @@
-"""ARNs and resource names derived from settings: one place, so policies and resources agree."""
+"""ARNs and resource names derived from settings: one place, so policies and resources agree.
+
+Every name starts with the stack's resource prefix (`settings.prefix`, from the contract).
+"""
 
 from __future__ import annotations
 
 from handlers import contract
-from handlers.contract import HandlerKey
+from handlers.contract import AlertRoute, HandlerKey
 
 from .settings import S3Location, Settings, TableName
 
@@ -11,6 +14,14 @@ from .settings import S3Location, Settings, TableName
 def _arn(settings: Settings, service: str, resource: str, *, region: bool = True) -> str:
     where = settings.region if region else ""
     return f"arn:{settings.partition}:{service}:{where}:{settings.account_id}:{resource}"
+
+
+def function_name(settings: Settings, handler: HandlerKey) -> str:
+    return contract.function_name(settings.environment, handler)
+
+
+def function_role_name(settings: Settings, handler: HandlerKey) -> str:
+    return f"{function_name(settings, handler)}-role"
 
 
 def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
@@ -22,9 +33,14 @@ def log_group_arn(settings: Settings, name: str) -> str:
     return _arn(settings, "logs", f"log-group:{name}:*")
 
 
+def alarm_name(settings: Settings, suffix: str) -> str:
+    """An alarm of this stack: `<prefix>-<AlarmKey>`, or `<prefix>-Critical` for a route."""
+    return f"{settings.prefix}-{suffix}"
+
+
 def alarm_arn_pattern(settings: Settings) -> str:
-    """Every alarm of this stack: names all start with the environment's resource prefix."""
-    return _arn(settings, "cloudwatch", f"alarm:{settings.prefix}-*")
+    """Every alarm of this stack (`alarm_name` with any suffix)."""
+    return _arn(settings, "cloudwatch", f"alarm:{alarm_name(settings, '*')}")
 
 
 def glue_catalog_arn(settings: Settings) -> str:
@@ -39,8 +55,22 @@ def glue_table_arn(settings: Settings, table: TableName) -> str:
     return _arn(settings, "glue", f"table/{table.database}/{table.table}")
 
 
+def validator_workgroup(settings: Settings) -> str:
+    """The workgroup the validator queries in: the configured one or the stack's own."""
+    return settings.athena_workgroup or f"{settings.prefix}-validator"
+
+
 def athena_workgroup_arn(settings: Settings) -> str:
-    return _arn(settings, "athena", f"workgroup/{settings.validator_workgroup}")
+    return _arn(settings, "athena", f"workgroup/{validator_workgroup(settings)}")
+
+
+def athena_results_uri(settings: Settings) -> str:
+    """Where the validator's query results go (the created workgroup enforces it)."""
+    return f"s3://{settings.athena_results_bucket}/{settings.athena_results_prefix}/"
+
+
+def results_expiry_rule_id(settings: Settings) -> str:
+    return f"{settings.prefix}-expire-athena-results"
 
 
 def s3_bucket_arn(settings: Settings, bucket: str) -> str:
@@ -51,6 +81,19 @@ def s3_objects_arn(settings: Settings, location: S3Location) -> str:
     return f"{s3_bucket_arn(settings, location.bucket)}/{location.prefix}*"
 
 
+def sns_topic_arn(settings: Settings, name: str) -> str:
+    return _arn(settings, "sns", name)
+
+
+def canary_rule_name(settings: Settings) -> str:
+    return f"{settings.prefix}-canary"
+
+
+def canary_failure_queue_name(settings: Settings) -> str:
+    """SQS queue of self-test events that were not delivered or failed after their retries."""
+    return f"{settings.prefix}-canary-failures"
+
+
 def self_test_topic_name(settings: Settings) -> str:
     return f"{settings.prefix}-self-test"
 
@@ -58,11 +101,35 @@ def self_test_topic_name(settings: Settings) -> str:
 def self_test_topic_arn(settings: Settings) -> str:
     """Derived rather than read from the topic, so the error handler's environment and policy
     do not wait on the Canary component, which needs the functions first."""
-    return _arn(settings, "sns", self_test_topic_name(settings))
+    return sns_topic_arn(settings, self_test_topic_name(settings))
+
+
+def dashboard_name(settings: Settings) -> str:
+    return settings.prefix
 
 
 def dashboard_url(settings: Settings) -> str:
-    return contract.dashboard_url(settings.region, settings.dashboard_name)
+    return contract.dashboard_url(settings.region, dashboard_name(settings))
+
+
+def topic_name(settings: Settings, route: AlertRoute) -> str:
+    """The SNS topic alerts and alarms of one route go to."""
+    return f"{settings.prefix}-alerts-{route.value}"
+
+
+def alert_topic_arn(settings: Settings, route: AlertRoute) -> str:
+    """Derived from the topic's name (as AlertTopics creates it), so it is known at preview."""
+    return sns_topic_arn(settings, topic_name(settings, route))
+
+
+def alert_key_alias(settings: Settings) -> str:
+    """Alias of the KMS key that encrypts the alert topics."""
+    return f"alias/{settings.prefix}-alerts"
+
+
+def capture_rule_name(settings: Settings, key: str) -> str:
+    """An EventBridge rule of EventCapture (`execution-failed`, `glue-job-failed`)."""
+    return f"{settings.prefix}-{key}"
 
 
 def alert_dead_letter_queue_name(settings: Settings) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Final, cast
 import pulumi
 import pulumi_aws as aws
 
+from . import arns
 from .settings import Settings
 
 ENGINE_VERSION: Final = "Athena engine version 3"
@@ -33,7 +34,7 @@ def workgroup_configuration(settings: Settings) -> dict[str, Any]:
         "bytes_scanned_cutoff_per_query": settings.athena_bytes_scanned_cutoff,
         "engine_version": {"selected_engine_version": ENGINE_VERSION},
         "result_configuration": {
-            "output_location": settings.athena_results_uri,
+            "output_location": arns.athena_results_uri(settings),
             "encryption_configuration": encryption_configuration(settings),
         },
     }
@@ -52,7 +53,7 @@ class ValidatorWorkgroup(pulumi.ComponentResource):
         if settings.creates_athena_workgroup:
             self.workgroup = aws.athena.Workgroup(
                 f"{name}-workgroup",
-                name=settings.validator_workgroup,
+                name=arns.validator_workgroup(settings),
                 description=f"{settings.prefix} pipeline validator queries (cost-guarded)",
                 configuration=cast(
                     "aws.athena.WorkgroupConfigurationArgsDict", workgroup_configuration(settings)
@@ -64,7 +65,7 @@ class ValidatorWorkgroup(pulumi.ComponentResource):
             )
         self.register_outputs(
             {
-                "workgroupName": settings.validator_workgroup,
-                "resultsUri": settings.athena_results_uri,
+                "workgroupName": arns.validator_workgroup(settings),
+                "resultsUri": arns.athena_results_uri(settings),
             }
         )

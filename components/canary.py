@@ -1,20 +1,21 @@
 """Canary: a schedule that invokes each monitoring handler with a self-test event.
 
-EventBridge invokes the three functions asynchronously with `{"self_test": true}`
-(`contract.SELF_TEST_KEY`): the publisher publishes the `MonitoringHeartbeat` metric, the
+EventBridge invokes every function of `HANDLERS` asynchronously with `{"self_test": true}`
+(`contract.SELF_TEST_EVENT`, the only event a handler takes for a self-test); what each does
+with it is its spec's `self_test` (the publisher publishes the `MonitoringHeartbeat` metric, the
 validator runs a trivial query, the error handler sends a marked test alert to the low-priority
-self-test topic (or only logs it, `canaryAlerts`). The MonitoringHeartbeat and
-MonitoringHandlerErrors alarms (alarm_specs) turn a silent canary or a failing handler into an
-alert, so broken monitoring is itself detected.
+self-test topic or only logs it, `canaryAlerts`).
+The MonitoringHeartbeat and MonitoringHandlerErrors alarms (alarm_specs) turn a silent canary or
+a failing handler into an alert, so broken monitoring is itself detected.
 
 Every delivery path is permitted end to end: a Lambda permission per function scoped by the
-rule's ARN; events EventBridge could not deliver, and async invocations of the publisher and
-validator that failed after their retries, land in the encrypted `<prefix>-canary-failures`
-queue (queue policy for EventBridge, `eventbridge_delivery`; role permission for Lambda's
-on-failure destination). The error handler's async invoke config (DLQ) belongs to EventCapture.
-The self-test topic is encrypted with the alert key; only the error handler's role publishes to
-it, through IAM, which the key policy delegates to (AccountAdministersKeyThroughIam); the role's
-grant on that key is its alert policy's.
+rule's ARN; events EventBridge could not deliver, and async invocations that failed after their
+retries (handlers whose spec routes them to `AsyncFailures.CANARY_QUEUE`), land in the encrypted
+`<prefix>-canary-failures` queue (queue policy for EventBridge, `eventbridge_delivery`; role
+permission for Lambda's on-failure destination). The error handler's async invoke config (DLQ)
+belongs to EventCapture. The self-test topic is encrypted with the alert key; only the roles of
+handlers whose self-test publishes an alert publish to it, through IAM, which the key policy
+delegates to (AccountAdministersKeyThroughIam); a role's grant on that key is its alert policy's.
 """
 
 from __future__ import annotations
@@ -31,11 +32,10 @@ from handlers.contract import HandlerKey
 
 from . import arns
 from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
+from .handler_table import HANDLERS, AsyncFailures, SelfTest
 from .iam_policies import PolicyDocument, deny_without_tls, document
 from .settings import Settings
 
-# Handlers whose async failures this component routes; the error handler's are alerting's.
-FAILURE_ROUTED: Final = (HandlerKey.METRICS_PUBLISHER, HandlerKey.PIPELINE_VALIDATOR)
 ASYNC_RETRIES: Final = 1  # one retry: a self-test is cheap and idempotent
 MAX_EVENT_AGE_SECONDS: Final = 3_600  # a self-test older than an hour tests nothing useful
 TARGET_RETRIES: Final = 2
@@ -47,12 +47,16 @@ def canary_input() -> str:
     return json.dumps(dict(contract.SELF_TEST_EVENT))
 
 
-def rule_name(settings: Settings) -> str:
-    return f"{settings.prefix}-canary"
+def failure_routed() -> list[HandlerKey]:
+    """Handlers whose failed async invocations this component routes to its queue."""
+    return [
+        key for key, spec in HANDLERS.items() if spec.async_failures is AsyncFailures.CANARY_QUEUE
+    ]
 
 
-def failure_queue_name(settings: Settings) -> str:
-    return f"{settings.prefix}-canary-failures"
+def alert_publishers() -> list[HandlerKey]:
+    """Handlers whose self-test publishes a test alert to the self-test topic."""
+    return [key for key, spec in HANDLERS.items() if spec.self_test is SelfTest.TEST_ALERT]
 
 
 def self_test_topic_policy(topic_arn: str) -> PolicyDocument:
@@ -75,9 +79,9 @@ def send_failures_policy(queue_arn: str) -> PolicyDocument:
 
 
 def publish_self_test_policy(topic_arn: str) -> PolicyDocument:
-    """The error handler's grant for the self-test topic. The topic is encrypted with the alert
-    key, which the handler's own policy already grants (iam_policies `EncryptAlerts`); a second
-    grant of that key here would be a statement nothing needs."""
+    """A self-test alert publisher's grant for the self-test topic. The topic is encrypted with
+    the alert key, which that handler's own policy already grants (iam_policies
+    `EncryptAlerts`); a second grant of that key here would be a statement nothing needs."""
     return document(
         [
             {
@@ -111,20 +115,20 @@ class Canary(pulumi.ComponentResource):
         self.rule = self.topic = self.failures = None
         if settings.canary_enabled:
             self._name, self._settings = name, settings
-            publish_grant = self._self_test_topic(roles[HandlerKey.ERROR_HANDLER], key_arn)
+            publish_grants = self._self_test_topic(roles, key_arn)
             failures = self._failure_destinations(functions, roles)
-            self._schedule(functions, ready=[publish_grant, *failures])
+            self._schedule(functions, ready=[*publish_grants, *failures])
         self.register_outputs(
             {
-                "ruleName": rule_name(settings) if self.rule else None,
+                "ruleName": arns.canary_rule_name(settings) if self.rule else None,
                 "selfTestTopicArn": self.topic.arn if self.topic else None,
             }
         )
 
     def _self_test_topic(
-        self, role: aws.iam.Role, key_arn: pulumi.Input[str]
-    ) -> aws.iam.RolePolicy:
-        """The low-priority topic, TLS only, and the error handler's grant to publish there."""
+        self, roles: Mapping[HandlerKey, aws.iam.Role], key_arn: pulumi.Input[str]
+    ) -> list[aws.iam.RolePolicy]:
+        """The low-priority topic, TLS only, and each alert publisher's grant to publish there."""
         name, child = self._name, pulumi.ResourceOptions(parent=self)
         self.topic = aws.sns.Topic(
             f"{name}-self-test",
@@ -139,30 +143,34 @@ class Canary(pulumi.ComponentResource):
             policy=self.topic.arn.apply(lambda arn: json.dumps(self_test_topic_policy(arn))),
             opts=child,
         )
-        return aws.iam.RolePolicy(
-            f"{name}-{HandlerKey.ERROR_HANDLER.value}-self-test",
-            role=role.id,
-            policy=self.topic.arn.apply(lambda arn: json.dumps(publish_self_test_policy(arn))),
-            opts=child,
-        )
+        policy = self.topic.arn.apply(lambda arn: json.dumps(publish_self_test_policy(arn)))
+        return [
+            aws.iam.RolePolicy(
+                f"{name}-{handler.value}-self-test",
+                role=roles[handler].id,
+                policy=policy,
+                opts=child,
+            )
+            for handler in alert_publishers()
+        ]
 
     def _failure_destinations(
         self,
         functions: Mapping[HandlerKey, aws.lambda_.Function],
         roles: Mapping[HandlerKey, aws.iam.Role],
     ) -> list[pulumi.Resource]:
-        """The failures queue and the publisher's and validator's async invoke configs."""
+        """The failures queue and the async invoke configs of the handlers routed to it."""
         name = self._name
         failures = aws.sqs.Queue(
             f"{name}-failures",
-            name=failure_queue_name(self._settings),
+            name=arns.canary_failure_queue_name(self._settings),
             sqs_managed_sse_enabled=True,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.failures = failures
         configs: list[pulumi.Resource] = []
-        for handler in FAILURE_ROUTED:
+        for handler in failure_routed():
             grant = aws.iam.RolePolicy(
                 f"{name}-{handler.value}-failures",
                 role=roles[handler].id,
@@ -191,7 +199,7 @@ class Canary(pulumi.ComponentResource):
         failures = self.failures
         rule = aws.cloudwatch.EventRule(
             f"{name}-schedule",
-            name=rule_name(settings),
+            name=arns.canary_rule_name(settings),
             description=f"Self-test of the {settings.prefix} monitoring handlers",
             schedule_expression=settings.canary_schedule,
             state="ENABLED",

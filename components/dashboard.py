@@ -24,9 +24,9 @@ class PipelineDashboard(pulumi.ComponentResource):
         super().__init__("sfuser:monitoring:PipelineDashboard", name, None, opts)
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=settings.dashboard_name,
+            dashboard_name=arns.dashboard_name(settings),
             dashboard_body=json.dumps(dashboard_body(settings)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.url = arns.dashboard_url(settings)
-        self.register_outputs({"dashboardName": settings.dashboard_name, "url": self.url})
+        self.register_outputs({"dashboardName": arns.dashboard_name(settings), "url": self.url})

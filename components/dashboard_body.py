@@ -1,7 +1,10 @@
-"""How to show the pipeline, as data: settings + contract -> WidgetSpecs -> dashboard body.
+"""How to show the pipeline, as data: dashboard segments by concern -> the dashboard body.
 
-`widget_specs()` is what a local preview renderer reuses (each spec keeps its metric list);
-`dashboard_body()` serialises them into the CloudWatch dashboard JSON structure.
+Each segment holds the widgets of one concern: failures, data quality, absence, cost and the
+monitoring's self-health. Widgets take their metrics from the metric factory
+(`metrics.PipelineMetrics`) and their threshold lines from the alarm specs that watch them, so a
+line sits where its alarm fires. `widget_specs()` is what a local preview renderer reuses (each
+spec keeps its metric list); `dashboard_body()` lays the segments out as CloudWatch dashboard JSON.
 """
 
 from __future__ import annotations
@@ -11,38 +14,19 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from handlers import contract
-from handlers.contract import HandlerKey, Metric, MetricDef
+from handlers.contract import HandlerKey, Metric
 
 from . import arns
-from .alarm_specs import (
-    GLUE_NAMESPACE,
-    LAMBDA_NAMESPACE,
-    STATES_NAMESPACE,
-    glue_job_dimensions,
-    state_machine_dimensions,
-)
+from .alarm_model import AlarmSpec
+from .alarm_specs import AlarmKey, alarm_specs
+from .metrics import FIVE_MINUTES, MetricSpec, PipelineMetrics
 from .settings import Settings
 
 GRID_WIDTH: Final = 24  # CloudWatch dashboards are 24 units wide
 WIDGET_WIDTH: Final = 12
 WIDGET_HEIGHT: Final = 6
+HEADER_HEIGHT: Final = 1
 ERROR_LOG_LIMIT: Final = 50
-
-
-@dataclass(frozen=True)
-class MetricRef:
-    namespace: str
-    metric_name: str
-    dimensions: Mapping[str, str]
-    stat: str
-    label: str
-
-    def to_json(self) -> list[Any]:
-        flat: list[Any] = [self.namespace, self.metric_name]
-        for name, value in self.dimensions.items():
-            flat.extend([name, value])
-        flat.append({"stat": self.stat, "label": self.label})
-        return flat
 
 
 @dataclass(frozen=True)
@@ -54,29 +38,43 @@ class Annotation:
 @dataclass(frozen=True)
 class WidgetSpec:
     title: str
-    metrics: tuple[MetricRef, ...] = ()
+    metrics: tuple[MetricSpec, ...] = ()
     annotations: tuple[Annotation, ...] = ()
     query: str | None = None
-    period_seconds: int = 300
     y_range: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if len({metric.period_seconds for metric in self.metrics}) > 1:
+            raise ValueError(f"{self.title}: the metrics of one widget share one period")
 
     @property
     def kind(self) -> Literal["metric", "log"]:
         return "log" if self.query is not None else "metric"
 
-
-def _custom(settings: Settings, metric: MetricDef, stat: str, label: str) -> MetricRef:
-    return MetricRef(
-        contract.NAMESPACE, metric.name, metric.dimensions(settings.environment), stat, label
-    )
+    @property
+    def period_seconds(self) -> int:
+        return self.metrics[0].period_seconds if self.metrics else FIVE_MINUTES
 
 
-def _states(settings: Settings, metric_name: str, stat: str, label: str) -> MetricRef:
-    return MetricRef(STATES_NAMESPACE, metric_name, state_machine_dimensions(settings), stat, label)
+Alarms = Mapping[str, AlarmSpec]  # by AlarmKey
 
 
-def _glue(settings: Settings, metric_name: str, label: str) -> MetricRef:
-    return MetricRef(GLUE_NAMESPACE, metric_name, glue_job_dimensions(settings), "Sum", label)
+@dataclass(frozen=True)
+class Segment:
+    """A titled group of widgets about one concern, starting on its own row."""
+
+    title: str
+    widgets: tuple[WidgetSpec, ...]
+
+
+def alarm_threshold(alarms: Alarms, key: AlarmKey, label: str) -> tuple[Annotation, ...]:
+    """The alarm's static threshold as a line; none when this stack does not create the alarm."""
+    spec = alarms.get(key)
+    if spec is None:
+        return ()
+    if not isinstance(spec.threshold, int | float):
+        raise ValueError(f"{key}: only a static threshold can be drawn as a line")
+    return (Annotation(label, spec.threshold),)
 
 
 def error_log_groups(settings: Settings) -> tuple[str, ...]:
@@ -97,84 +95,112 @@ def recent_errors_query(log_groups: tuple[str, ...]) -> str:
     )
 
 
+def dashboard_segments(settings: Settings) -> list[Segment]:
+    metrics = PipelineMetrics(settings)
+    alarms = {spec.key: spec for spec in alarm_specs(settings)}
+    every = (failures, data_quality, absence, cost, self_health)
+    return [segment(settings, metrics, alarms) for segment in every]
+
+
+def failures(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -> Segment:
+    return Segment(
+        "Failures: runs that fail or overrun",
+        (
+            WidgetSpec("Pipeline executions: failed", (metrics.executions_failed(),)),
+            WidgetSpec(
+                "Glue tasks: completed vs failed",
+                (metrics.glue_tasks("Completed"), metrics.glue_tasks("Failed")),
+            ),
+            WidgetSpec(
+                "Average execution duration (ms)",
+                (metrics.execution_time("Average"),),
+                annotations=alarm_threshold(
+                    alarms, AlarmKey.STEP_FUNCTIONS_DURATION, "Timeout threshold"
+                ),
+            ),
+            WidgetSpec(
+                "Recent pipeline errors", query=recent_errors_query(error_log_groups(settings))
+            ),
+        ),
+    )
+
+
+def data_quality(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -> Segment:
+    scores = WidgetSpec(
+        "Data quality and SCD integrity (%)",
+        (metrics.data_quality_score(), metrics.scd_integrity_score()),
+        annotations=(
+            *alarm_threshold(alarms, AlarmKey.DATA_QUALITY, "Data quality threshold"),
+            *alarm_threshold(alarms, AlarmKey.SCD_INTEGRITY, "SCD integrity threshold"),
+        ),
+        y_range=(0, 100),
+    )
+    return Segment("Data quality: what a run delivered", (scores,))
+
+
+def absence(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -> Segment:
+    records = (
+        Metric.RECORDS_PROCESSED, Metric.RECORDS_CREATED, Metric.RECORDS_UPDATED,
+        Metric.RECORDS_DELETED,
+    )  # fmt: skip
+    return Segment(
+        "Absence: runs and records that should have come",
+        (
+            WidgetSpec(
+                "Pipeline executions: started and succeeded",
+                (metrics.executions_succeeded(), metrics.executions_started()),
+            ),
+            WidgetSpec(
+                "Records processed / created / updated / deleted",
+                tuple(metrics.records(metric) for metric in records),
+            ),
+        ),
+    )
+
+
+def cost(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -> Segment:
+    scanned = WidgetSpec(
+        "Athena bytes scanned per validation",
+        (metrics.athena_bytes_scanned("Average"), metrics.athena_bytes_scanned("Maximum")),
+    )
+    return Segment("Cost: what validation queries scan", (scanned,))
+
+
+def self_health(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -> Segment:
+    return Segment(
+        "Self-health: the monitoring itself",
+        (
+            WidgetSpec(
+                "Monitoring: canary heartbeat",
+                (metrics.heartbeats().over(settings.canary_interval_seconds),),
+                annotations=alarm_threshold(
+                    alarms, AlarmKey.MONITORING_HEARTBEAT, "Expected per interval"
+                ),
+            ),
+            WidgetSpec(
+                "Monitoring: handler errors",
+                tuple(metrics.handler_errors(handler) for handler in HandlerKey),
+            ),
+            WidgetSpec(
+                "Monitoring: handler duration, maximum (ms)",
+                tuple(metrics.handler_duration(handler) for handler in HandlerKey),
+            ),
+        ),
+    )
+
+
 def widget_specs(settings: Settings) -> list[WidgetSpec]:
-    return [
-        WidgetSpec(
-            "Pipeline executions",
-            (
-                _states(settings, "ExecutionsSucceeded", "Sum", "Succeeded"),
-                _states(settings, "ExecutionsFailed", "Sum", "Failed"),
-                _states(settings, "ExecutionsStarted", "Sum", "Started"),
-            ),
-        ),
-        WidgetSpec(
-            "Average execution duration (ms)",
-            (_states(settings, "ExecutionTime", "Average", "Average duration"),),
-            annotations=(Annotation("Timeout threshold", settings.pipeline_timeout_ms),),
-        ),
-        WidgetSpec(
-            "Glue tasks: completed vs failed",
-            (
-                _glue(settings, "glue.driver.aggregate.numCompletedTasks", "Completed tasks"),
-                _glue(settings, "glue.driver.aggregate.numFailedTasks", "Failed tasks"),
-            ),
-        ),
-        WidgetSpec(
-            "Records processed / created / updated / deleted",
-            (
-                _custom(settings, Metric.RECORDS_PROCESSED, "Sum", "Processed"),
-                _custom(settings, Metric.RECORDS_CREATED, "Sum", "Created"),
-                _custom(settings, Metric.RECORDS_UPDATED, "Sum", "Updated"),
-                _custom(settings, Metric.RECORDS_DELETED, "Sum", "Deleted"),
-            ),
-        ),
-        WidgetSpec(
-            "Data quality and SCD integrity (%)",
-            (
-                _custom(settings, Metric.DATA_QUALITY_SCORE, "Minimum", "Data quality"),
-                _custom(settings, Metric.SCD_INTEGRITY_SCORE, "Minimum", "SCD integrity"),
-            ),
-            annotations=(
-                Annotation("Data quality threshold", settings.data_quality_threshold),
-                Annotation("SCD integrity threshold", settings.scd_integrity_threshold),
-            ),
-            y_range=(0, 100),
-        ),
-        WidgetSpec("Recent pipeline errors", query=recent_errors_query(error_log_groups(settings))),
-        *monitoring_health_widgets(settings),
-    ]
+    """Every widget, segment by segment."""
+    return [widget for segment in dashboard_segments(settings) for widget in segment.widgets]
 
 
-def _lambda(settings: Settings, handler: HandlerKey, metric_name: str, stat: str) -> MetricRef:
-    function = contract.function_name(settings.environment, handler)
-    return MetricRef(LAMBDA_NAMESPACE, metric_name, {"FunctionName": function}, stat, handler.value)
-
-
-def monitoring_health_widgets(settings: Settings) -> list[WidgetSpec]:
-    """The monitoring's own health: canary heartbeat, handler errors and durations, query cost."""
-    return [
-        WidgetSpec(
-            "Monitoring: canary heartbeat",
-            (_custom(settings, Metric.MONITORING_HEARTBEAT, "Sum", "Heartbeats"),),
-            annotations=(Annotation("Expected per interval", 1),),
-            period_seconds=settings.canary_interval_seconds,
-        ),
-        WidgetSpec(
-            "Monitoring: handler errors",
-            tuple(_lambda(settings, handler, "Errors", "Sum") for handler in HandlerKey),
-        ),
-        WidgetSpec(
-            "Monitoring: handler duration, maximum (ms)",
-            tuple(_lambda(settings, handler, "Duration", "Maximum") for handler in HandlerKey),
-        ),
-        WidgetSpec(
-            "Athena bytes scanned per validation",
-            (
-                _custom(settings, Metric.ATHENA_BYTES_SCANNED, "Average", "Average"),
-                _custom(settings, Metric.ATHENA_BYTES_SCANNED, "Maximum", "Maximum"),
-            ),
-        ),
-    ]
+def metric_line(metric: MetricSpec) -> list[Any]:
+    """One line of a metric widget: namespace, name, dimension pairs, then its options."""
+    flat: list[Any] = [metric.namespace, metric.metric_name]
+    for name, value in metric.dimensions.items():
+        flat.extend([name, value])
+    flat.append({"stat": metric.statistic, "label": metric.label})
+    return flat
 
 
 def widget_json(spec: WidgetSpec, region: str, x: int, y: int) -> dict[str, Any]:
@@ -187,7 +213,7 @@ def widget_json(spec: WidgetSpec, region: str, x: int, y: int) -> dict[str, Any]
                 "view": "timeSeries",
                 "stacked": False,
                 "period": spec.period_seconds,
-                "metrics": [metric.to_json() for metric in spec.metrics],
+                "metrics": [metric_line(metric) for metric in spec.metrics],
             }
         )
         if spec.annotations:
@@ -206,15 +232,27 @@ def widget_json(spec: WidgetSpec, region: str, x: int, y: int) -> dict[str, Any]
     }
 
 
+def header_json(title: str, y: int) -> dict[str, Any]:
+    return {
+        "type": "text",
+        "x": 0,
+        "y": y,
+        "width": GRID_WIDTH,
+        "height": HEADER_HEIGHT,
+        "properties": {"markdown": f"### {title}", "background": "transparent"},
+    }
+
+
 def dashboard_body(settings: Settings) -> dict[str, Any]:
+    """Each segment: a header row, then its widgets two to a row."""
     per_row = GRID_WIDTH // WIDGET_WIDTH
-    widgets = [
-        widget_json(
-            spec,
-            settings.region,
-            x=(index % per_row) * WIDGET_WIDTH,
-            y=(index // per_row) * WIDGET_HEIGHT,
-        )
-        for index, spec in enumerate(widget_specs(settings))
-    ]
+    widgets: list[dict[str, Any]] = []
+    y = 0
+    for segment in dashboard_segments(settings):
+        widgets.append(header_json(segment.title, y))
+        y += HEADER_HEIGHT
+        for index, spec in enumerate(segment.widgets):
+            x, row = (index % per_row) * WIDGET_WIDTH, index // per_row
+            widgets.append(widget_json(spec, settings.region, x=x, y=y + row * WIDGET_HEIGHT))
+        y += -(-len(segment.widgets) // per_row) * WIDGET_HEIGHT
     return {"widgets": widgets}

@@ -73,14 +73,14 @@ def capture_rules(settings: Settings) -> list[CaptureRule]:
     return [
         CaptureRule(
             key="execution-failed",
-            name=f"{settings.prefix}-execution-failed",
+            name=arns.capture_rule_name(settings, "execution-failed"),
             description=f"{settings.state_machine_name} executions that failed, timed out or were "
             f"aborted, to the {PIPELINE_NAME} error handler",
             pattern=execution_failure_pattern(settings),
         ),
         CaptureRule(
             key="glue-job-failed",
-            name=f"{settings.prefix}-glue-job-failed",
+            name=arns.capture_rule_name(settings, "glue-job-failed"),
             description=f"{settings.glue_job_name} runs that failed, timed out or were stopped, "
             f"to the {PIPELINE_NAME} error handler",
             pattern=glue_failure_pattern(settings),

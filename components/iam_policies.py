@@ -1,8 +1,9 @@
 """Least-privilege IAM documents for the monitoring Lambdas, as plain dicts.
 
 No wildcard actions. `Resource: "*"` appears only where the service has no resource-level
-permissions: X-Ray trace upload, `cloudwatch:PutMetricData` (bounded by the namespace
-condition instead) and `lakeformation:GetDataAccess` (only when the tables are LF-governed).
+permissions: X-Ray trace upload (only with tracing on), `cloudwatch:PutMetricData` (bounded by
+the namespace condition instead) and `lakeformation:GetDataAccess` (only when the tables are
+LF-governed).
 """
 
 from __future__ import annotations
@@ -197,12 +198,8 @@ def pipeline_validator_statements(settings: Settings) -> list[Statement]:
     return statements
 
 
-def lambda_policy(settings: Settings, handler: HandlerKey, targets: AlertTargets) -> PolicyDocument:
-    """The complete inline policy of one handler's role."""
-    specific = {
-        HandlerKey.METRICS_PUBLISHER: lambda: metrics_publisher_statements(settings),
-        HandlerKey.ERROR_HANDLER: lambda: error_handler_statements(settings, targets),
-        HandlerKey.PIPELINE_VALIDATOR: lambda: pipeline_validator_statements(settings),
-    }[handler]()
-    common = [logs_statement(settings, handler), xray_statement(), put_metric_data_statement()]
-    return document(common + specific)
+def common_statements(settings: Settings, handler: HandlerKey) -> list[Statement]:
+    """What every handler's role needs: its own log group, trace upload (only with tracing on)
+    and the pipeline's metric namespace."""
+    tracing = [xray_statement()] if settings.tracing_enabled else []
+    return [logs_statement(settings, handler), *tracing, put_metric_data_statement()]

@@ -1,6 +1,6 @@
 """The Lambda deployment package: `handlers/**/*.py` only, under `handlers/` in the zip.
 
-The handler strings in `contract.HANDLER_ENTRY_POINTS` (`handlers.<module>.handler`) resolve
+The entry points in `handler_table.HANDLERS` (`handlers.<module>.handler`) resolve
 because the package keeps the `handlers/` directory. Tests, caches and anything that is not
 Python source stay out; Powertools comes from its Lambda layer, not from the package.
 """

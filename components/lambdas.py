@@ -10,16 +10,22 @@ import pulumi
 import pulumi_aws as aws
 
 from handlers import contract
-from handlers.contract import HANDLER_ENTRY_POINTS, AlertRoute, HandlerKey
+from handlers.contract import AlertRoute, HandlerKey
+from handlers.settings import HandlerSettings, environment_variables
 
 from . import arns
-from .iam_policies import AlertTargets, lambda_assume_role_policy, lambda_policy
-from .lambda_environment import lambda_environment
+from .handler_table import HANDLERS, lambda_policy
+from .iam_policies import AlertTargets, lambda_assume_role_policy
 from .lambda_package import handler_archive
 from .settings import LogGroupKind, Settings
 
 RUNTIME: Final = "python3.12"
 ARCHITECTURE: Final = "x86_64"  # must match the Powertools layer ARN's architecture
+
+# Active: Lambda samples invocations itself and the handlers' Tracer adds a subsegment per AWS
+# call. PassThrough: Lambda traces only requests an upstream service already sampled, the handlers
+# import no X-Ray SDK (POWERTOOLS_TRACE_DISABLED) and their roles get no X-Ray grant.
+TRACING_MODE: Final = {True: "Active", False: "PassThrough"}
 
 STATE_MACHINE_LOG_GROUP: Final = "state-machine"
 GLUE_JOB_LOG_GROUP: Final = "glue-job"
@@ -52,7 +58,11 @@ def _policy_json(
 
 
 class MonitoringLambdas(pulumi.ComponentResource):
-    """`sfuser:monitoring:MonitoringLambdas`: metrics publisher, error handler, validator."""
+    """`sfuser:monitoring:MonitoringLambdas`: one role and one function per `HANDLERS` spec.
+
+    `handler_settings` is each handler's validated settings model (`configured_handlers`, run
+    before any resource exists); the function's environment is that model's variables.
+    """
 
     log_groups: dict[str, aws.cloudwatch.LogGroup]
     roles: dict[HandlerKey, aws.iam.Role]
@@ -62,6 +72,8 @@ class MonitoringLambdas(pulumi.ComponentResource):
         self,
         name: str,
         settings: Settings,
+        handler_settings: Mapping[HandlerKey, HandlerSettings],
+        *,
         topic_arns: Mapping[AlertRoute, pulumi.Output[str]],
         key_arn: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -82,10 +94,10 @@ class MonitoringLambdas(pulumi.ComponentResource):
         policy_inputs = pulumi.Output.all(key_arn, *(topic_arns[route] for route in routes))
         self.roles = {}
         self.functions = {}
-        for handler in HandlerKey:
+        for handler, spec in HANDLERS.items():
             role = aws.iam.Role(
                 f"{name}-{handler.value}-role",
-                name=f"{contract.function_name(settings.environment, handler)}-role",
+                name=arns.function_role_name(settings, handler),
                 assume_role_policy=json.dumps(lambda_assume_role_policy()),
                 opts=child,
             )
@@ -95,7 +107,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
                 policy=policy_inputs.apply(_policy_json(settings, handler, routes)),
                 opts=child,
             )
-            sizing = settings.sizing(handler)
+            sizing = spec.config(settings)
             own_log_group = self.log_groups.get(handler.value)
             ready: list[pulumi.Resource] = [policy]
             if own_log_group is not None:
@@ -103,18 +115,18 @@ class MonitoringLambdas(pulumi.ComponentResource):
             self.roles[handler] = role
             self.functions[handler] = aws.lambda_.Function(
                 f"{name}-{handler.value}",
-                name=contract.function_name(settings.environment, handler),
+                name=arns.function_name(settings, handler),
                 role=role.arn,
                 runtime=RUNTIME,
                 architectures=[ARCHITECTURE],
-                handler=HANDLER_ENTRY_POINTS[handler],
+                handler=spec.entry_point,
                 code=code,
                 layers=[settings.powertools_layer_arn],
                 memory_size=sizing.memory_mb,
                 timeout=sizing.timeout_seconds,
                 reserved_concurrent_executions=sizing.reserved_concurrency,
-                tracing_config={"mode": "Active"},
-                environment={"variables": lambda_environment(settings, handler, topic_arns)},
+                tracing_config={"mode": TRACING_MODE[settings.tracing_enabled]},
+                environment={"variables": environment_variables(handler_settings[handler])},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
             )
         self.register_outputs(

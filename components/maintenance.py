@@ -5,7 +5,7 @@ CloudWatch can suppress actions only on COMPOSITE alarms (`ActionsSuppressor`). 
 `alarm_actions` empty, and one composite per route (`<prefix>-Critical`, `<prefix>-Warning`)
 ORs that route's alarms and notifies its topic, suppressed while the suppressor alarm is in
 ALARM. PipelineHealth gets the same suppressor. Without the setting, every metric alarm notifies
-its route's topic directly, as the seed did.
+its route's topic directly.
 
 The suppressor is an existing alarm (name or ARN), or `create`: then this stack creates
 `<prefix>-MaintenanceMode` on the MaintenanceMode metric, which operators set to 1 to start
@@ -22,11 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
-from handlers import contract
-from handlers.contract import AlarmKey, AlertRoute, Metric
+from handlers.contract import AlertRoute, Metric
 
-from .alarm_model import AlarmSpec, Comparison, MissingData, any_in_alarm
-from .alarm_specs import custom_metric, keyed_spec, runbook_url
+from . import arns
+from .alarm_model import AlarmSpec, Comparison, CompositeAlarmSpec, MissingData
+from .alarm_specs import AlarmKey, keyed_spec, runbook_url
+from .metrics import PipelineMetrics
 from .settings import CREATE_SUPPRESSOR, Settings
 
 MAINTENANCE_PERIOD_SECONDS: Final = 60
@@ -42,23 +43,13 @@ class Suppression:
     extension_period_seconds: int
 
 
-@dataclass(frozen=True)
-class RouteCompositeSpec:
-    """In suppression mode: the composite that pages one route for all of its alarms."""
-
-    route: AlertRoute
-    name: str
-    rule: str
-    description: str
-
-
 def suppression(settings: Settings) -> Suppression | None:
     """The suppressor of every paging composite, or None when alarms notify directly."""
     configured = settings.maintenance_suppressor_alarm
     if not configured:
         return None
     alarm = (
-        contract.alarm_name(settings.environment, AlarmKey.MAINTENANCE_MODE)
+        arns.alarm_name(settings, AlarmKey.MAINTENANCE_MODE)
         if configured == CREATE_SUPPRESSOR
         else configured
     )
@@ -73,16 +64,15 @@ def maintenance_mode_spec(settings: Settings) -> AlarmSpec | None:
     """The suppressor alarm this stack creates (only for `maintenanceSuppressorAlarm: create`)."""
     if settings.maintenance_suppressor_alarm != CREATE_SUPPRESSOR:
         return None
-    metric = Metric.MAINTENANCE_MODE
     return keyed_spec(
         settings,
         AlarmKey.MAINTENANCE_MODE,
+        AlertRoute.WARNING,  # maintenance starting is news, not a page
         summary=(
             f"Planned maintenance is ON for {settings.prefix}: paging is suppressed until an "
-            f"operator publishes {metric.name}=0."
+            f"operator publishes {Metric.MAINTENANCE_MODE.name}=0."
         ),
-        watches=custom_metric(settings, metric, "Maximum"),
-        period_seconds=MAINTENANCE_PERIOD_SECONDS,
+        watches=PipelineMetrics(settings).maintenance_mode().over(MAINTENANCE_PERIOD_SECONDS),
         threshold=1,
         comparison=Comparison.GREATER_OR_EQUAL,
         treat_missing_data=MissingData.IGNORE,
@@ -96,17 +86,18 @@ def paging_actions(route: AlertRoute, target: Action) -> tuple[list[Action], lis
 
 
 def metric_alarm_actions(
-    settings: Settings, route: AlertRoute, topics: Mapping[AlertRoute, Action]
+    settings: Settings, spec: AlarmSpec, topics: Mapping[AlertRoute, Action]
 ) -> tuple[list[Action], list[Action]]:
-    """A pipeline metric alarm's own actions: none when its route's composite pages instead."""
-    if suppression(settings) is not None:
+    """A metric alarm's own actions: none when its route's composite pages instead. The
+    suppressor itself always notifies: maintenance starting is news."""
+    if suppression(settings) is not None and spec.key is not AlarmKey.MAINTENANCE_MODE:
         return [], []
-    return paging_actions(route, topics[route])
+    return paging_actions(spec.route, topics[spec.route])
 
 
 def route_composite_specs(
     settings: Settings, children: Sequence[AlarmSpec]
-) -> list[RouteCompositeSpec]:
+) -> list[CompositeAlarmSpec]:
     """One paging composite per route that has alarms; empty when alarms notify directly."""
     suppressor = suppression(settings)
     if suppressor is None:
@@ -122,11 +113,12 @@ def route_composite_specs(
             f"is in ALARM. Maintenance: {runbook_url(settings, AlarmKey.MAINTENANCE_MODE)}"
         )
         specs.append(
-            RouteCompositeSpec(
-                route=route,
-                name=f"{settings.prefix}-{route.value.capitalize()}",
-                rule=any_in_alarm(names),
+            CompositeAlarmSpec(
+                resource_name=f"{route.value}-paging",
+                name=arns.alarm_name(settings, route.value.capitalize()),
                 description=description,
+                children=names,
+                route=route,
             )
         )
     return specs

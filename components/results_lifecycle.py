@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from . import arns
 from .settings import Settings
 
 ABORT_INCOMPLETE_UPLOADS_DAYS = 1
@@ -19,7 +20,7 @@ def lifecycle_rules(settings: Settings) -> list[aws.s3.BucketLifecycleConfigurat
     """Rules of the results bucket (pulumi-aws snake_case names)."""
     return [
         {
-            "id": f"{settings.prefix}-expire-athena-results",
+            "id": arns.results_expiry_rule_id(settings),
             "status": "Enabled",
             "filter": {"prefix": f"{settings.athena_results_prefix}/"},
             "expiration": {"days": settings.athena_results_expiration_days},

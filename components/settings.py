@@ -1,10 +1,15 @@
 """Typed stack settings: one pydantic model, loaded from Pulumi config and validated up front.
 
 Every field's alias is its camelCase config key (`sf-user-monitoring:<alias>`), except `region`,
-which is `aws:region`. Defaults for thresholds come from `handlers.contract.DEFAULT_THRESHOLDS`.
+which is `aws:region`. Each default is defined once: here, or in `handlers.contract` for the
+thresholds the handlers read too (`DEFAULT_THRESHOLDS`); `Pulumi.yaml` and docs/configuration.md
+are generated from them (`python -m components.config_reference`).
 `load_settings()` runs before any resource is registered, so bad config stops the program with a
 message naming the key, e.g. `sf-user-monitoring:dataQualityThreshold: must be between 0 and 100,
-got -5`.
+got -5`. What a handler itself requires of a value is its settings model's rule, applied to the
+environment the stack builds (`handler_table.configured_handlers`, also before any resource).
+Each handler's own config is a nested object (`HandlerConfig`); the flat keys it replaced still
+work, with a deprecation warning.
 """
 
 from __future__ import annotations
@@ -34,13 +39,12 @@ from handlers.contract import (
     DEFAULT_THRESHOLDS,
     AlertRoute,
     Environment,
-    HandlerKey,
     SelfTestAlerts,
 )
 from handlers.validation import identifiers
 from handlers.validation.settings import ColumnLayout
 
-PROJECT: Final = contract.PROJECT_NAME
+PROJECT: Final = "sf-user-monitoring"  # the Pulumi project: its config namespace
 REGION_KEY: Final = "aws:region"
 
 _PARTITION = r"aws(?:-cn|-us-gov)?"
@@ -62,6 +66,11 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ALARM_ARN = re.compile(rf"^arn:{_PARTITION}:cloudwatch:{_REGION}:\d{{12}}:alarm:.{{1,255}}$")
 # MissedRun evaluates one-hour periods; CloudWatch caps Period x EvaluationPeriods at 7 days.
 MAX_MISSED_RUN_HOURS: Final = 7 * 24
+# The retention values CloudWatch Logs accepts (PutRetentionPolicy retentionInDays).
+LOG_RETENTION_DAYS_ALLOWED: Final = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+     2922, 3288, 3653}
+)  # fmt: skip
 CREATE_SUPPRESSOR: Final = "create"
 DEFAULT_ANOMALY_BAND_WIDTH: Final = 2.0
 DEFAULT_DEDUP_WINDOW_MINUTES: Final = 60
@@ -79,13 +88,6 @@ class LogGroupKind(StrEnum):
 class S3Location:
     bucket: str
     prefix: str  # "" for the whole bucket, otherwise ends with "/"
-
-
-@dataclass(frozen=True)
-class LambdaSizing:
-    memory_mb: int
-    timeout_seconds: int
-    reserved_concurrency: int = -1  # -1: unreserved (draws on the account's shared pool)
 
 
 @dataclass(frozen=True)
@@ -120,15 +122,9 @@ def _positive(value: int) -> int:
     return value
 
 
-def _non_negative(value: float) -> float:
-    if value < 0:
-        raise ValueError("must not be negative")
-    return value
-
-
 def _retention(value: int) -> int:
-    if value not in contract.LOG_RETENTION_DAYS_ALLOWED:
-        allowed = ", ".join(str(days) for days in sorted(contract.LOG_RETENTION_DAYS_ALLOWED))
+    if value not in LOG_RETENTION_DAYS_ALLOWED:
+        allowed = ", ".join(str(days) for days in sorted(LOG_RETENTION_DAYS_ALLOWED))
         raise ValueError(f"must be one of the CloudWatch Logs retention values ({allowed})")
     return value
 
@@ -204,18 +200,10 @@ def _glue_name(value: str) -> str:
     return value
 
 
-_IDENTIFIER_RULE: Final = (
-    "letters, digits and underscores only, not starting with a digit"
-    " (no quotes, semicolons, spaces or comment markers)"
-)
-
-
 def _table(value: str) -> str:
     # The validator's own identifier rule (it quotes these into SQL), then Glue's naming.
-    try:
-        identifiers.table("table", value)
-    except identifiers.InvalidIdentifierError:
-        raise ValueError(f"must be `table` or `database.table`: {_IDENTIFIER_RULE}") from None
+    if not identifiers.is_table(value):
+        raise ValueError(f"must be `table` or `database.table`: {identifiers.RULE}")
     parts = value.split(".")
     if not all(_GLUE_NAME.match(part) for part in parts):
         raise ValueError("must be `table` or `database.table` in Glue catalog naming")
@@ -264,20 +252,6 @@ def _results_prefix(value: str) -> str:
     return value
 
 
-def _reuse_minutes(value: int) -> int:
-    if value != 0 and not 1 <= value <= contract.ATHENA_MAX_RESULT_REUSE_MINUTES:
-        raise ValueError(
-            f"must be 0 (off) or between 1 and {contract.ATHENA_MAX_RESULT_REUSE_MINUTES} minutes"
-        )
-    return value
-
-
-def _lookback_days(value: int) -> int:
-    if value < 1:
-        raise ValueError("must be at least 1 (day)")
-    return value
-
-
 def _reserved_concurrency(value: int) -> int:
     if value == 0:
         raise ValueError("0 would stop the function from ever running; use -1 for unreserved")
@@ -287,10 +261,8 @@ def _reserved_concurrency(value: int) -> int:
 
 
 def _column(value: str) -> str:
-    try:
-        identifiers.column("column", value)
-    except identifiers.InvalidIdentifierError:
-        raise ValueError(f"must be a column name: {_IDENTIFIER_RULE}") from None
+    if not identifiers.is_column(value):
+        raise ValueError(f"must be a column name: {identifiers.RULE}")
     return value
 
 
@@ -302,6 +274,33 @@ Webhook = Annotated[SecretStr, AfterValidator(_webhook)]
 MemoryMb = Annotated[int, AfterValidator(_lambda_memory)]
 TimeoutSeconds = Annotated[int, AfterValidator(_lambda_timeout)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class HandlerConfig(BaseModel):
+    """One handler's own config: a nested object in Pulumi config, e.g.
+    `sf-user-monitoring:pipelineValidator: {memoryMb: 1024, reservedConcurrency: 2}`.
+
+    A field here whose name is also a field of the handler's settings model (handlers/) reaches
+    the function's environment as that setting (components/function_environment.py).
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+    memory_mb: MemoryMb = Field(default=256, description="Memory (MB) of the function.")
+    timeout_seconds: TimeoutSeconds = Field(default=60, description="Timeout (s) of the function.")
+    reserved_concurrency: ReservedConcurrency = Field(
+        default=-1,
+        description="Reserved concurrency; -1 leaves it unreserved (see docs/sizing.md).",
+    )
+
+
+class PipelineValidatorConfig(HandlerConfig):
+    """The validator scans the whole SCD history: more memory and time by default."""
+
+    memory_mb: MemoryMb = 512
+    timeout_seconds: TimeoutSeconds = 300
 
 
 class Settings(BaseModel):
@@ -336,23 +335,19 @@ class Settings(BaseModel):
     # Lambdas.
     powertools_layer_arn: str
     log_level: str = "INFO"
-    metrics_publisher_memory_mb: MemoryMb = 256
-    metrics_publisher_timeout_seconds: TimeoutSeconds = 60
-    error_handler_memory_mb: MemoryMb = 256
-    error_handler_timeout_seconds: TimeoutSeconds = 60
-    pipeline_validator_memory_mb: MemoryMb = 512
-    pipeline_validator_timeout_seconds: TimeoutSeconds = 300
-    # Thresholds (defaults from the contract).
+    tracing_enabled: bool = True
+    # One object per handler (`pipelineValidator: {memoryMb: 1024}`), see `HandlerConfig`.
+    metrics_publisher: HandlerConfig = HandlerConfig()
+    error_handler: HandlerConfig = HandlerConfig()
+    pipeline_validator: PipelineValidatorConfig = PipelineValidatorConfig()
+    # Thresholds (the ones the handlers read too default from the contract).
     data_quality_threshold: Percent = DEFAULT_THRESHOLDS.data_quality_percent
     scd_integrity_threshold: Percent = DEFAULT_THRESHOLDS.scd_integrity_percent
     min_record_count: PositiveInt = DEFAULT_THRESHOLDS.min_record_count
-    pipeline_timeout_ms: PositiveInt = DEFAULT_THRESHOLDS.pipeline_timeout_ms
-    freshness_hours: Annotated[float, AfterValidator(_non_negative)] = (
-        DEFAULT_THRESHOLDS.freshness_hours
-    )
-    log_retention_days: Annotated[int, AfterValidator(_retention)] = (
-        DEFAULT_THRESHOLDS.log_retention_days
-    )
+    pipeline_timeout_ms: PositiveInt = 3_600_000  # AWS/States ExecutionTime is in milliseconds
+    # What the validator accepts (positive) is its settings model's rule (configured_handlers).
+    freshness_hours: float = DEFAULT_THRESHOLDS.freshness_hours
+    log_retention_days: Annotated[int, AfterValidator(_retention)] = 30
     # Alerting.
     runbook_base_url: Annotated[str, Field(pattern=r"^https://\S+[^/]$")]
     critical_alert_emails: tuple[Email, ...] = ()
@@ -360,29 +355,22 @@ class Settings(BaseModel):
     critical_alert_webhooks: tuple[Webhook, ...] = ()
     warning_alert_webhooks: tuple[Webhook, ...] = ()
     create_log_groups: frozenset[LogGroupKind] = frozenset({LogGroupKind.LAMBDAS})
-    # Alerting beyond the seed: missed runs, anomaly bands, de-duplication, maintenance.
-    missed_run_hours: Annotated[int, AfterValidator(_missed_run_hours)] = (
-        DEFAULT_THRESHOLDS.missed_run_hours
-    )
+    # Missed runs, anomaly bands, de-duplication, maintenance.
+    missed_run_hours: Annotated[int, AfterValidator(_missed_run_hours)] = 26
     anomaly_band_width: Annotated[float, AfterValidator(_band_width)] = DEFAULT_ANOMALY_BAND_WIDTH
     dedup_window_minutes: PositiveInt = DEFAULT_DEDUP_WINDOW_MINUTES
     maintenance_suppressor_alarm: Annotated[str, AfterValidator(_suppressor_alarm)] = ""
     maintenance_wait_period_seconds: PositiveInt = 120
     maintenance_extension_period_seconds: PositiveInt = 600
-    # Cost guards (issue 7): the validator's workgroup, result reuse, clean-up.
+    # Cost guards: the validator's workgroup, result reuse, clean-up.
     athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
     athena_results_kms_key_arn: str = ""
     athena_bytes_scanned_cutoff: int = TEN_GIB
-    athena_result_reuse_minutes: Annotated[int, AfterValidator(_reuse_minutes)] = 60
-    ingestion_lookback_days: Annotated[int, AfterValidator(_lookback_days)] = (
-        contract.DEFAULT_INGESTION_LOOKBACK_DAYS
-    )
+    # Bounds and the lookback-covers-freshness rule: the validator's settings model.
+    athena_result_reuse_minutes: int = 60
+    ingestion_lookback_days: int = contract.DEFAULT_INGESTION_LOOKBACK_DAYS
     manage_results_lifecycle: bool = False
     athena_results_expiration_days: PositiveInt = 30
-    # Right-sizing: -1 leaves a function unreserved.
-    metrics_publisher_reserved_concurrency: ReservedConcurrency = -1
-    error_handler_reserved_concurrency: ReservedConcurrency = -1
-    pipeline_validator_reserved_concurrency: ReservedConcurrency = -1
     # Canary: scheduled self-tests of the three handlers.
     canary_enabled: bool = True
     canary_schedule: Annotated[str, AfterValidator(_rate_schedule)] = "rate(1 day)"
@@ -438,14 +426,6 @@ class Settings(BaseModel):
         _require_same_region(match["region"], info)
         return value
 
-    @field_validator("ingestion_lookback_days")
-    @classmethod
-    def _lookback_covers_freshness(cls, value: int, info: ValidationInfo) -> int:
-        freshness = info.data.get("freshness_hours")
-        if freshness is not None and not contract.lookback_covers_freshness(value, freshness):
-            raise ValueError(f"must cover freshnessHours ({freshness:g} hours)")
-        return value
-
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -479,42 +459,9 @@ class Settings(BaseModel):
         return contract.resource_prefix(self.environment)
 
     @property
-    def dashboard_name(self) -> str:
-        return self.prefix
-
-    @property
-    def thresholds(self) -> contract.Thresholds:
-        return contract.Thresholds(
-            pipeline_timeout_ms=self.pipeline_timeout_ms,
-            data_quality_percent=self.data_quality_threshold,
-            scd_integrity_percent=self.scd_integrity_threshold,
-            min_record_count=self.min_record_count,
-            freshness_hours=self.freshness_hours,
-            missed_run_hours=self.missed_run_hours,
-            log_retention_days=self.log_retention_days,
-        )
-
-    def sizing(self, handler: HandlerKey) -> LambdaSizing:
-        field = to_snake(handler.value)
-        return LambdaSizing(
-            memory_mb=getattr(self, f"{field}_memory_mb"),
-            timeout_seconds=getattr(self, f"{field}_timeout_seconds"),
-            reserved_concurrency=getattr(self, f"{field}_reserved_concurrency"),
-        )
-
-    @property
     def creates_athena_workgroup(self) -> bool:
         """True unless `athenaWorkgroup` names an existing workgroup."""
         return not self.athena_workgroup
-
-    @property
-    def validator_workgroup(self) -> str:
-        """The workgroup the validator queries in: the configured one or the stack's own."""
-        return self.athena_workgroup or f"{self.prefix}-validator"
-
-    @property
-    def athena_results_uri(self) -> str:
-        return f"s3://{self.athena_results_bucket}/{self.athena_results_prefix}/"
 
     @property
     def canary_interval_seconds(self) -> int:
@@ -537,10 +484,6 @@ class Settings(BaseModel):
     @property
     def dedup_window_seconds(self) -> int:
         return self.dedup_window_minutes * 60
-
-
-def to_snake(kebab: str) -> str:
-    return kebab.replace("-", "_")
 
 
 def _require_same_region(arn_region: str, info: ValidationInfo) -> None:
@@ -568,39 +511,96 @@ def field_aliases() -> dict[str, str]:
     return {name: field.alias or name for name, field in Settings.model_fields.items()}
 
 
-def is_list_field(field_name: str) -> bool:
+def _annotation_origin(field_name: str) -> Any:
     annotation = Settings.model_fields[field_name].annotation
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        origin = get_origin(get_args(annotation)[0])
-    return origin in (tuple, frozenset, list)
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return get_origin(annotation) or annotation
+
+
+def is_list_field(field_name: str) -> bool:
+    return _annotation_origin(field_name) in (tuple, frozenset, list)
+
+
+def is_object_field(field_name: str) -> bool:
+    """A nested object in Pulumi config (a handler's own config)."""
+    origin = _annotation_origin(field_name)
+    return isinstance(origin, type) and issubclass(origin, BaseModel)
+
+
+def deprecated_keys() -> dict[str, tuple[str, str]]:
+    """Flat key -> (object, field) that replaced it: `pipelineValidatorMemoryMb` ->
+    (`pipelineValidator`, `memoryMb`), for each handler's sizing."""
+    sizing = [field.alias or name for name, field in HandlerConfig.model_fields.items()]
+    return {
+        f"{handler}{part[0].upper()}{part[1:]}": (handler, part)
+        for name, handler in field_aliases().items()
+        if is_object_field(name)
+        for part in sizing
+    }
+
+
+def config_path(field_alias: str, *parts: str | int) -> str:
+    """A key or a path inside it as `pulumi config set --path` spells it (`a.b`, `a[0]`)."""
+    inside = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+    return config_key(field_alias) + inside
+
+
+def _decoded(name: str, text: str) -> Any:
+    """A config value as the model takes it: lists and objects arrive as JSON text."""
+    kind = list if is_list_field(name) else dict if is_object_field(name) else None
+    if kind is None:
+        return text
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"must be a JSON {kind.__name__}, got {text}") from None
+    if not isinstance(value, kind):
+        raise ValueError(f"must be a {kind.__name__}, got {text}")
+    return value
+
+
+def _move_deprecated(
+    raw: Mapping[str, str], values: dict[str, Any], problems: list[str]
+) -> dict[str, str]:
+    """Fold each deprecated flat key into its handler's object (with a warning naming the new
+    key); setting both is an error naming both. Returns new path -> the old key it came from."""
+    moved = {}
+    for old, (handler, part) in deprecated_keys().items():
+        if old not in raw or not isinstance(values.setdefault(handler, {}), dict):
+            continue
+        new = config_path(handler, part)
+        if part in values[handler]:
+            problems.append(f"{config_key(old)} and {new}: both set; keep only {new}")
+            continue
+        values[handler][part] = raw[old]
+        moved[new] = config_key(old)
+        pulumi.log.warn(f"{config_key(old)} is deprecated: set {new} instead")
+    return moved
 
 
 def parse_settings(raw: Mapping[str, str]) -> Settings:
-    """Build Settings from config values as Pulumi hands them over (strings; lists as JSON).
+    """Build Settings from config values as Pulumi hands them over (strings; lists and objects
+    as JSON).
 
-    `raw` is keyed by field alias (`region` for `aws:region`); absent keys take defaults.
+    `raw` is keyed by config key without the project prefix (`region` for `aws:region`);
+    absent keys take defaults.
     """
     values: dict[str, Any] = {}
     problems: list[str] = []
     for name, alias in field_aliases().items():
-        if alias not in raw:
-            continue
-        value: Any = raw[alias]
-        if is_list_field(name):
+        if alias in raw:
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append(f"{config_key(alias)}: must be a JSON list, got {value}")
-                continue
-            if not isinstance(value, list):
-                problems.append(f"{config_key(alias)}: must be a list, got {value}")
-                continue
-        values[alias] = value
+                values[alias] = _decoded(name, raw[alias])
+            except ValueError as error:
+                problems.append(f"{config_key(alias)}: {error}")
+    moved = _move_deprecated(raw, values, problems)
     try:
         settings = Settings.model_validate(values)
     except ValidationError as error:
-        problems.extend(_describe(error))
+        for line in _describe(error):
+            key, _, rest = line.partition(": ")
+            problems.append(f"{moved[key]} (now {key}): {rest}" if key in moved else line)
     if problems:
         raise SettingsError("invalid stack configuration:\n  " + "\n  ".join(problems))
     return settings
@@ -609,8 +609,8 @@ def parse_settings(raw: Mapping[str, str]) -> Settings:
 def _describe(error: ValidationError) -> list[str]:
     lines = []
     for problem in error.errors():
-        alias = str(problem["loc"][0]) if problem["loc"] else "?"
-        key = config_key(alias) + "".join(f"[{part}]" for part in problem["loc"][1:])
+        alias, *inside = problem["loc"] or ("?",)
+        key = config_path(str(alias), *inside)
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "missing":
             lines.append(f"{key}: is required (pulumi config set {alias} ...)")
@@ -631,6 +631,7 @@ def load_settings() -> Settings:
     encrypted in state and masked in output.
     """
     project = pulumi.Config(PROJECT)
-    raw = {alias: project.get(alias) for alias in field_aliases().values() if alias != "region"}
+    keys = [*(alias for alias in field_aliases().values() if alias != "region"), *deprecated_keys()]
+    raw = {key: project.get(key) for key in keys}
     raw["region"] = pulumi.Config("aws").get("region")
     return parse_settings({key: value for key, value in raw.items() if value is not None})

@@ -1,17 +1,18 @@
 """The contract between the monitoring infrastructure and the Lambda handlers.
 
-Every name and number that crosses that boundary lives here and nowhere else: the metric
-namespace, each custom metric with its unit and exact dimension sets, the error types and their
-severities, the alert routes, default thresholds and the environment variables the handlers read.
-`components/` (Pulumi) and `handlers/` (Lambda) both import this module, so an alarm can never
-watch a metric that the publisher emits under another name or with other dimensions.
+What both sides read lives here and nowhere else: the metric namespace, each custom metric with
+its unit and exact dimension sets, the error types with their severities and routes, the default
+thresholds the handlers check, the environment variables they read, and the names both derive
+(function names, log groups, the dashboard's console URL). `components/` (Pulumi) and `handlers/`
+(Lambda) both import this module, so an alarm can never watch a metric that the publisher emits
+under another name or with other dimensions. Facts only the infrastructure reads (alarm keys and
+their routes, CloudWatch Logs retention values, the Pulumi project name) live in `components/`.
 
 This module is shipped inside the Lambda package: standard library only.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -20,7 +21,6 @@ from urllib.parse import quote
 
 NAMESPACE: Final = "SfUserPipeline"
 PIPELINE_NAME: Final = "sf-user-pipeline"
-PROJECT_NAME: Final = "sf-user-monitoring"
 
 
 class Environment(StrEnum):
@@ -265,20 +265,18 @@ METRICS_BY_NAME: Final = MappingProxyType({metric.name: metric for metric in ALL
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Default thresholds; each can be overridden per stack in Pulumi config."""
+    """Default thresholds the handlers check and the alarms watch; each can be overridden per
+    stack in Pulumi config (the stack sets the handlers' environment from it)."""
 
-    pipeline_timeout_ms: int = 3_600_000  # AWS/States ExecutionTime is in milliseconds
     data_quality_percent: float = 95.0
     scd_integrity_percent: float = 98.0
     min_record_count: int = 100
     freshness_hours: float = 6.0
-    missed_run_hours: int = 26
-    log_retention_days: int = 30
 
 
 DEFAULT_THRESHOLDS: Final = Thresholds()
 
-# The seed's tables (database.table); stack config and the validator's env override them.
+# The watched tables (database.table); stack config and the validator's env override them.
 DEFAULT_RAW_TABLE: Final = "salesforce_raw.sf_user"
 DEFAULT_SCD_TABLE: Final = "salesforce_curated.dim_sf_user_scd"
 
@@ -291,13 +289,6 @@ ATHENA_MAX_RESULT_REUSE_MINUTES: Final = 10_080
 
 def lookback_covers_freshness(lookback_days: int, freshness_hours: float) -> bool:
     return lookback_days * 24 >= freshness_hours
-
-
-# The retention values CloudWatch Logs accepts (PutRetentionPolicy retentionInDays).
-LOG_RETENTION_DAYS_ALLOWED: Final = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-     2922, 3288, 3653}
-)  # fmt: skip
 
 
 class EnvVar(StrEnum):
@@ -339,56 +330,7 @@ class EnvVar(StrEnum):
     INGESTION_LOOKBACK_DAYS = "INGESTION_LOOKBACK_DAYS"
     POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
-
-
-class AlarmKey(StrEnum):
-    """Every alarm this project creates; the name suffix and runbook slug derive from it."""
-
-    STEP_FUNCTIONS_FAILURE = "StepFunctionsFailure"
-    STEP_FUNCTIONS_DURATION = "StepFunctionsDuration"
-    GLUE_JOB_FAILURE = "GlueJobFailure"
-    DATA_QUALITY = "DataQuality"
-    SCD_INTEGRITY = "SCDIntegrity"
-    RECORD_VOLUME_ANOMALY = "RecordVolumeAnomaly"
-    DBT_RUNNER_ERROR = "DbtRunnerError"
-    VALIDATOR_ERROR = "ValidatorError"
-    PIPELINE_HEALTH = "PipelineHealth"
-    # Beyond the seed: what does not happen, anomaly bands, and the monitoring's own health.
-    MISSED_RUN = "MissedRun"
-    RECORD_VOLUME_BAND = "RecordVolumeBand"
-    DURATION_BAND = "DurationBand"
-    DATA_FRESHNESS = "DataFreshness"
-    MONITORING_HEARTBEAT = "MonitoringHeartbeat"
-    MONITORING_HANDLER_ERRORS = "MonitoringHandlerErrors"
-    # Failure events that neither EventBridge nor Lambda could get through the error handler.
-    ALERT_DEAD_LETTERS = "AlertDeadLetters"
-    # Suppresses paging while operators hold MaintenanceMode at 1 (only when configured so).
-    MAINTENANCE_MODE = "MaintenanceMode"
-
-
-ALARM_ROUTE: Final = MappingProxyType(
-    {
-        AlarmKey.STEP_FUNCTIONS_FAILURE: AlertRoute.CRITICAL,
-        AlarmKey.STEP_FUNCTIONS_DURATION: AlertRoute.WARNING,
-        AlarmKey.GLUE_JOB_FAILURE: AlertRoute.CRITICAL,
-        AlarmKey.DATA_QUALITY: AlertRoute.WARNING,
-        AlarmKey.SCD_INTEGRITY: AlertRoute.CRITICAL,
-        AlarmKey.RECORD_VOLUME_ANOMALY: AlertRoute.WARNING,
-        AlarmKey.DBT_RUNNER_ERROR: AlertRoute.CRITICAL,
-        AlarmKey.VALIDATOR_ERROR: AlertRoute.CRITICAL,
-        # A rollup for status pages: each critical child pages on its own, so the rollup
-        # must not escalate warning-level children to the critical route.
-        AlarmKey.PIPELINE_HEALTH: AlertRoute.WARNING,
-        AlarmKey.MISSED_RUN: AlertRoute.CRITICAL,
-        AlarmKey.RECORD_VOLUME_BAND: AlertRoute.WARNING,
-        AlarmKey.DURATION_BAND: AlertRoute.WARNING,
-        AlarmKey.DATA_FRESHNESS: AlertRoute.WARNING,
-        AlarmKey.MONITORING_HEARTBEAT: AlertRoute.CRITICAL,
-        AlarmKey.MONITORING_HANDLER_ERRORS: AlertRoute.CRITICAL,
-        AlarmKey.ALERT_DEAD_LETTERS: AlertRoute.CRITICAL,
-        AlarmKey.MAINTENANCE_MODE: AlertRoute.WARNING,
-    }
-)
+    POWERTOOLS_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
 
 
 class HandlerKey(StrEnum):
@@ -399,29 +341,14 @@ class HandlerKey(StrEnum):
     PIPELINE_VALIDATOR = "pipeline-validator"
 
 
-HANDLER_ENTRY_POINTS: Final = MappingProxyType(
-    {
-        HandlerKey.METRICS_PUBLISHER: "handlers.metrics_publisher.handler",
-        HandlerKey.ERROR_HANDLER: "handlers.error_handler.handler",
-        HandlerKey.PIPELINE_VALIDATOR: "handlers.pipeline_validator.handler",
-    }
-)
-
-
-def runbook_slug(key: AlarmKey | ErrorType) -> str:
-    """File name (without .md) of the runbook under docs/runbooks/ for an alarm or error type."""
-    if isinstance(key, AlarmKey):
-        return "alarm-" + re.sub(r"(?<!^)(?=[A-Z][a-z])", "-", key.value).lower()
-    return "error-" + key.value.replace("_", "-")
+def runbook_slug(error_type: ErrorType) -> str:
+    """File name (without .md) of the runbook under docs/runbooks/ an alert of this type links."""
+    return "error-" + error_type.value.replace("_", "-")
 
 
 def resource_prefix(environment: str) -> str:
     """Prefix of every monitoring resource name in one stack, e.g. `sf-user-pipeline-dev`."""
     return f"{PIPELINE_NAME}-{environment}"
-
-
-def alarm_name(environment: str, alarm: str) -> str:
-    return f"{resource_prefix(environment)}-{alarm}"
 
 
 def function_log_group(environment: str, handler: HandlerKey) -> str:

@@ -33,98 +33,32 @@ Delivery rules:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field, model_validator
 
-from handlers import aws_clients, clock, cloudwatch_metrics, self_test
+from handlers import aws_clients, clock, cloudwatch_metrics, self_test, tracing
 from handlers.alerting import alert as alerts
 from handlers.alerting import bounds, fallback, identity, receipt
 from handlers.alerting.dedupe import AlreadyInProgress, Deduplicator, Outcome
 from handlers.alerting.inputs import Failure, Source, first_execution_arn, normalise
-from handlers.contract import (
-    DEFAULT_THRESHOLDS,
-    SELF_TEST_EVENT,
-    AlertRoute,
-    EnvVar,
-    Metric,
-    SelfTestAlerts,
-    Thresholds,
-)
-from handlers.settings import HandlerSettings, load
+from handlers.contract import SELF_TEST_EVENT, EnvVar, Metric, SelfTestAlerts
+from handlers.error_handler_settings import UNKNOWN_ENVIRONMENT, ErrorHandlerSettings
+from handlers.settings import load
 
-SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
-UNKNOWN_ENVIRONMENT = "unknown"
 # Set by the Lambda runtime; lets the alert link to the log line that holds the full detail.
 LAMBDA_LOG_GROUP_VARIABLE = "AWS_LAMBDA_LOG_GROUP_NAME"
-# EventBridge retries a delivery for up to 24 hours by default; a day covers its retries, a
-# Step Functions retry of the Catch and the execution event that follows.
-DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400
 ALERT_SECTION = "pipeline-failure-alert"
 RUN_OUTCOME_SECTION = "pipeline-run-failed"
 SELF_TEST_CAUSE = "Scheduled canary self-test of the alert path. No action needed."
 
 logger = Logger()
-tracer = Tracer()
-
-
-class ErrorHandlerSettings(HandlerSettings):
-    critical_topic_arn: str = Field(alias=EnvVar.CRITICAL_TOPIC_ARN, pattern=SNS_TOPIC_ARN)
-    warning_topic_arn: str = Field(alias=EnvVar.WARNING_TOPIC_ARN, pattern=SNS_TOPIC_ARN)
-    environment: str = Field(default=UNKNOWN_ENVIRONMENT, alias=EnvVar.ENVIRONMENT)
-    dashboard_name: str | None = Field(default=None, alias=EnvVar.DASHBOARD_NAME)
-    runbook_base_url: str | None = Field(default=None, alias=EnvVar.RUNBOOK_BASE_URL)
-    data_quality_threshold: float = Field(
-        default=DEFAULT_THRESHOLDS.data_quality_percent,
-        ge=0,
-        le=100,
-        alias=EnvVar.DATA_QUALITY_THRESHOLD,
-    )
-    scd_integrity_threshold: float = Field(
-        default=DEFAULT_THRESHOLDS.scd_integrity_percent,
-        ge=0,
-        le=100,
-        alias=EnvVar.SCD_INTEGRITY_THRESHOLD,
-    )
-
-    idempotency_table: str | None = Field(default=None, alias=EnvVar.IDEMPOTENCY_TABLE)
-    idempotency_window_seconds: int = Field(
-        default=DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, gt=0, alias=EnvVar.IDEMPOTENCY_WINDOW_SECONDS
-    )
-    self_test_topic_arn: str | None = Field(
-        default=None, alias=EnvVar.SELF_TEST_TOPIC_ARN, pattern=SNS_TOPIC_ARN
-    )
-    self_test_alerts: SelfTestAlerts = Field(
-        default=SelfTestAlerts.LOG, alias=EnvVar.SELF_TEST_ALERTS
-    )
-
-    @model_validator(mode="after")
-    def _self_test_topic_when_publishing(self) -> Self:
-        publishing = self.self_test_alerts is SelfTestAlerts.PUBLISH
-        if publishing and self.self_test_topic_arn is None:
-            raise ValueError(
-                f"{EnvVar.SELF_TEST_ALERTS}={SelfTestAlerts.PUBLISH} needs "
-                f"{EnvVar.SELF_TEST_TOPIC_ARN}"
-            )
-        return self
-
-    def topic_for(self, route: AlertRoute) -> str:
-        return self.critical_topic_arn if route is AlertRoute.CRITICAL else self.warning_topic_arn
-
-    @property
-    def thresholds(self) -> Thresholds:
-        return dataclasses.replace(
-            DEFAULT_THRESHOLDS,
-            data_quality_percent=self.data_quality_threshold,
-            scd_integrity_percent=self.scd_integrity_threshold,
-        )
+tracer = tracing.tracer()
 
 
 @functools.cache

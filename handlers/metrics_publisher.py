@@ -1,4 +1,4 @@
-"""Lambda: publish one pipeline run's metrics to CloudWatch (ARCHITECTURE.md section 3).
+"""Lambda: publish one pipeline run's metrics to CloudWatch (docs/architecture.md §3).
 
 Thin shell: parse the event (Powertools Parser), resolve dbt artifacts stored in S3, build the
 metric data (`handlers.publishing.run_metrics`) and publish it in as few PutMetricData calls as
@@ -12,25 +12,21 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
 
-from handlers import clock, cloudwatch_metrics, self_test
-from handlers.contract import Environment, EnvVar, Metric
+from handlers import clock, cloudwatch_metrics, self_test, tracing
+from handlers.contract import Environment, Metric
 from handlers.publishing import artifacts, run_metrics
 from handlers.publishing.event import PublisherEvent
-from handlers.settings import HandlerSettings, load
+from handlers.publishing.settings import PublisherSettings
+from handlers.settings import load
 
 EXECUTION_ARN_PATH = "execution.Id"
 
 logger = Logger()
-tracer = Tracer()
-
-
-class PublisherSettings(HandlerSettings):
-    environment: Environment = Field(alias=EnvVar.ENVIRONMENT)
+tracer = tracing.tracer()
 
 
 @functools.cache

@@ -9,28 +9,28 @@ trivial query on the configured engine, returns its stats and publishes nothing.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import clock, cloudwatch_metrics, self_test
+from handlers import clock, cloudwatch_metrics, self_test, tracing
 from handlers.contract import ValidationType
 from handlers.events import ContractModel, ExecutionContext, GlueJobRun
+from handlers.settings import load
 from handlers.validation import sql
 from handlers.validation.engines import create_engine
 from handlers.validation.errors import QueryEngineError
 from handlers.validation.metrics import metric_data
 from handlers.validation.runner import validate
-from handlers.validation.settings import Settings, load_settings
+from handlers.validation.settings import ValidatorSettings
 
 SELF_TEST_QUERY_NAME = "self_test"
 
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()
 
 
 class ValidatorEvent(ContractModel):
@@ -44,7 +44,7 @@ def self_test_query(now: datetime) -> str:
     return f"SELECT 1 AS ok, {sql.timestamp_literal(now)} AS checked_at"
 
 
-def _self_test(settings: Settings, now: datetime) -> dict[str, Any]:
+def _self_test(settings: ValidatorSettings, now: datetime) -> dict[str, Any]:
     engine = create_engine(settings)
     result = engine.run(SELF_TEST_QUERY_NAME, self_test_query(now))
     if [row.get("ok") for row in result.rows] != [1]:
@@ -56,14 +56,14 @@ def _self_test(settings: Settings, now: datetime) -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path="execution.Id")
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-    settings = load_settings(os.environ)
+    settings = load(ValidatorSettings)
     now = clock.now()
     if self_test.requested(event):
         return _self_test(settings, now)
     return _validate(parse(event=event, model=ValidatorEvent), settings, now)
 
 
-def _validate(event: ValidatorEvent, settings: Settings, now: datetime) -> dict[str, Any]:
+def _validate(event: ValidatorEvent, settings: ValidatorSettings, now: datetime) -> dict[str, Any]:
     report = validate(event.validation_type, settings, create_engine(settings), now, event.glue_job)
     published = cloudwatch_metrics.publish(metric_data(report, settings.environment, now))
     tracer.put_annotation("validation_type", report.validation_type.value)

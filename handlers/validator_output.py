@@ -1,4 +1,4 @@
-"""The pipeline validator's output as the other handlers read it (ARCHITECTURE.md section 3).
+"""The pipeline validator's output as the other handlers read it (docs/architecture.md §3).
 
 The metrics publisher reads the scores; the error handler reads the failed checks. Unknown extra
 fields are ignored so the validator can add detail without breaking its readers.

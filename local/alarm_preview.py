@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from components.alarm_model import AlarmSpec, Comparison, MetricStat, MissingData
+from components.alarm_model import AlarmSpec, Comparison, MissingData, period_text
+from components.metrics import MetricSpec
 from handlers.contract import NAMESPACE
 from local.emulator import Emulator
 
@@ -31,14 +32,6 @@ SYMBOL = {
     Comparison.GREATER: ">",
     Comparison.LESS: "<",
 }
-
-
-def period_text(seconds: int) -> str:
-    if seconds % 86_400 == 0:
-        return f"{seconds // 86_400} d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 class Verdict(StrEnum):
@@ -70,7 +63,7 @@ def evaluate(spec: AlarmSpec, values: Sequence[float]) -> AlarmVerdict:
     if not isinstance(threshold, int | float) or not isinstance(comparison, Comparison):
         detail = "anomaly band: only CloudWatch's trained model can evaluate it"
         return AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail)
-    if not isinstance(watched, MetricStat):
+    if not isinstance(watched, MetricSpec):
         return AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, "metric math is not evaluated")
     if not values:
         if spec.treat_missing_data is MissingData.BREACHING:
@@ -96,7 +89,7 @@ def evaluate_all(
     verdicts = []
     for spec in specs:
         watched = spec.watches
-        if not isinstance(watched, MetricStat):
+        if not isinstance(watched, MetricSpec):
             detail = f"metric math ({watched.label}) over metrics AWS publishes, not evaluated"
             verdicts.append(AlarmVerdict(spec, Verdict.NOT_EVALUATED, None, detail))
             continue

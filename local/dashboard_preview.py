@@ -2,7 +2,7 @@
 deploys (`components.dashboard_body.widget_specs`) and filled with the metrics the local run
 published to the emulator.
 
-Each metric widget plots its MetricRefs (with their stat and label) at one-second resolution, so
+Each metric widget plots its metrics (with their statistic and label) at one-second resolution, so
 the two local runs, seconds apart, show as separate points; the horizontal annotations are drawn
 as threshold lines. Widgets on metrics AWS publishes itself (Step Functions, Glue) have no local
 data and say so. The Logs Insights widget is shown as a text panel of the alerts the runs sent.
@@ -23,8 +23,9 @@ matplotlib.use("Agg")  # before pyplot: no display needed
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-from components.alarm_specs import GLUE_NAMESPACE, STATES_NAMESPACE
+from components import arns
 from components.dashboard_body import GRID_WIDTH, WIDGET_WIDTH, WidgetSpec, widget_specs
+from components.metrics import GLUE_NAMESPACE, STATES_NAMESPACE
 from components.settings import Settings
 from handlers.contract import NAMESPACE
 from local.emulator import Alert, Emulator
@@ -115,7 +116,7 @@ def _metric_panel(axes: Axes, spec: WidgetSpec, emulator: Emulator, runs: Sequen
             metric.namespace,
             metric.metric_name,
             metric.dimensions,
-            stat=metric.stat,
+            stat=metric.statistic,
             start=start,
             end=end,
             period_seconds=RESOLUTION_SECONDS,
@@ -124,7 +125,7 @@ def _metric_panel(axes: Axes, spec: WidgetSpec, emulator: Emulator, runs: Sequen
             # A point per one-second period, mid-period: inside the span of its run.
             times = [_offset(moment, start) + RESOLUTION_SECONDS / 2 for moment, _ in series]
             values = [value for _, value in series]
-            axes.plot(times, values, marker="o", label=f"{metric.label} ({metric.stat})")
+            axes.plot(times, values, marker="o", label=f"{metric.label} ({metric.statistic})")
             plotted = True
     if not plotted:
         _no_data(axes, spec, runs)
@@ -189,7 +190,7 @@ def write(emulator: Emulator, settings: Settings, runs: Sequence[Run], path: Pat
     for index in range(len(specs), rows * columns):
         grid[index // columns][index % columns].set_visible(False)
     figure.suptitle(
-        f"{settings.dashboard_name} - local preview ({NAMESPACE} metrics from the emulator,"
+        f"{arns.dashboard_name(settings)} - local preview ({NAMESPACE} metrics from the emulator,"
         f" {RESOLUTION_SECONDS} s points; the deployed dashboard uses"
         f" {specs[0].period_seconds // 60}-minute periods)",
         fontsize=11,

@@ -1,8 +1,10 @@
 """The real monitoring handlers, configured as MonitoringLambdas configures them, for a local run.
 
-The environment is the deployed one (`components.lambda_environment`, from the stack's settings)
-with three local differences: the validator queries DuckDB over the local warehouse instead of
-Athena, the alert topics are the emulator's, and handler logs below WARNING are dropped.
+The environment is the deployed one (each handler's settings model as `handler_table` builds it
+from the stack's settings) with four local differences: the validator queries DuckDB over the
+local warehouse instead of Athena, the alert topics are the emulator's, the canary's test alert
+is only logged, and handler logs below WARNING are dropped. The result is validated by the
+handler's own model again, so a local run also proves the environment is one it accepts.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+from components.handler_table import HANDLERS
 from components.idempotency_table import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
-from components.lambda_environment import lambda_environment
 from components.settings import Settings
-from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey, SelfTestAlerts
+from handlers.contract import EnvVar, HandlerKey, SelfTestAlerts
+from handlers.settings import environment_variables, load
 from handlers.validation.settings import QueryEngineName
 from local.emulator import AlertInbox, Emulator
 
@@ -24,22 +27,24 @@ LOCAL_LOG_LEVEL: Final = "WARNING"
 
 def handler_path(handler: HandlerKey) -> str:
     """`handlers.error_handler.handler`: the dotted path the Lambda runtime would import."""
-    return HANDLER_ENTRY_POINTS[handler]
+    return HANDLERS[handler].entry_point
 
 
 def handler_environment(
     settings: Settings, handler: HandlerKey, inbox: AlertInbox, warehouse: Path
 ) -> dict[str, str]:
     """Environment variables of `handler` for a local run of the stack `settings` describe."""
-    deployed = lambda_environment(settings, handler, inbox.topic_arns)
-    return {
-        **{name: str(value) for name, value in deployed.items()},
+    spec = HANDLERS[handler]
+    local = {
+        **environment_variables(spec.handler_settings(settings)),
+        **inbox.handler_environment(),
         EnvVar.QUERY_ENGINE: QueryEngineName.DUCKDB.value,
         EnvVar.DUCKDB_PATH: str(warehouse),
         EnvVar.POWERTOOLS_LOG_LEVEL: LOCAL_LOG_LEVEL,
         # The inbox holds pipeline alerts only; the canary's test alert is logged instead.
         EnvVar.SELF_TEST_ALERTS: SelfTestAlerts.LOG.value,
     }
+    return environment_variables(load(spec.model, local))
 
 
 def create_handler_tables(emulator: Emulator, environment: Mapping[str, str]) -> None:

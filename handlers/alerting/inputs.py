@@ -1,6 +1,6 @@
 """The error handler's three input shapes, and their reduction to one `Failure`.
 
-1. The Step Functions Catch payload (ARCHITECTURE.md section 3):
+1. The Step Functions Catch payload (docs/architecture.md §3):
    `{"error_type"?, "error": {"Error", "Cause"}, "execution": $$.Execution, "context"?}`.
 2. EventBridge "Step Functions Execution Status Change" (source `aws.states`); its `error` is
    the error type when the pipeline's Fail state set it (`ErrorPath: $.failure.error_type`).

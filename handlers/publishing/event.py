@@ -1,4 +1,4 @@
-"""The metrics publisher's input (ARCHITECTURE.md section 3).
+"""The metrics publisher's input (docs/architecture.md §3).
 
 Only `execution` is required; every other part is optional and skipped when absent. A part that
 is present but malformed fails validation with an error naming the field.

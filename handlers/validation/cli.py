@@ -19,14 +19,15 @@ from datetime import UTC, datetime
 
 from handlers import clock
 from handlers.contract import EnvVar, ValidationType
+from handlers.settings import ConfigurationError, alias, load
 from handlers.validation.engines import create_engine
-from handlers.validation.errors import ConfigurationError, QueryEngineError
+from handlers.validation.errors import QueryEngineError
 from handlers.validation.runner import ValidationReport, validate
 from handlers.validation.settings import (
     LAYOUT_COLUMNS,
     ColumnLayout,
     QueryEngineName,
-    load_settings,
+    ValidatorSettings,
 )
 
 EXIT_PASSED, EXIT_CHECK_FAILED, EXIT_CANNOT_VALIDATE = 0, 1, 2
@@ -52,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
 def _environment(args: argparse.Namespace) -> dict[str, str]:
     environ = dict(os.environ)
     if args.dbt_snapshot:
-        environ.update(LAYOUT_COLUMNS[ColumnLayout.DBT_SNAPSHOT])
+        columns = LAYOUT_COLUMNS[ColumnLayout.DBT_SNAPSHOT]
+        environ.update({alias(ValidatorSettings, name): value for name, value in columns.items()})
     if args.duckdb:
         environ[EnvVar.QUERY_ENGINE] = QueryEngineName.DUCKDB
         environ[EnvVar.DUCKDB_PATH] = args.duckdb
@@ -102,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     try:
-        settings = load_settings(_environment(args))
+        settings = load(ValidatorSettings, _environment(args))
         report = validate(ValidationType(args.type), settings, create_engine(settings), now)
     except (ConfigurationError, QueryEngineError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,15 +1,11 @@
-"""The two ways validation can fail without a data verdict.
+"""Validation that could not run on the engine (the other failure without a data verdict is
+`handlers.settings.ConfigurationError`: fix the deployment; exit status 2 in the CLI).
 
-A ConfigurationError is a mistake in settings (fix the deployment; exit status 2 in the CLI). A
-QueryEngineError is an infrastructure failure (Athena FAILED, timeout, missing table): the Lambda
+A QueryEngineError is an infrastructure failure (Athena FAILED, timeout, missing table): the Lambda
 raises it so Step Functions retries, never turns it into `passed: false`.
 """
 
 from __future__ import annotations
-
-
-class ConfigurationError(ValueError):
-    """A setting is missing or malformed; the message names the setting."""
 
 
 class QueryEngineError(RuntimeError):

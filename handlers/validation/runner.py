@@ -13,14 +13,14 @@ from handlers.validation.checks import Check, CheckName
 from handlers.validation.engines.base import QueryEngine, QueryResult, QueryStats, Row
 from handlers.validation.errors import QueryEngineError
 from handlers.validation.scoring import share_percent
-from handlers.validation.settings import Settings
+from handlers.validation.settings import ValidatorSettings
 
 
 @dataclass(frozen=True)
 class RecordCounts:
     """The latest load: rows extracted, dimension versions opened and closed, users deleted.
 
-    The metrics publisher's `records` input (ARCHITECTURE.md section 3).
+    The metrics publisher's `records` input (docs/architecture.md §3).
     """
 
     processed: int
@@ -88,7 +88,10 @@ def _single_row(result: QueryResult) -> Row:
 
 
 def validate_ingestion(
-    settings: Settings, engine: QueryEngine, now: datetime, job_run: GlueJobRun | None = None
+    settings: ValidatorSettings,
+    engine: QueryEngine,
+    now: datetime,
+    job_run: GlueJobRun | None = None,
 ) -> ValidationReport:
     """Job status (when a JobRun is given), record count, freshness and the row-level rules."""
     result = engine.run(ValidationType.INGESTION.value, sql.ingestion_query(settings, now))
@@ -113,7 +116,7 @@ def validate_ingestion(
     )
 
 
-def validate_scd(settings: Settings, engine: QueryEngine) -> ValidationReport:
+def validate_scd(settings: ValidatorSettings, engine: QueryEngine) -> ValidationReport:
     """Every SCD rule and the latest load's record counts from one pass over the SCD table."""
     result = engine.run(ValidationType.SCD_INTEGRITY.value, sql.scd_query(settings))
     row = _single_row(result)
@@ -136,7 +139,7 @@ def validate_scd(settings: Settings, engine: QueryEngine) -> ValidationReport:
 
 def validate(
     validation_type: ValidationType,
-    settings: Settings,
+    settings: ValidatorSettings,
     engine: QueryEngine,
     now: datetime,
     job_run: GlueJobRun | None = None,

@@ -1,17 +1,21 @@
-"""Validator settings from environment variables (names from `contract.EnvVar`).
+"""The pipeline validator's settings: one pydantic model over its environment variables.
 
 Every setting has a default that follows the seed's names, so a bare environment validates the
-seed; a dbt snapshot needs only the column settings changed (`COLUMN_VALID_FROM=dbt_valid_from`,
-`COLUMN_VALID_TO=dbt_valid_to`, `COLUMN_IS_DELETED=dbt_is_deleted`, `COLUMN_IS_CURRENT=` empty, as
-snapshots have no such column: "current" is then derived from an open valid_to).
+seed; a dbt snapshot needs only the column settings changed (`LAYOUT_COLUMNS`): its valid_from,
+valid_to and is_deleted columns are named differently and it has no is_current column
+(`COLUMN_IS_CURRENT=` empty), so "current" is derived from an open valid_to.
+
+Empty values: an empty variable counts as unset (the default applies), except the column names:
+an empty `COLUMN_IS_CURRENT` means "no such column", any other empty column name is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Final, TypeVar
+from typing import Annotated, Any, ClassVar, Final, Self
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from handlers.contract import (
     ATHENA_MAX_RESULT_REUSE_MINUTES,
@@ -23,12 +27,10 @@ from handlers.contract import (
     EnvVar,
     lookback_covers_freshness,
 )
+from handlers.settings import HandlerSettings
 from handlers.validation import identifiers
-from handlers.validation.errors import ConfigurationError
 
 DEFAULT_ATHENA_WORKGROUP: Final = "primary"
-
-_N = TypeVar("_N", int, float)
 
 
 class QueryEngineName(StrEnum):
@@ -52,10 +54,6 @@ class Columns:
     audit_phase: str = "audit_phase__c"
     extracted_at: str = "_extracted_at"
 
-    def __post_init__(self) -> None:
-        for name, value in self.configured().items():
-            identifiers.column(COLUMN_SETTINGS[name], value)
-
     def configured(self) -> dict[str, str]:
         """Field name -> column name, for every column that is set."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -64,7 +62,7 @@ class Columns:
     def quoted(self, name: str) -> str:
         value = getattr(self, name)
         assert value is not None, f"column {name} is not configured"
-        return identifiers.column(COLUMN_SETTINGS[name], value)
+        return identifiers.column(f"column {name}", value)
 
 
 class ColumnLayout(StrEnum):
@@ -74,146 +72,151 @@ class ColumnLayout(StrEnum):
     DBT_SNAPSHOT = "dbt-snapshot"
 
 
-# Column settings each layout overrides (the seed's names are the defaults). dbt snapshot
-# metadata columns (hard_deletes='new_record'); snapshots have no is_current.
+# The column settings (`ValidatorSettings` fields) each layout changes from the seed's names.
+# dbt snapshot metadata columns (hard_deletes='new_record'); snapshots have no is_current.
 LAYOUT_COLUMNS: Final[dict[ColumnLayout, dict[str, str]]] = {
     ColumnLayout.SEED: {},
     ColumnLayout.DBT_SNAPSHOT: {
-        EnvVar.COLUMN_VALID_FROM: "dbt_valid_from",
-        EnvVar.COLUMN_VALID_TO: "dbt_valid_to",
-        EnvVar.COLUMN_IS_DELETED: "dbt_is_deleted",
-        EnvVar.COLUMN_IS_CURRENT: "",
+        "column_valid_from": "dbt_valid_from",
+        "column_valid_to": "dbt_valid_to",
+        "column_is_deleted": "dbt_is_deleted",
+        "column_is_current": "",
     },
 }
 
-COLUMN_SETTINGS: Final = {
-    "user_id": EnvVar.COLUMN_USER_ID,
-    "valid_from": EnvVar.COLUMN_VALID_FROM,
-    "valid_to": EnvVar.COLUMN_VALID_TO,
-    "is_current": EnvVar.COLUMN_IS_CURRENT,
-    "is_deleted": EnvVar.COLUMN_IS_DELETED,
-    "division": EnvVar.COLUMN_DIVISION,
-    "audit_phase": EnvVar.COLUMN_AUDIT_PHASE,
-    "extracted_at": EnvVar.COLUMN_EXTRACTED_AT,
-}
+
+def _column(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if not identifiers.is_column(value):
+        raise ValueError(identifiers.problem(value, "column name"))
+    return value
 
 
-@dataclass(frozen=True)
-class Settings:
-    engine: QueryEngineName = QueryEngineName.ATHENA
-    environment: str = Environment.DEV.value
-    duckdb_path: str | None = None
-    athena_database: str | None = None
-    athena_workgroup: str = DEFAULT_ATHENA_WORKGROUP
-    s3_results_bucket: str | None = None
-    raw_table: str = DEFAULT_RAW_TABLE
-    scd_table: str = DEFAULT_SCD_TABLE
-    columns: Columns = field(default_factory=Columns)
+def _optional_column(value: str) -> str:
+    return _column(value) if value else value
+
+
+def _table(value: str) -> str:
+    if not identifiers.is_table(value):
+        raise ValueError(identifiers.problem(value, "table name"))
+    return value
+
+
+def _names(value: Any) -> Any:
+    """`a, b,` -> ("a", "b"): REQUIRED_FIELDS is a comma-separated list."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _engine(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Column = Annotated[str, AfterValidator(_column)]
+OptionalColumn = Annotated[str, AfterValidator(_optional_column)]
+Table = Annotated[str, AfterValidator(_table)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class ValidatorSettings(HandlerSettings):
+    """Everything the validator reads from its environment; aliases are `EnvVar` names."""
+
+    KEEP_EMPTY: ClassVar[frozenset[str]] = frozenset(
+        {
+            EnvVar.COLUMN_USER_ID,
+            EnvVar.COLUMN_VALID_FROM,
+            EnvVar.COLUMN_VALID_TO,
+            EnvVar.COLUMN_IS_CURRENT,
+            EnvVar.COLUMN_IS_DELETED,
+            EnvVar.COLUMN_DIVISION,
+            EnvVar.COLUMN_AUDIT_PHASE,
+            EnvVar.COLUMN_EXTRACTED_AT,
+        }
+    )
+
+    engine: Annotated[QueryEngineName, BeforeValidator(_engine)] = Field(
+        default=QueryEngineName.ATHENA, alias=EnvVar.QUERY_ENGINE
+    )
+    environment: str = Field(default=Environment.DEV.value, alias=EnvVar.ENVIRONMENT)
+    duckdb_path: str | None = Field(default=None, alias=EnvVar.DUCKDB_PATH)
+    athena_database: str | None = Field(default=None, alias=EnvVar.ATHENA_DATABASE)
+    athena_workgroup: str = Field(default=DEFAULT_ATHENA_WORKGROUP, alias=EnvVar.ATHENA_WORKGROUP)
+    s3_results_bucket: str | None = Field(default=None, alias=EnvVar.S3_RESULTS_BUCKET)
+    raw_table: Table = Field(default=DEFAULT_RAW_TABLE, alias=EnvVar.RAW_TABLE)
+    scd_table: Table = Field(default=DEFAULT_SCD_TABLE, alias=EnvVar.SCD_TABLE)
+    column_user_id: Column = Field(default=Columns.user_id, alias=EnvVar.COLUMN_USER_ID)
+    column_valid_from: Column = Field(default=Columns.valid_from, alias=EnvVar.COLUMN_VALID_FROM)
+    column_valid_to: Column = Field(default=Columns.valid_to, alias=EnvVar.COLUMN_VALID_TO)
+    # Empty: the table has no is_current column.
+    column_is_current: OptionalColumn = Field(default="is_current", alias=EnvVar.COLUMN_IS_CURRENT)
+    column_is_deleted: Column = Field(default=Columns.is_deleted, alias=EnvVar.COLUMN_IS_DELETED)
+    column_division: Column = Field(default=Columns.division, alias=EnvVar.COLUMN_DIVISION)
+    column_audit_phase: Column = Field(default=Columns.audit_phase, alias=EnvVar.COLUMN_AUDIT_PHASE)
+    column_extracted_at: Column = Field(
+        default=Columns.extracted_at, alias=EnvVar.COLUMN_EXTRACTED_AT
+    )
     # Empty means the user id and the two tracked attributes.
-    required_fields: tuple[str, ...] = ()
-    freshness_hours: float = DEFAULT_THRESHOLDS.freshness_hours
-    min_record_count: int = DEFAULT_THRESHOLDS.min_record_count
-    data_quality_threshold: float = DEFAULT_THRESHOLDS.data_quality_percent
-    scd_integrity_threshold: float = DEFAULT_THRESHOLDS.scd_integrity_percent
+    required_fields: Annotated[tuple[Column, ...], BeforeValidator(_names)] = Field(
+        default=(), alias=EnvVar.REQUIRED_FIELDS
+    )
+    freshness_hours: float = Field(
+        default=DEFAULT_THRESHOLDS.freshness_hours, gt=0, alias=EnvVar.FRESHNESS_HOURS
+    )
+    min_record_count: int = Field(
+        default=DEFAULT_THRESHOLDS.min_record_count, ge=0, alias=EnvVar.MIN_RECORD_COUNT
+    )
+    data_quality_threshold: Percent = Field(
+        default=DEFAULT_THRESHOLDS.data_quality_percent, alias=EnvVar.DATA_QUALITY_THRESHOLD
+    )
+    scd_integrity_threshold: Percent = Field(
+        default=DEFAULT_THRESHOLDS.scd_integrity_percent, alias=EnvVar.SCD_INTEGRITY_THRESHOLD
+    )
     # Ingestion reads only extracts newer than this many days (partition pruning).
-    ingestion_lookback_days: int = DEFAULT_INGESTION_LOOKBACK_DAYS
+    ingestion_lookback_days: int = Field(
+        default=DEFAULT_INGESTION_LOOKBACK_DAYS, alias=EnvVar.INGESTION_LOOKBACK_DAYS
+    )
     # 0 turns Athena query result reuse off.
-    athena_result_reuse_minutes: int = 0
+    athena_result_reuse_minutes: int = Field(
+        default=0,
+        ge=0,
+        le=ATHENA_MAX_RESULT_REUSE_MINUTES,
+        alias=EnvVar.ATHENA_RESULT_REUSE_MINUTES,
+    )
 
-    def __post_init__(self) -> None:
-        identifiers.table(EnvVar.RAW_TABLE, self.raw_table)
-        identifiers.table(EnvVar.SCD_TABLE, self.scd_table)
-        for name in self.required_fields:
-            identifiers.column(EnvVar.REQUIRED_FIELDS, name)
+    @model_validator(mode="after")
+    def _duckdb_needs_a_path(self) -> Self:
         if self.engine is QueryEngineName.DUCKDB and not self.duckdb_path:
-            raise ConfigurationError(f"{EnvVar.DUCKDB_PATH} is required when QUERY_ENGINE=duckdb")
-        for setting, percent in (
-            (EnvVar.DATA_QUALITY_THRESHOLD, self.data_quality_threshold),
-            (EnvVar.SCD_INTEGRITY_THRESHOLD, self.scd_integrity_threshold),
-        ):
-            if not 0 <= percent <= 100:
-                raise ConfigurationError(f"{setting}={percent} must be a percentage (0-100)")
-        if self.freshness_hours <= 0:
-            raise ConfigurationError(f"{EnvVar.FRESHNESS_HOURS} must be positive")
-        if self.min_record_count < 0:
-            raise ConfigurationError(f"{EnvVar.MIN_RECORD_COUNT} must not be negative")
+            duckdb = f"{EnvVar.QUERY_ENGINE}={QueryEngineName.DUCKDB}"
+            raise ValueError(f"{EnvVar.DUCKDB_PATH} is required when {duckdb}")
+        return self
+
+    @model_validator(mode="after")
+    def _lookback_covers_freshness(self) -> Self:
+        # A shorter window would hide an extract that is still fresh enough.
         if not lookback_covers_freshness(self.ingestion_lookback_days, self.freshness_hours):
-            # A shorter window would hide an extract that is still fresh enough.
-            raise ConfigurationError(
+            raise ValueError(
                 f"{EnvVar.INGESTION_LOOKBACK_DAYS}={self.ingestion_lookback_days} days must cover"
-                f" {EnvVar.FRESHNESS_HOURS}={self.freshness_hours} hours"
+                f" {EnvVar.FRESHNESS_HOURS}={self.freshness_hours:g} hours"
             )
-        if not 0 <= self.athena_result_reuse_minutes <= ATHENA_MAX_RESULT_REUSE_MINUTES:
-            raise ConfigurationError(
-                f"{EnvVar.ATHENA_RESULT_REUSE_MINUTES}={self.athena_result_reuse_minutes} must be"
-                f" between 0 and {ATHENA_MAX_RESULT_REUSE_MINUTES}"
-            )
+        return self
+
+    @property
+    def columns(self) -> Columns:
+        return Columns(
+            user_id=self.column_user_id,
+            valid_from=self.column_valid_from,
+            valid_to=self.column_valid_to,
+            is_current=self.column_is_current or None,
+            is_deleted=self.column_is_deleted,
+            division=self.column_division,
+            audit_phase=self.column_audit_phase,
+            extracted_at=self.column_extracted_at,
+        )
 
     @property
     def effective_required_fields(self) -> tuple[str, ...]:
         if self.required_fields:
             return self.required_fields
-        return (self.columns.user_id, self.columns.division, self.columns.audit_phase)
-
-
-def _number(environ: Mapping[str, str], name: EnvVar, kind: type[_N], default: _N) -> _N:
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return kind(text)
-    except ValueError:
-        raise ConfigurationError(f"{name}={text!r} is not a valid {kind.__name__}") from None
-
-
-def load_settings(environ: Mapping[str, str]) -> Settings:
-    """Settings from an environment mapping; ConfigurationError names the offending variable."""
-    engine_text = environ.get(EnvVar.QUERY_ENGINE, "").strip().lower() or QueryEngineName.ATHENA
-    try:
-        engine = QueryEngineName(engine_text)
-    except ValueError:
-        choices = ", ".join(QueryEngineName)
-        raise ConfigurationError(
-            f"{EnvVar.QUERY_ENGINE}={engine_text!r} is not one of: {choices}"
-        ) from None
-    defaults = Columns()
-    column_values: dict[str, str | None] = {}
-    for name, setting in COLUMN_SETTINGS.items():
-        value = environ.get(setting)
-        if value is None:
-            column_values[name] = getattr(defaults, name)
-        elif value.strip() or name == "is_current":
-            column_values[name] = value.strip() or None
-        else:
-            raise ConfigurationError(f"{setting} must not be empty")
-    required = tuple(
-        part.strip() for part in environ.get(EnvVar.REQUIRED_FIELDS, "").split(",") if part.strip()
-    )
-    return Settings(
-        engine=engine,
-        environment=environ.get(EnvVar.ENVIRONMENT) or Environment.DEV.value,
-        duckdb_path=environ.get(EnvVar.DUCKDB_PATH) or None,
-        athena_database=environ.get(EnvVar.ATHENA_DATABASE) or None,
-        athena_workgroup=environ.get(EnvVar.ATHENA_WORKGROUP) or DEFAULT_ATHENA_WORKGROUP,
-        s3_results_bucket=environ.get(EnvVar.S3_RESULTS_BUCKET) or None,
-        raw_table=environ.get(EnvVar.RAW_TABLE) or DEFAULT_RAW_TABLE,
-        scd_table=environ.get(EnvVar.SCD_TABLE) or DEFAULT_SCD_TABLE,
-        columns=Columns(**column_values),  # type: ignore[arg-type]
-        required_fields=required,
-        freshness_hours=_number(
-            environ, EnvVar.FRESHNESS_HOURS, float, DEFAULT_THRESHOLDS.freshness_hours
-        ),
-        min_record_count=_number(
-            environ, EnvVar.MIN_RECORD_COUNT, int, DEFAULT_THRESHOLDS.min_record_count
-        ),
-        data_quality_threshold=_number(
-            environ, EnvVar.DATA_QUALITY_THRESHOLD, float, DEFAULT_THRESHOLDS.data_quality_percent
-        ),
-        scd_integrity_threshold=_number(
-            environ, EnvVar.SCD_INTEGRITY_THRESHOLD, float, DEFAULT_THRESHOLDS.scd_integrity_percent
-        ),
-        ingestion_lookback_days=_number(
-            environ, EnvVar.INGESTION_LOOKBACK_DAYS, int, DEFAULT_INGESTION_LOOKBACK_DAYS
-        ),
-        athena_result_reuse_minutes=_number(environ, EnvVar.ATHENA_RESULT_REUSE_MINUTES, int, 0),
-    )
+        return (self.column_user_id, self.column_division, self.column_audit_phase)

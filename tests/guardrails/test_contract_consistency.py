@@ -86,21 +86,6 @@ def test_every_custom_metric_alarm_watches_a_metric_the_handlers_emit(stack_name
 NOT_SET_BY_THE_STACK = {
     EnvVar.DUCKDB_PATH: "local engine only; the stack sets QUERY_ENGINE=athena",
     EnvVar.REQUIRED_FIELDS: "set only when requiredFields is configured; empty keeps the default",
-    # Set only for a layout that differs from the seed's names (scdColumnLayout); the
-    # user id, division, audit phase and extraction columns are the same in both layouts.
-    **dict.fromkeys(
-        (
-            EnvVar.COLUMN_USER_ID,
-            EnvVar.COLUMN_VALID_FROM,
-            EnvVar.COLUMN_VALID_TO,
-            EnvVar.COLUMN_IS_CURRENT,
-            EnvVar.COLUMN_IS_DELETED,
-            EnvVar.COLUMN_DIVISION,
-            EnvVar.COLUMN_AUDIT_PHASE,
-            EnvVar.COLUMN_EXTRACTED_AT,
-        ),
-        "set only where scdColumnLayout differs from the defaults (the seed's names)",
-    ),
 }
 
 

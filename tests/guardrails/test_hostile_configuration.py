@@ -8,9 +8,8 @@ import pytest
 
 from components.settings import SettingsError
 from handlers.contract import EnvVar
-from handlers.validation.errors import ConfigurationError
-from handlers.validation.identifiers import InvalidIdentifierError
-from handlers.validation.settings import COLUMN_SETTINGS, load_settings
+from handlers.settings import ConfigurationError, load
+from handlers.validation.settings import ValidatorSettings
 from tests.infra.pulumi_harness import StackRunError, run_stack
 
 P = "sf-user-monitoring"
@@ -30,17 +29,18 @@ HOSTILE_IDENTIFIERS = [
 @pytest.mark.parametrize("value", [v for v in HOSTILE_IDENTIFIERS if v])  # "" = the default
 @pytest.mark.parametrize("setting", [EnvVar.RAW_TABLE, EnvVar.SCD_TABLE])
 def test_validator_rejects_hostile_table_names_naming_the_setting(setting, value):
-    with pytest.raises(InvalidIdentifierError, match=f"^{setting}="):
-        load_settings({setting: value})
+    with pytest.raises(
+        ConfigurationError, match=f"{setting}: .* is not a valid table name"
+    ) as raised:
+        load(ValidatorSettings, {setting: value})
+    assert raised.value.variables == (setting,)
 
 
 @pytest.mark.parametrize("value", [v for v in HOSTILE_IDENTIFIERS if "." not in v and v])
-@pytest.mark.parametrize(
-    "setting", sorted(set(COLUMN_SETTINGS.values()) | {EnvVar.REQUIRED_FIELDS})
-)
+@pytest.mark.parametrize("setting", sorted(ValidatorSettings.KEEP_EMPTY | {EnvVar.REQUIRED_FIELDS}))
 def test_validator_rejects_hostile_column_names_naming_the_setting(setting, value):
     with pytest.raises(ConfigurationError, match=f"{setting}"):
-        load_settings({setting: value})
+        load(ValidatorSettings, {setting: value})
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,8 @@ def test_validator_rejects_hostile_column_names_naming_the_setting(setting, valu
         (f"{P}:athenaWorkgroup", "wg'--"),
         (f"{P}:dataQualityThreshold", "101"),
         (f"{P}:logRetentionDays", "8"),
-        (f"{P}:pipelineValidatorTimeoutSeconds", "901"),
+        (f"{P}:pipelineValidator", '{"timeoutSeconds": 901}'),
+        (f"{P}:pipelineValidatorTimeoutSeconds", "901"),  # deprecated, still validated
         (f"{P}:runbookBaseUrl", "http://example.com/runbooks"),
         (f"{P}:stateMachineArn", "arn:aws:states:eu-west-1:123456789012:stateMachine:x"),
         (f"{P}:criticalAlertWebhooks", '["http://hooks.example.com"]'),

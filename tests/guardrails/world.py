@@ -28,9 +28,9 @@ import pytest
 from moto.athena.models import AthenaBackend, QueryResults
 from moto.dynamodb.models import dynamodb_backends
 
+from components.handler_table import HANDLERS as SPECS
 from handlers import aws_clients, error_handler, metrics_publisher, pipeline_validator
 from handlers.contract import (
-    HANDLER_ENTRY_POINTS,
     SELF_TEST_KEY,
     EnvVar,
     HandlerKey,
@@ -51,7 +51,7 @@ HANDLERS: Mapping[HandlerKey, Handler] = {
     HandlerKey.ERROR_HANDLER: error_handler.handler,
     HandlerKey.PIPELINE_VALIDATOR: pipeline_validator.handler,
 }
-assert set(HANDLERS) == set(HANDLER_ENTRY_POINTS)
+assert set(HANDLERS) == set(SPECS)
 
 
 @dataclass

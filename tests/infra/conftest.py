@@ -4,7 +4,9 @@ import functools
 
 import pytest
 
+from components.alarm_set import alarm_set
 from components.settings import Settings, parse_settings
+from handlers.contract import AlertRoute
 from tests.infra.pulumi_harness import STACKS, StackRun, run_stack
 
 
@@ -23,10 +25,19 @@ def stack_run(request: pytest.FixtureRequest) -> StackRun:
     return cached_run(request.param)
 
 
+def settings_of(run: StackRun) -> Settings:
+    """The settings a run used, parsed independently from the same config map."""
+    prefix = "sf-user-monitoring:"
+    raw = {k.removeprefix(prefix): v for k, v in run.config.items() if k.startswith(prefix)}
+    raw["region"] = run.config["aws:region"]
+    return parse_settings(raw)
+
+
+def alarm_routes(run: StackRun) -> dict[str, AlertRoute]:
+    """Alarm name -> the route its spec pages, for every metric alarm of the run's settings."""
+    return {spec.name: spec.route for spec in alarm_set(settings_of(run)).metric_alarms}
+
+
 @pytest.fixture
 def stack_settings(stack_run: StackRun) -> Settings:
-    """The settings the run used, parsed independently from the same config map."""
-    prefix = "sf-user-monitoring:"
-    raw = {k.removeprefix(prefix): v for k, v in stack_run.config.items() if k.startswith(prefix)}
-    raw["region"] = stack_run.config["aws:region"]
-    return parse_settings(raw)
+    return settings_of(stack_run)

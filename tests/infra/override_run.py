@@ -12,7 +12,7 @@ OVERRIDES = {
     # An existing workgroup with KMS-encrypted results and a reserved validator (cost guards).
     f"{P}:athenaWorkgroup": "analytics-shared",
     f"{P}:athenaResultsKmsKeyArn": RESULTS_KEY,
-    f"{P}:pipelineValidatorReservedConcurrency": "2",
+    f"{P}:pipelineValidator": '{"reservedConcurrency": 2}',
     # No canary (canary).
     f"{P}:canaryEnabled": "false",
     # One webhook subscription; prod has no other subscriber (alert topics).

@@ -2,10 +2,12 @@
 
 import re
 
-from components.alarm_specs import alarm_specs
+from components import arns
+from components.alarm_specs import AlarmKey, alarm_specs, runbook_slug
 from components.settings import Settings
 from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, HandlerKey, Metric
+from handlers.contract import AlertRoute, HandlerKey, Metric
+from tests.infra.conftest import alarm_routes
 from tests.infra.pulumi_harness import PROJECT_ROOT, StackRun
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -72,12 +74,10 @@ def _topic_arn(run: StackRun, route: str) -> str:
 
 def _by_key(run: StackRun, settings: Settings) -> dict[AlarmKey, dict]:
     alarms = {a.inputs["name"]: a.inputs for a in run.of_type(METRIC_ALARM)}
-    return {
-        key: alarms[contract.alarm_name(settings.environment, key)] for key in _expected(settings)
-    }
+    return {key: alarms[arns.alarm_name(settings, key)] for key in _expected(settings)}
 
 
-def test_every_seed_alarm_watches_the_right_metric(stack_run, stack_settings):
+def test_failure_quality_and_volume_alarms_watch_the_right_metric(stack_run, stack_settings):
     alarms = _by_key(stack_run, stack_settings)
     assert len(alarms) == 8
     assert len(stack_run.of_type(METRIC_ALARM)) == len(alarm_specs(stack_settings))
@@ -99,15 +99,17 @@ def test_custom_metric_alarms_match_a_published_dimension_set(stack_run, stack_s
         }
 
 
-def test_alarm_actions_go_to_the_routed_topic(stack_run, stack_settings):
+def test_alarm_actions_go_to_the_routed_topic(stack_run):
+    routes = alarm_routes(stack_run)
+    assert set(routes) == {alarm.inputs["name"] for alarm in stack_run.of_type(METRIC_ALARM)}
     for alarm in stack_run.of_type(METRIC_ALARM):
         inputs = alarm.inputs
-        key = AlarmKey(inputs["name"].removeprefix(stack_settings.prefix + "-"))
-        topic = _topic_arn(stack_run, ALARM_ROUTE[key].value)
-        assert inputs["alarmActions"] == [topic], key
+        route = routes[inputs["name"]]
+        topic = _topic_arn(stack_run, route.value)
+        assert inputs["alarmActions"] == [topic], inputs["name"]
         # Recovery notifications only where someone was paged.
-        expected_ok = [topic] if ALARM_ROUTE[key] is AlertRoute.CRITICAL else []
-        assert inputs["okActions"] == expected_ok, key
+        expected_ok = [topic] if route is AlertRoute.CRITICAL else []
+        assert inputs["okActions"] == expected_ok, inputs["name"]
         assert inputs["actionsEnabled"] is True
 
 
@@ -116,7 +118,7 @@ def test_descriptions_link_an_existing_runbook_within_the_limit(stack_run, stack
     for alarm in alarms:
         name = alarm.inputs.get("name") or alarm.inputs["alarmName"]
         key = AlarmKey(name.removeprefix(stack_settings.prefix + "-"))
-        slug = contract.runbook_slug(key)
+        slug = runbook_slug(key)
         description = alarm.inputs["alarmDescription"]
         assert len(description) < 1024
         assert f"{stack_settings.runbook_base_url}/{slug}.md" in description
@@ -128,10 +130,11 @@ def test_descriptions_link_an_existing_runbook_within_the_limit(stack_run, stack
 def test_composite_rolls_up_every_alarm_on_the_warning_route(stack_run, stack_settings):
     (composite,) = stack_run.of_type(COMPOSITE_ALARM)
     inputs = composite.inputs
-    assert inputs["alarmName"] == contract.alarm_name(stack_settings.environment, "PipelineHealth")
-    seed_names = sorted(a.inputs["name"] for a in stack_run.of_type(METRIC_ALARM))
+    assert inputs["alarmName"] == arns.alarm_name(stack_settings, AlarmKey.PIPELINE_HEALTH)
+    metric_alarm_names = sorted(a.inputs["name"] for a in stack_run.of_type(METRIC_ALARM))
     clauses = inputs["alarmRule"].split(" OR ")
-    assert sorted(re.fullmatch(r'ALARM\("([^"]+)"\)', c).group(1) for c in clauses) == seed_names
+    children = sorted(re.fullmatch(r'ALARM\("([^"]+)"\)', c).group(1) for c in clauses)
+    assert children == metric_alarm_names
     # Critical children page on their own; the rollup must not escalate warning-level ones.
     assert inputs["alarmActions"] == [_topic_arn(stack_run, "warning")]
     assert not inputs.get("okActions")

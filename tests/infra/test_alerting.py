@@ -1,5 +1,6 @@
-"""Alerting beyond the seed, as registered by the real program: new alarms, severity routing,
-maintenance suppression, EventBridge capture with its dead-letter path, idempotency table."""
+"""Alerting as registered by the real program: absence, band, freshness and dead-letter alarms,
+severity routing, maintenance suppression, EventBridge capture with its dead-letter path,
+idempotency table."""
 
 import functools
 import json
@@ -7,9 +8,12 @@ import re
 
 import pytest
 
+from components import arns
+from components.alarm_specs import AlarmKey
 from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, EnvVar, HandlerKey
+from handlers.contract import AlertRoute, EnvVar, HandlerKey
 from tests.infra.cloudwatch_api import put_composite_alarm_params, put_metric_alarm_params, validate
+from tests.infra.conftest import alarm_routes
 from tests.infra.pulumi_harness import StackRun, run_stack
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -24,7 +28,7 @@ TABLE = "aws:dynamodb/table:Table"
 CAPTURE = "sfuser:monitoring:EventCapture"
 MONITORING_HEALTH = (AlarmKey.MONITORING_HEARTBEAT, AlarmKey.MONITORING_HANDLER_ERRORS)
 SUPPRESSOR_KEY = "sf-user-monitoring:maintenanceSuppressorAlarm"
-NEW_ALARMS = {
+ABSENCE_BAND_FRESHNESS_AND_DELIVERY = {
     AlarmKey.MISSED_RUN, AlarmKey.RECORD_VOLUME_BAND, AlarmKey.DURATION_BAND,
     AlarmKey.DATA_FRESHNESS, AlarmKey.ALERT_DEAD_LETTERS,
 }  # fmt: skip
@@ -47,15 +51,17 @@ def _children(rule: str) -> set[str]:
     return set(re.findall(r'ALARM\("([^"]+)"\)', rule))
 
 
-def test_new_alarms_exist_and_validate_against_the_cloudwatch_model(stack_run, stack_settings):
+def test_absence_band_freshness_and_delivery_alarms_validate_against_the_cloudwatch_model(
+    stack_run, stack_settings
+):
     alarms = _metric_alarms(stack_run)
-    for key in NEW_ALARMS:
-        inputs = alarms[contract.alarm_name(stack_settings.environment, key)]
+    for key in ABSENCE_BAND_FRESHNESS_AND_DELIVERY:
+        inputs = alarms[arns.alarm_name(stack_settings, key)]
         validate("PutMetricAlarm", put_metric_alarm_params(stack_run.named(f"alarms-{key}")))
         assert inputs["alarmActions"], key
-    missed = alarms[contract.alarm_name(stack_settings.environment, AlarmKey.MISSED_RUN)]
+    missed = alarms[arns.alarm_name(stack_settings, AlarmKey.MISSED_RUN)]
     assert missed["period"] * missed["evaluationPeriods"] == stack_settings.missed_run_hours * 3600
-    band = alarms[contract.alarm_name(stack_settings.environment, AlarmKey.DURATION_BAND)]
+    band = alarms[arns.alarm_name(stack_settings, AlarmKey.DURATION_BAND)]
     expressions = [q["expression"] for q in band["metricQueries"] if "expression" in q]
     assert expressions == [f"ANOMALY_DETECTION_BAND(m1, {stack_settings.anomaly_band_width:g})"]
 
@@ -63,9 +69,9 @@ def test_new_alarms_exist_and_validate_against_the_cloudwatch_model(stack_run, s
 def test_every_metric_alarm_notifies_its_contract_route_directly_by_default(stack_run):
     topics = {route: stack_run.outputs[f"{route.value}TopicArn"] for route in AlertRoute}
     assert [name.rsplit("-", 1)[1] for name in _composites(stack_run)] == ["PipelineHealth"]
+    routes = alarm_routes(stack_run)
     for name, inputs in _metric_alarms(stack_run).items():
-        route = ALARM_ROUTE[AlarmKey(name.rsplit("-", 1)[1])]
-        assert inputs["alarmActions"] == [topics[route]], name
+        assert inputs["alarmActions"] == [topics[routes[name]]], name
     assert all("actionsSuppressor" not in c for c in _composites(stack_run).values())
 
 
@@ -90,12 +96,12 @@ def test_in_suppression_mode_only_suppressed_composites_page(suppressor):
             continue
         assert inputs["alarmActions"] == [] and inputs["okActions"] == [], name
         assert name in covered, name  # it still pages, through a composite
-    # The monitoring's own alarms (issue 7) follow the same rule as the pipeline's.
-    health = {contract.alarm_name("prod", k) for k in MONITORING_HEALTH}
+    # The monitoring's own alarms follow the same rule as the pipeline's.
+    health = {f"{prefix}-{k}" for k in MONITORING_HEALTH}
     assert health <= set(metric_alarms) and health <= covered
     for route in AlertRoute:
         route_children = _children(composites[f"{prefix}-{route.value.capitalize()}"]["alarmRule"])
-        assert {ALARM_ROUTE[AlarmKey(n.rsplit("-", 1)[1])] for n in route_children} == {route}
+        assert {alarm_routes(run)[n] for n in route_children} == {route}
     assert (created in metric_alarms) == (suppressor == "create")
     assert sorted(run.outputs["alarmNames"]) == sorted([*metric_alarms, *composites])
 

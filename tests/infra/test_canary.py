@@ -3,9 +3,11 @@ and the two monitoring-health alarms, checked end to end against each other."""
 
 import json
 
-from components.canary import FAILURE_ROUTED
+from components import arns
+from components.alarm_specs import AlarmKey
+from components.canary import failure_routed
 from handlers import contract
-from handlers.contract import ALARM_ROUTE, AlarmKey, EnvVar, HandlerKey, Metric
+from handlers.contract import EnvVar, HandlerKey, Metric
 from tests.guardrails.programs import identity_policies
 from tests.infra.override_run import override_run
 
@@ -67,8 +69,8 @@ def test_async_failures_of_publisher_and_validator_reach_the_encrypted_queue(
     assert queue.inputs["sqsManagedSseEnabled"] is True
     configs = {c.inputs["functionName"]: c for c in stack_run.of_type(INVOKE_CONFIG, CANARY)}
     functions = _functions(stack_run)
-    assert set(configs) == {functions[h].inputs["name"] for h in FAILURE_ROUTED}
-    for handler in FAILURE_ROUTED:
+    assert set(configs) == {functions[h].inputs["name"] for h in failure_routed()}
+    for handler in failure_routed():
         config = configs[functions[handler].inputs["name"]]
         assert config.inputs["destinationConfig"] == {
             "onFailure": {"destination": queue.state["arn"]}
@@ -119,12 +121,12 @@ def test_self_test_topic_is_encrypted_and_the_error_handler_may_publish(stack_ru
 def test_monitoring_health_alarms_are_routed_and_watch_the_contract(stack_run, stack_settings):
     alarms = {a.inputs["name"]: a.inputs for a in stack_run.of_type(METRIC_ALARM)}
     env = stack_settings.environment
-    heartbeat = alarms[contract.alarm_name(env, AlarmKey.MONITORING_HEARTBEAT)]
+    heartbeat = alarms[arns.alarm_name(stack_settings, AlarmKey.MONITORING_HEARTBEAT)]
     assert heartbeat["metricName"] == Metric.MONITORING_HEARTBEAT.name
     assert heartbeat["dimensions"] == Metric.MONITORING_HEARTBEAT.dimensions(env)
     assert heartbeat["treatMissingData"] == "breaching"
     assert heartbeat["period"] == 2 * stack_settings.canary_interval_seconds
-    errors = alarms[contract.alarm_name(env, AlarmKey.MONITORING_HANDLER_ERRORS)]
+    errors = alarms[arns.alarm_name(stack_settings, AlarmKey.MONITORING_HANDLER_ERRORS)]
     queried = [q["metric"] for q in errors["metricQueries"] if "metric" in q]
     watched = {m["dimensions"]["FunctionName"] for m in queried if m["namespace"] == "AWS/Lambda"}
     assert watched == {f.inputs["name"] for f in _functions(stack_run).values()}
@@ -132,9 +134,8 @@ def test_monitoring_health_alarms_are_routed_and_watch_the_contract(stack_run, s
     assert [(m["metricName"], m["dimensions"]) for m in fallbacks] == [
         (Metric.ALERT_FALLBACKS.name, Metric.ALERT_FALLBACKS.dimensions(env))
     ]
-    for key, inputs in ((AlarmKey.MONITORING_HEARTBEAT, heartbeat),
-                        (AlarmKey.MONITORING_HANDLER_ERRORS, errors)):  # fmt: skip
-        topic = stack_run.outputs[f"{ALARM_ROUTE[key].value}TopicArn"]
+    topic = stack_run.outputs["criticalTopicArn"]  # a blind monitoring pages
+    for inputs in (heartbeat, errors):
         assert inputs["alarmActions"] == [topic] == inputs["okActions"]
 
 
@@ -149,7 +150,8 @@ def test_a_disabled_canary_leaves_no_schedule_topic_or_heartbeat_alarm():
     assert [t.inputs["name"] for t in run.of_type("aws:sns/topic:Topic")
             if t.inputs["name"].endswith("self-test")] == []  # fmt: skip
     names = {a.inputs["name"] for a in run.of_type(METRIC_ALARM)}
-    assert contract.alarm_name("prod", AlarmKey.MONITORING_HEARTBEAT) not in names
-    assert contract.alarm_name("prod", AlarmKey.MONITORING_HANDLER_ERRORS) in names
+    prefix = contract.resource_prefix("prod")
+    assert f"{prefix}-{AlarmKey.MONITORING_HEARTBEAT}" not in names
+    assert f"{prefix}-{AlarmKey.MONITORING_HANDLER_ERRORS}" in names
     for function in run.of_type(FUNCTION):
         assert EnvVar.SELF_TEST_TOPIC_ARN not in function.inputs["environment"]["variables"]

@@ -1,8 +1,9 @@
-"""Issue 7 cost guards as registered: the validator's workgroup, its IAM and environment, result
+"""Cost guards as registered: the validator's workgroup, its IAM and environment, result
 clean-up and reserved concurrency, for each stack file and one override run."""
 
 import pytest
 
+from components import arns
 from components.settings import SettingsError
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey
@@ -57,11 +58,11 @@ def test_workgroup_is_created_with_its_guards_unless_one_is_named(stack_run, sta
 def test_validator_queries_in_the_workgroup_with_reuse_and_lookback(stack_run, stack_settings):
     s = stack_settings
     env = _function(stack_run, s, HandlerKey.PIPELINE_VALIDATOR).inputs["environment"]["variables"]
-    assert env[EnvVar.ATHENA_WORKGROUP] == s.validator_workgroup
-    assert _athena_resource(stack_run).endswith(f":workgroup/{s.validator_workgroup}")
+    assert env[EnvVar.ATHENA_WORKGROUP] == arns.validator_workgroup(s)
+    assert _athena_resource(stack_run).endswith(f":workgroup/{arns.validator_workgroup(s)}")
     assert int(env[EnvVar.ATHENA_RESULT_REUSE_MINUTES]) == s.athena_result_reuse_minutes
     assert int(env[EnvVar.INGESTION_LOOKBACK_DAYS]) == s.ingestion_lookback_days
-    assert stack_run.outputs["athenaWorkgroup"] == s.validator_workgroup
+    assert stack_run.outputs["athenaWorkgroup"] == arns.validator_workgroup(s)
 
 
 def test_results_lifecycle_only_where_the_stack_owns_the_bucket(stack_run, stack_settings):

@@ -1,7 +1,8 @@
-"""The dashboard body as registered: ten widgets, contract metrics, threshold annotations."""
+"""The dashboard body as registered: segments by concern, contract metrics, threshold lines."""
 
 import re
 
+from components import arns
 from handlers import contract
 from handlers.contract import HandlerKey, Metric
 
@@ -21,16 +22,22 @@ def _metric_keys(widget):
     return keys
 
 
-def test_ten_widgets_on_a_non_overlapping_grid(stack_run, stack_settings):
+def test_five_segments_of_eleven_widgets_on_a_non_overlapping_grid(stack_run, stack_settings):
     name, body = _body(stack_run)
-    assert name == stack_settings.dashboard_name
+    assert name == arns.dashboard_name(stack_settings)
     widgets = body["widgets"]
-    assert [w["type"] for w in widgets].count("metric") == 9
+    assert [w["type"] for w in widgets].count("metric") == 10
     assert [w["type"] for w in widgets].count("log") == 1
+    headers = [w for w in widgets if w["type"] == "text"]
+    assert [h["properties"]["markdown"].split(":")[0] for h in headers] == [
+        "### Failures", "### Data quality", "### Absence", "### Cost", "### Self-health"
+    ]  # fmt: skip
+    assert all(h["x"] == 0 and h["width"] == 24 for h in headers)  # each starts a row
     cells = set()
     for w in widgets:
         assert w["x"] + w["width"] <= 24
-        assert w["properties"]["region"] == stack_settings.region
+        if w["type"] != "text":
+            assert w["properties"]["region"] == stack_settings.region
         for dx in range(w["width"]):
             for dy in range(w["height"]):
                 assert (w["x"] + dx, w["y"] + dy) not in cells
@@ -86,7 +93,7 @@ def test_recent_errors_searches_pipeline_and_handler_log_groups(stack_run, stack
 
 
 def test_dashboard_url_is_exported(stack_run, stack_settings):
-    region, name = stack_settings.region, stack_settings.dashboard_name
+    region, name = stack_settings.region, arns.dashboard_name(stack_settings)
     assert stack_run.outputs["dashboardUrl"] == (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#dashboards/dashboard/{name}"

@@ -2,10 +2,14 @@
 
 import pytest
 
-from components.iam_policies import UNSCOPED_ACTIONS
-from components.settings import LogGroupKind
+from components import arns
+from components.handler_table import HANDLERS, configured_handlers
+from components.iam_policies import UNSCOPED_ACTIONS, XRAY_ACTIONS
+from components.settings import LOG_RETENTION_DAYS_ALLOWED, LogGroupKind
 from handlers import contract
-from handlers.contract import HANDLER_ENTRY_POINTS, EnvVar, HandlerKey
+from handlers.contract import EnvVar, HandlerKey
+from handlers.settings import environment_variables, load
+from tests.infra.pulumi_harness import run_stack
 
 FUNCTION = "aws:lambda/function:Function"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -36,9 +40,9 @@ def test_function_configuration(stack_run, stack_settings):
     assert len(stack_run.of_type(FUNCTION)) == len(HandlerKey)
     for handler, function in functions.items():
         inputs = function.inputs
-        sizing = stack_settings.sizing(handler)
+        sizing = HANDLERS[handler].config(stack_settings)
         assert inputs["runtime"] == "python3.12"
-        assert inputs["handler"] == HANDLER_ENTRY_POINTS[handler]
+        assert inputs["handler"] == HANDLERS[handler].entry_point
         assert inputs["memorySize"] == sizing.memory_mb
         assert inputs["timeout"] == sizing.timeout_seconds
         assert inputs["layers"] == [stack_settings.powertools_layer_arn]
@@ -54,28 +58,49 @@ def test_validator_is_bigger_by_default(stack_run, stack_settings):
     assert functions[HandlerKey.ERROR_HANDLER].inputs["memorySize"] == 256
 
 
-def test_environment_carries_the_contract_variables(stack_run, stack_settings):
+def test_environment_is_the_handlers_own_settings_model(stack_run, stack_settings):
+    configured = configured_handlers(stack_settings)
     for handler, function in _functions(stack_run, stack_settings).items():
         env = function.inputs["environment"]["variables"]
+        assert env == environment_variables(configured[handler])
         assert set(env) <= {v.value for v in EnvVar}
+        # The model accepts it back unchanged: the Lambda reads what the stack meant.
+        assert load(HANDLERS[handler].model, env) == configured[handler]
         assert env[EnvVar.ENVIRONMENT] == stack_settings.environment
-        assert env[EnvVar.CRITICAL_TOPIC_ARN] == stack_run.outputs["criticalTopicArn"]
-        assert env[EnvVar.WARNING_TOPIC_ARN] == stack_run.outputs["warningTopicArn"]
-        assert env[EnvVar.STATE_MACHINE_ARN] == stack_settings.state_machine_arn
-        assert env[EnvVar.GLUE_JOB_NAME] == stack_settings.glue_job_name
-        assert env[EnvVar.ATHENA_WORKGROUP] == stack_settings.validator_workgroup
-        assert env[EnvVar.ATHENA_DATABASE] == stack_settings.athena_database
-        assert env[EnvVar.S3_RESULTS_BUCKET] == stack_settings.athena_results_bucket
-        assert env[EnvVar.RAW_TABLE].endswith(stack_settings.raw_table)
-        assert env[EnvVar.SCD_TABLE].endswith(stack_settings.scd_table)
-        assert env[EnvVar.QUERY_ENGINE] == "athena"
-        assert float(env[EnvVar.DATA_QUALITY_THRESHOLD]) == stack_settings.data_quality_threshold
-        assert float(env[EnvVar.SCD_INTEGRITY_THRESHOLD]) == stack_settings.scd_integrity_threshold
-        assert int(env[EnvVar.MIN_RECORD_COUNT]) == stack_settings.min_record_count
-        assert float(env[EnvVar.FRESHNESS_HOURS]) == stack_settings.freshness_hours
-        assert env[EnvVar.DASHBOARD_NAME] == stack_settings.dashboard_name
-        assert env[EnvVar.RUNBOOK_BASE_URL] == stack_settings.runbook_base_url
         assert env[EnvVar.POWERTOOLS_SERVICE_NAME] == handler.value
+        assert env[EnvVar.POWERTOOLS_TRACE_DISABLED] == "false"
+    env = _functions(stack_run, stack_settings)[HandlerKey.ERROR_HANDLER].inputs["environment"]
+    # Derived at preview, and the ARNs the topics report once created.
+    assert env["variables"][EnvVar.CRITICAL_TOPIC_ARN] == stack_run.outputs["criticalTopicArn"]
+    assert env["variables"][EnvVar.WARNING_TOPIC_ARN] == stack_run.outputs["warningTopicArn"]
+
+
+def test_validator_environment_carries_the_stack_settings(stack_run, stack_settings):
+    s = stack_settings
+    validator = _functions(stack_run, s)[HandlerKey.PIPELINE_VALIDATOR].inputs["environment"]
+    env = validator["variables"]
+    assert env[EnvVar.ATHENA_WORKGROUP] == arns.validator_workgroup(s)
+    assert env[EnvVar.ATHENA_DATABASE] == s.athena_database
+    assert env[EnvVar.S3_RESULTS_BUCKET] == s.athena_results_bucket
+    assert env[EnvVar.RAW_TABLE].endswith(s.raw_table)
+    assert env[EnvVar.SCD_TABLE].endswith(s.scd_table)
+    assert env[EnvVar.QUERY_ENGINE] == "athena"
+    assert float(env[EnvVar.DATA_QUALITY_THRESHOLD]) == s.data_quality_threshold
+    assert float(env[EnvVar.SCD_INTEGRITY_THRESHOLD]) == s.scd_integrity_threshold
+    assert int(env[EnvVar.MIN_RECORD_COUNT]) == s.min_record_count
+    assert float(env[EnvVar.FRESHNESS_HOURS]) == s.freshness_hours
+
+
+def test_tracing_switch_sets_mode_environment_and_grant():
+    run = run_stack("dev", {"sf-user-monitoring:tracingEnabled": "false"})
+    for function in run.of_type(FUNCTION):
+        assert function.inputs["tracingConfig"] == {"mode": "PassThrough"}
+        assert function.inputs["environment"]["variables"][EnvVar.POWERTOOLS_TRACE_DISABLED] == (
+            "true"
+        )
+    for policy in run.of_type(ROLE_POLICY):
+        actions = {a for s in policy.json_input("policy")["Statement"] for a in _actions(s)}
+        assert not actions & set(XRAY_ACTIONS), policy.name
 
 
 def test_package_holds_only_handler_sources(stack_run, stack_settings):
@@ -121,7 +146,7 @@ def test_resources_are_scoped_to_configured_targets(stack_run, stack_settings):
     validator = _policy(stack_run, HandlerKey.PIPELINE_VALIDATOR)["Statement"]
     athena = next(st for st in validator if "athena:StartQueryExecution" in _actions(st))
     assert _resources(athena) == [
-        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{s.validator_workgroup}"
+        f"arn:aws:athena:{s.region}:{s.account_id}:workgroup/{arns.validator_workgroup(s)}"
     ]
     writes = [st for st in validator if "s3:PutObject" in _actions(st)]
     assert [_resources(st) for st in writes] == [
@@ -155,7 +180,7 @@ def test_log_groups_follow_create_log_groups(stack_run, stack_settings):
     assert set(groups) == expected
     for group in groups.values():
         assert group.inputs["retentionInDays"] == stack_settings.log_retention_days
-        assert group.inputs["retentionInDays"] in contract.LOG_RETENTION_DAYS_ALLOWED
+        assert group.inputs["retentionInDays"] in LOG_RETENTION_DAYS_ALLOWED
 
 
 def test_functions_depend_on_their_log_groups(stack_run, stack_settings):
@@ -196,3 +221,9 @@ def test_error_handler_may_use_what_its_environment_names(stack_run, stack_setti
     assert _allowed(stack_run, role, topic) == {"sns:Publish"}
     (key,) = stack_run.of_type("aws:kms/key:Key")
     assert {"kms:GenerateDataKey", "kms:Decrypt"} <= _allowed(stack_run, role, key.state["arn"])
+
+
+def test_a_deprecated_flat_key_still_sizes_its_function():
+    run = run_stack("dev", {"sf-user-monitoring:pipelineValidatorMemoryMb": "1024"})
+    (validator,) = [f for f in run.of_type(FUNCTION) if f.inputs["name"].endswith("validator")]
+    assert (validator.inputs["memorySize"], validator.inputs["timeout"]) == (1024, 300)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from handlers.contract import AlarmKey, alarm_name
+from components import arns
+from components.alarm_specs import AlarmKey
 from local.stack_settings import stack_settings
 from tests.infra.conftest import cached_run
 from tests.infra.pulumi_harness import stack_file
@@ -48,7 +49,7 @@ def test_the_program_runs_on_the_local_stack_and_every_service_has_an_endpoint(c
     assert used, "the program registered no AWS resources"
     assert used <= set(endpoints), f"no emulator endpoint for {sorted(used - set(endpoints))}"
     alarms = {r.inputs["name"] for r in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert alarm_name("local", AlarmKey.SCD_INTEGRITY) in alarms
+    assert arns.alarm_name(stack_settings("local"), AlarmKey.SCD_INTEGRITY) in alarms
 
 
 def test_endpoint_keys_follow_the_provider_names():

@@ -98,12 +98,14 @@ def shared_loop(warehouses: Warehouses) -> Iterator[Loop]:
     with mock_aws():
         cloud = Emulator(endpoint_url=None)
         inbox = create_alert_inbox(cloud, LOCAL_ENVIRONMENT)
-        environment = handler_environment(
-            stack_settings(LOCAL_ENVIRONMENT),
-            HandlerKey.PIPELINE_VALIDATOR,
-            inbox,
-            warehouses.healthy,
-        )
+        # One environment for every handler here: the union of each function's own.
+        environment = {
+            name: value
+            for handler in HandlerKey
+            for name, value in handler_environment(
+                stack_settings(LOCAL_ENVIRONMENT), handler, inbox, warehouses.healthy
+            ).items()
+        }
         create_handler_tables(cloud, environment)
         components = PipelineComponents(
             dbt_runner=lambda event, context: doubles.dbt(event, context),  # noqa: PLW0108 - late bound

@@ -2,7 +2,10 @@
 
 import json
 
+from components.handler_table import HANDLERS
 from components.settings import Settings, parse_settings
+from handlers.contract import HandlerKey
+from handlers.settings import environment_variables
 
 VALID_RAW: dict[str, str] = {
     "region": "us-east-1",
@@ -22,3 +25,8 @@ VALID_RAW: dict[str, str] = {
 
 def make_settings(**overrides: str) -> Settings:
     return parse_settings({**VALID_RAW, **overrides})
+
+
+def function_environment(settings: Settings, handler: HandlerKey) -> dict[str, str]:
+    """The environment the stack gives `handler`'s function: its settings model, dumped."""
+    return environment_variables(HANDLERS[handler].handler_settings(settings))

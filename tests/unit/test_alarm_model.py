@@ -9,14 +9,15 @@ from components.alarm_model import (
     EXPRESSION_ID,
     AlarmSpec,
     MetricMath,
-    MetricStat,
     metric_alarm_inputs,
+    period_text,
 )
+from components.alarm_specs import AlarmKey
 from components.anomaly_band import BAND_ID
-from handlers.contract import AlarmKey
+from components.metrics import MetricSpec
 from tests.unit.settings_fixtures import make_settings
 
-ERRORS = MetricStat("AWS/Lambda", "Errors", {"FunctionName": "f"}, "Sum")
+ERRORS = MetricSpec("AWS/Lambda", "Errors", {"FunctionName": "f"}, "Sum")
 
 
 def _by_key() -> dict[AlarmKey, AlarmSpec]:
@@ -68,3 +69,18 @@ def test_metric_math_rejects_ids_cloudwatch_or_the_expression_would_reject(query
 def test_metric_math_needs_a_metric():
     with pytest.raises(ValueError, match="at least one metric"):
         MetricMath("SUM([])", "Errors", {})
+
+
+def test_the_metrics_of_one_alarm_share_its_period():
+    with pytest.raises(ValueError, match="share one period"):
+        MetricMath("SUM([a, b])", "Errors", {"a": ERRORS, "b": ERRORS.over(60)})
+    spec = dataclasses.replace(
+        _by_key()[AlarmKey.VALIDATOR_ERROR],
+        watches=MetricMath("SUM([a])", "Errors", {"a": ERRORS.over(3_600)}),
+    )
+    assert spec.period_seconds == 3_600
+    assert metric_alarm_inputs(spec)["metric_queries"][0]["metric"]["period"] == 3_600
+
+
+def test_periods_read_naturally():
+    assert [period_text(s) for s in (86_400, 7200, 300, 45)] == ["1 d", "2 h", "5 min", "45 s"]

@@ -65,7 +65,8 @@ def test_dbt_alert_lists_failing_nodes_with_messages():
 def test_validation_alert_shows_observed_vs_threshold():
     built = _alert(events.validation_catch("ingestion", score=91.5, failed=1))
     assert built.error_type is ErrorType.DATA_QUALITY_FAILURE
-    assert "data_quality_score 91.5 is below the threshold 95" in built.root_cause
+    threshold = DEFAULT_THRESHOLDS.data_quality_percent
+    assert f"data_quality_score 91.5 is below the threshold {threshold:g}" in built.root_cause
     assert "record_count: observed 17 vs threshold 100" in built.root_cause
 
 

@@ -1,4 +1,5 @@
-"""Alerting beyond the seed, as pure data: alarms, suppression, event capture, idempotency."""
+"""Alerting as pure data: absence, anomaly bands, freshness and dead-letter alarms, severity
+routing, maintenance suppression, event capture, idempotency."""
 
 import dataclasses
 import re
@@ -8,14 +9,15 @@ import pytest
 
 from components import alarm_specs as specs
 from components import arns, event_capture, maintenance
-from components.alarm_model import Comparison, MetricStat, metric_alarm_inputs
+from components.alarm_model import Comparison, metric_alarm_inputs
+from components.alarm_specs import AlarmKey
 from components.anomaly_band import BAND_ID, AnomalyBand, BandComparison
 from components.eventbridge_delivery import dead_letter_queue_policy
-from components.iam_policies import lambda_policy
+from components.handler_table import lambda_policy
 from components.idempotency_table import table_inputs
-from components.lambda_environment import lambda_environment
-from handlers.contract import ALARM_ROUTE, AlarmKey, AlertRoute, EnvVar, HandlerKey, Metric
-from tests.unit.settings_fixtures import make_settings
+from components.metrics import MetricSpec
+from handlers.contract import AlertRoute, EnvVar, HandlerKey, Metric
+from tests.unit.settings_fixtures import function_environment, make_settings
 from tests.unit.test_specs import TARGETS
 
 RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks"
@@ -34,13 +36,14 @@ def _by_key(settings):
 
 def test_missed_run_needs_every_hour_of_the_window_without_a_success():
     spec = _by_key(make_settings())[AlarmKey.MISSED_RUN]
-    assert spec.watches == MetricStat(
+    assert spec.watches == MetricSpec(
         "AWS/States", "ExecutionsSucceeded",
-        {"StateMachineArn": make_settings().state_machine_arn}, "Sum",
+        {"StateMachineArn": make_settings().state_machine_arn}, "Sum", 3_600, "Succeeded",
     )  # fmt: skip
     assert (spec.threshold, spec.comparison) == (1, "LessThanThreshold")
     assert spec.period_seconds == 3_600
-    assert spec.evaluation_periods == spec.datapoints_to_alarm == 26  # contract default
+    default = make_settings().missed_run_hours
+    assert spec.evaluation_periods == spec.datapoints_to_alarm == default
     assert spec.treat_missing_data == "breaching"
 
 
@@ -75,8 +78,10 @@ def test_band_alarms_watch_the_contract_metrics_with_the_configured_width():
     assert duration.comparison is BandComparison.ABOVE  # faster is never a problem
     assert volume.threshold == duration.threshold == AnomalyBand(3)
     # The static thresholds stay beside the bands.
-    assert by_key[AlarmKey.RECORD_VOLUME_ANOMALY].threshold == 100
-    assert by_key[AlarmKey.STEP_FUNCTIONS_DURATION].threshold == 3_600_000
+    assert by_key[AlarmKey.RECORD_VOLUME_ANOMALY].threshold == make_settings().min_record_count
+    assert by_key[AlarmKey.STEP_FUNCTIONS_DURATION].threshold == (
+        make_settings().pipeline_timeout_ms
+    )
 
 
 def test_band_alarm_inputs_are_metric_math_with_the_band_as_threshold():
@@ -127,11 +132,10 @@ def test_dead_letter_alarm_pages_critical_on_the_first_message():
     assert (spec.threshold, spec.comparison) == (0, "GreaterThanThreshold")
 
 
-def test_every_spec_is_routed_by_the_contract_and_has_a_runbook():
+def test_every_spec_has_a_runbook_titled_with_its_route():
     every = [*specs.alarm_specs(make_settings()), maintenance.maintenance_mode_spec(
         make_settings(maintenanceSuppressorAlarm="create"))]  # fmt: skip
     for spec in every:
-        assert spec.route is ALARM_ROUTE[spec.key], spec.key
         text = (RUNBOOKS / f"{spec.runbook_url.rsplit('/', 1)[1]}").read_text()
         assert text.startswith(f"# Alarm: {spec.key.value} ({spec.route.value}")
         assert [text.index(section) for section in ALARM_SECTIONS] == sorted(
@@ -154,8 +158,8 @@ def test_without_a_suppressor_alarms_notify_directly():
     assert maintenance.suppression(settings) is None
     assert maintenance.maintenance_mode_spec(settings) is None
     assert maintenance.route_composite_specs(settings, specs.alarm_specs(settings)) == []
-    actions = maintenance.metric_alarm_actions(settings, AlertRoute.WARNING, TOPICS)
-    assert actions == (["warning-arn"], [])
+    warning = _by_key(settings)[AlarmKey.DATA_QUALITY]
+    assert maintenance.metric_alarm_actions(settings, warning, TOPICS) == (["warning-arn"], [])
 
 
 @pytest.mark.parametrize(
@@ -174,8 +178,9 @@ def test_with_a_suppressor_only_per_route_composites_page(configured, suppressor
         maintenanceSuppressorAlarm=configured, maintenanceExtensionPeriodSeconds="900"
     )
     assert maintenance.suppression(settings) == maintenance.Suppression(suppressor, 120, 900)
-    assert maintenance.metric_alarm_actions(settings, AlertRoute.CRITICAL, TOPICS) == ([], [])
     children = specs.alarm_specs(settings)
+    for child in children:
+        assert maintenance.metric_alarm_actions(settings, child, TOPICS) == ([], [])
     composites = {c.route: c for c in maintenance.route_composite_specs(settings, children)}
     assert {c.name for c in composites.values()} == {
         "sf-user-pipeline-dev-Critical", "sf-user-pipeline-dev-Warning"
@@ -183,7 +188,10 @@ def test_with_a_suppressor_only_per_route_composites_page(configured, suppressor
     for route, composite in composites.items():
         named = set(re.findall(r'ALARM\("([^"]+)"\)', composite.rule))
         assert named == {spec.name for spec in children if spec.route is route}
-    assert (maintenance.maintenance_mode_spec(settings) is not None) == (configured == "create")
+    created = maintenance.maintenance_mode_spec(settings)
+    assert (created is not None) == (configured == "create")
+    if created is not None:  # maintenance starting is news: the suppressor itself notifies
+        assert maintenance.metric_alarm_actions(settings, created, TOPICS) == (["warning-arn"], [])
 
 
 def test_created_suppressor_is_a_switch_operators_hold():
@@ -255,7 +263,7 @@ def test_idempotency_table_matches_powertools_defaults():
 def test_only_the_error_handler_gets_idempotency_environment():
     settings = make_settings(dedupWindowMinutes="15")
     for handler in HandlerKey:
-        env = lambda_environment(settings, handler, TOPICS)
+        env = function_environment(settings, handler)
         if handler is HandlerKey.ERROR_HANDLER:
             assert env[EnvVar.IDEMPOTENCY_TABLE] == arns.idempotency_table_name(settings)
             assert env[EnvVar.IDEMPOTENCY_WINDOW_SECONDS] == "900"

@@ -1,4 +1,5 @@
-"""Pure specs of issue 7: workgroup, lifecycle, IAM, environment, canary, alarms, widgets."""
+"""Pure specs of the cost guards and the monitoring's self-health: workgroup, lifecycle, IAM,
+environment, canary, alarms, widgets."""
 
 import json
 import re
@@ -6,6 +7,7 @@ import re
 import pytest
 
 from components import alarm_specs as specs
+from components import arns
 from components.alarm_model import (
     EXPRESSION_ID,
     Comparison,
@@ -13,24 +15,23 @@ from components.alarm_model import (
     MissingData,
     metric_alarm_inputs,
 )
+from components.alarm_specs import AlarmKey
 from components.athena_workgroup import workgroup_configuration
 from components.canary import (
     canary_input,
     publish_self_test_policy,
     send_failures_policy,
 )
-from components.dashboard_body import monitoring_health_widgets
-from components.iam_policies import lambda_policy
-from components.lambda_environment import lambda_environment
+from components.dashboard_body import dashboard_segments
+from components.handler_table import lambda_policy
 from components.results_lifecycle import lifecycle_rules
 from handlers import contract
-from handlers.contract import AlarmKey, EnvVar, HandlerKey, Metric
-from tests.unit.settings_fixtures import make_settings
+from handlers.contract import AlertRoute, EnvVar, HandlerKey, Metric
+from tests.unit.settings_fixtures import function_environment, make_settings
 from tests.unit.test_runbooks import RUNBOOKS, assert_sections_in_order_with_three_steps
 from tests.unit.test_specs import TARGETS
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/results-key"
-TOPICS = {route: f"arn:aws:sns:us-east-1:111122223333:{route}" for route in TARGETS.topic_arns}
 
 
 def test_workgroup_enforces_location_encryption_cutoff_engine_and_metrics():
@@ -91,26 +92,27 @@ SELF_TEST = {EnvVar.SELF_TEST_TOPIC_ARN, EnvVar.SELF_TEST_ALERTS}
 
 def test_validator_environment_carries_reuse_and_lookback():
     settings = make_settings(athenaResultReuseMinutes="0", ingestionLookbackDays="3")
-    env = lambda_environment(settings, HandlerKey.PIPELINE_VALIDATOR, TOPICS)
+    env = function_environment(settings, HandlerKey.PIPELINE_VALIDATOR)
     assert env[EnvVar.ATHENA_RESULT_REUSE_MINUTES] == "0"
     assert env[EnvVar.INGESTION_LOOKBACK_DAYS] == "3"
-    assert env[EnvVar.ATHENA_WORKGROUP] == settings.validator_workgroup
+    assert env[EnvVar.ATHENA_WORKGROUP] == arns.validator_workgroup(settings)
     assert not SELF_TEST & set(env)
 
 
 def test_error_handler_environment_carries_self_test_and_dedup_settings():
     settings = make_settings(canaryAlerts="log")
-    env = lambda_environment(settings, HandlerKey.ERROR_HANDLER, TOPICS)
+    env = function_environment(settings, HandlerKey.ERROR_HANDLER)
     assert env[EnvVar.SELF_TEST_ALERTS] == contract.SelfTestAlerts.LOG
     assert env[EnvVar.SELF_TEST_TOPIC_ARN] == (
         "arn:aws:sns:us-east-1:111122223333:sf-user-pipeline-dev-self-test"
     )
     assert {EnvVar.IDEMPOTENCY_TABLE, EnvVar.IDEMPOTENCY_WINDOW_SECONDS} <= set(env)
     assert not COST_GUARDS & set(env)
-    quiet = lambda_environment(make_settings(canaryEnabled="false"), HandlerKey.ERROR_HANDLER,
-                               TOPICS)  # fmt: skip
-    assert not SELF_TEST & set(quiet)
-    publisher = lambda_environment(settings, HandlerKey.METRICS_PUBLISHER, TOPICS)
+    quiet = function_environment(make_settings(canaryEnabled="false"), HandlerKey.ERROR_HANDLER)
+    # Without the canary there is no self-test topic, and the handler only logs a self-test.
+    assert EnvVar.SELF_TEST_TOPIC_ARN not in quiet
+    assert quiet[EnvVar.SELF_TEST_ALERTS] == contract.SelfTestAlerts.LOG
+    publisher = function_environment(settings, HandlerKey.METRICS_PUBLISHER)
     assert not (SELF_TEST | COST_GUARDS) & set(publisher)
 
 
@@ -140,7 +142,7 @@ def test_heartbeat_alarm_breaches_on_missing_data_over_two_intervals():
     assert heartbeat.period_seconds == 2 * 6 * 3_600
     assert heartbeat.treat_missing_data is MissingData.BREACHING
     assert (heartbeat.comparison, heartbeat.threshold) == (Comparison.LESS, 1)
-    assert heartbeat.route == contract.ALARM_ROUTE[AlarmKey.MONITORING_HEARTBEAT]
+    assert heartbeat.route is AlertRoute.CRITICAL  # a blind monitoring pages
 
 
 def test_no_heartbeat_alarm_without_the_canary():
@@ -173,13 +175,15 @@ def test_handler_errors_alarm_sums_the_three_functions_and_alert_fallbacks():
     assert sorted(re.findall(r"[a-z_]+", total["expression"].removeprefix("SUM"))) == sorted(
         q["id"] for q in metrics
     )
-    assert spec.route == contract.ALARM_ROUTE[AlarmKey.MONITORING_HANDLER_ERRORS]
+    assert spec.route is AlertRoute.CRITICAL
 
 
-def test_monitoring_row_shows_heartbeat_handler_health_and_query_cost():
+def test_self_health_and_cost_segments_show_heartbeat_handler_health_and_query_cost():
     settings = make_settings()
+    segments = dashboard_segments(settings)[-2:]
+    assert [s.title.split(":")[0] for s in segments] == ["Cost", "Self-health"]
     lines = {(m.namespace, m.metric_name, tuple(m.dimensions.values()))
-             for w in monitoring_health_widgets(settings) for m in w.metrics}  # fmt: skip
+             for s in segments for w in s.widgets for m in w.metrics}  # fmt: skip
     for metric in (Metric.MONITORING_HEARTBEAT, Metric.ATHENA_BYTES_SCANNED):
         dims = tuple(metric.dimensions("dev").values())
         assert (contract.NAMESPACE, metric.name, dims) in lines
@@ -194,6 +198,6 @@ ALARM_SECTIONS = ("**What it means.**", "**Likely causes.**", "**First three ste
 
 @pytest.mark.parametrize("key", [AlarmKey.MONITORING_HEARTBEAT, AlarmKey.MONITORING_HANDLER_ERRORS])
 def test_monitoring_runbooks_have_the_four_sections(key):
-    text = (RUNBOOKS / f"{contract.runbook_slug(key)}.md").read_text()
-    assert text.startswith(f"# Alarm: {key.value} ({contract.ALARM_ROUTE[key].value})\n")
+    text = (RUNBOOKS / f"{specs.runbook_slug(key)}.md").read_text()
+    assert text.startswith(f"# Alarm: {key.value} (critical)\n")
     assert_sections_in_order_with_three_steps(text, ALARM_SECTIONS)

@@ -1,8 +1,8 @@
 import pytest
 
 from handlers.contract import EnvVar
-from handlers.error_handler import ErrorHandlerSettings
-from handlers.metrics_publisher import PublisherSettings
+from handlers.error_handler_settings import ErrorHandlerSettings
+from handlers.publishing.settings import PublisherSettings
 from handlers.settings import ConfigurationError, load
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:sf-user-pipeline-dev-critical"

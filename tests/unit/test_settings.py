@@ -4,18 +4,27 @@ import json
 
 import pytest
 
-from components.lambda_environment import lambda_environment
-from components.settings import LogGroupKind, SettingsError, parse_settings
+from components.settings import (
+    LOG_RETENTION_DAYS_ALLOWED,
+    LogGroupKind,
+    SettingsError,
+    parse_settings,
+)
 from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, HandlerKey
-from handlers.validation.settings import load_settings as load_validator_settings
-from tests.unit.settings_fixtures import VALID_RAW, make_settings
+from handlers.settings import load
+from handlers.validation.settings import ValidatorSettings
+from tests.unit.settings_fixtures import VALID_RAW, function_environment, make_settings
 
 P = "sf-user-monitoring"
 
 
 def test_defaults_come_from_the_contract():
     settings = make_settings()
-    assert settings.thresholds == DEFAULT_THRESHOLDS
+    assert settings.data_quality_threshold == DEFAULT_THRESHOLDS.data_quality_percent
+    assert settings.scd_integrity_threshold == DEFAULT_THRESHOLDS.scd_integrity_percent
+    assert settings.min_record_count == DEFAULT_THRESHOLDS.min_record_count
+    assert settings.freshness_hours == DEFAULT_THRESHOLDS.freshness_hours
+    assert settings.log_retention_days in LOG_RETENTION_DAYS_ALLOWED
     assert settings.create_log_groups == {LogGroupKind.LAMBDAS}
     assert settings.alert_emails(AlertRoute.CRITICAL) == ()
 
@@ -27,8 +36,8 @@ def test_derived_values():
     assert settings.state_machine_name == "sf-user-pipeline-dev"
     assert settings.table(settings.scd_table).qualified == "curated.dim_sf_user_scd"
     assert settings.table(settings.raw_table).qualified == "salesforce_raw.sf_user"
-    assert settings.sizing(HandlerKey.PIPELINE_VALIDATOR).memory_mb == 512
-    assert settings.sizing(HandlerKey.ERROR_HANDLER).timeout_seconds == 60
+    assert settings.pipeline_validator.memory_mb == 512
+    assert settings.error_handler.timeout_seconds == 60
 
 
 def test_config_strings_are_coerced():
@@ -58,7 +67,6 @@ BAD_VALUES = [
     ("scdIntegrityThreshold", "101", f"{P}:scdIntegrityThreshold: must be between 0 and 100"),
     ("minRecordCount", "-1", f"{P}:minRecordCount: must be greater than 0, got -1"),
     ("pipelineTimeoutMs", "0", f"{P}:pipelineTimeoutMs: must be greater than 0, got 0"),
-    ("freshnessHours", "-2", f"{P}:freshnessHours: must not be negative, got -2"),
     ("logRetentionDays", "10", f"{P}:logRetentionDays: must be one of the CloudWatch Logs"),
     ("logRetentionDays", "ten", f"{P}:logRetentionDays: Input should be a valid integer"),
     ("environment", "qa", f"{P}:environment: Input should be 'local', 'dev', 'staging' or"),
@@ -97,8 +105,18 @@ BAD_VALUES = [
     ("rawTable", "a.b.c", f"{P}:rawTable: must be `table` or `database.table`"),
     ("runbookBaseUrl", "http://runbooks.example.com", f"{P}:runbookBaseUrl: String should match"),
     ("dbtRunnerFunctionName", "dbt runner", f"{P}:dbtRunnerFunctionName: must be a Lambda"),
-    ("pipelineValidatorMemoryMb", "64", f"{P}:pipelineValidatorMemoryMb: must be between 128"),
-    ("errorHandlerTimeoutSeconds", "901", f"{P}:errorHandlerTimeoutSeconds: must be between 1"),
+    (
+        "pipelineValidator",
+        json.dumps({"memoryMb": 64}),
+        f"{P}:pipelineValidator.memoryMb: must be between 128",
+    ),
+    (
+        "errorHandler",
+        json.dumps({"timeoutSeconds": 901}),
+        f"{P}:errorHandler.timeoutSeconds: must be between 1",
+    ),
+    ("errorHandler", json.dumps({"memory": 512}), f"{P}:errorHandler.memory: Extra inputs"),
+    ("errorHandler", "512", f"{P}:errorHandler: must be a dict, got 512"),
     ("logLevel", "TRACE", f"{P}:logLevel: must be one of DEBUG, INFO"),
     (
         "createLogGroups",
@@ -147,16 +165,15 @@ def test_every_problem_is_reported_at_once():
 
 def test_a_dbt_snapshot_layout_reaches_the_validator_only():
     settings = make_settings(scdColumnLayout="dbt-snapshot")
-    topics = {route: f"arn:aws:sns:us-east-1:111122223333:{route.value}" for route in AlertRoute}
-    validator = lambda_environment(settings, HandlerKey.PIPELINE_VALIDATOR, topics)
-    columns = load_validator_settings(validator).columns
+    validator = function_environment(settings, HandlerKey.PIPELINE_VALIDATOR)
+    columns = load(ValidatorSettings, validator).columns
     assert (columns.valid_from, columns.valid_to, columns.is_deleted, columns.is_current) == (
         "dbt_valid_from",
         "dbt_valid_to",
         "dbt_is_deleted",
         None,
     )
-    publisher = lambda_environment(settings, HandlerKey.METRICS_PUBLISHER, topics)
+    publisher = function_environment(settings, HandlerKey.METRICS_PUBLISHER)
     assert not any(name.startswith("COLUMN_") for name in publisher)
-    seed = lambda_environment(make_settings(), HandlerKey.PIPELINE_VALIDATOR, topics)
-    assert load_validator_settings(seed).columns.valid_from == "valid_from"
+    seed = function_environment(make_settings(), HandlerKey.PIPELINE_VALIDATOR)
+    assert load(ValidatorSettings, seed).columns.valid_from == "valid_from"

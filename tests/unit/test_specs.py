@@ -3,12 +3,15 @@
 import pytest
 
 from components import alarm_specs as specs
+from components import arns
 from components.alarm_model import any_in_alarm
+from components.alarm_specs import AlarmKey
 from components.alert_topics import key_policy, topic_policy
-from components.dashboard_body import dashboard_body, monitoring_health_widgets, widget_specs
-from components.iam_policies import AlertTargets, lambda_policy
+from components.dashboard_body import dashboard_body, dashboard_segments, widget_specs
+from components.handler_table import lambda_policy
+from components.iam_policies import AlertTargets
 from components.maintenance import maintenance_mode_spec
-from handlers.contract import AlarmKey, AlertRoute, HandlerKey
+from handlers.contract import AlertRoute, HandlerKey
 from tests.unit.settings_fixtures import make_settings
 
 TARGETS = AlertTargets(
@@ -29,11 +32,11 @@ def test_one_spec_per_metric_alarm_key_and_the_composite_covers_them():
     settings = make_settings()
     alarms = specs.alarm_specs(settings)
     assert [a.key for a in alarms] == [k for k in AlarmKey if k not in NOT_METRIC_ALARM_SPECS]
-    composite = specs.composite_spec(settings, alarms)
+    composite = specs.pipeline_health_spec(settings, alarms)
     assert composite.rule.count("ALARM(") == len(alarms)
     assert composite.children == tuple(a.name for a in alarms)
     # The two other keys are accounted for: the composite itself, and the created suppressor.
-    assert composite.key is AlarmKey.PIPELINE_HEALTH
+    assert composite.name == arns.alarm_name(settings, AlarmKey.PIPELINE_HEALTH)
     suppressor = maintenance_mode_spec(make_settings(maintenanceSuppressorAlarm="create"))
     assert suppressor is not None and suppressor.key is AlarmKey.MAINTENANCE_MODE
 
@@ -54,15 +57,44 @@ def test_overlong_description_is_rejected():
         _ = specs.alarm_specs(settings)[0].description
 
 
-def test_widget_specs_keep_their_metric_lists_for_other_renderers():
+def test_dashboard_segments_by_concern_keep_their_metric_lists_for_other_renderers():
     settings = make_settings()
+    segments = dashboard_segments(settings)
+    concerns = [segment.title.split(":")[0] for segment in segments]
+    assert concerns == ["Failures", "Data quality", "Absence", "Cost", "Self-health"]
     widgets = widget_specs(settings)
-    health = monitoring_health_widgets(settings)
-    assert len(widgets) == 6 + len(health)  # the seed's six, then the monitoring-health row
-    assert widgets[-len(health) :] == health
+    assert widgets == [widget for segment in segments for widget in segment.widgets]
     assert sum(w.kind == "log" for w in widgets) == 1
     assert all(w.metrics for w in widgets if w.kind == "metric")
-    assert len(dashboard_body(settings)["widgets"]) == len(widgets)
+    body = dashboard_body(settings)["widgets"]
+    assert [w["type"] for w in body].count("text") == len(segments)  # one header each
+    assert len(body) == len(widgets) + len(segments)
+
+
+def _annotations(settings) -> dict[str, float]:
+    return {a.label: a.value for w in widget_specs(settings) for a in w.annotations}
+
+
+def test_threshold_lines_are_the_thresholds_of_the_alarms_they_show():
+    settings = make_settings(dataQualityThreshold="90", pipelineTimeoutMs="7200000")
+    alarms = {a.key: a for a in specs.alarm_specs(settings)}
+    assert _annotations(settings) == {
+        "Timeout threshold": alarms[AlarmKey.STEP_FUNCTIONS_DURATION].threshold,
+        "Data quality threshold": alarms[AlarmKey.DATA_QUALITY].threshold,
+        "SCD integrity threshold": alarms[AlarmKey.SCD_INTEGRITY].threshold,
+        "Expected per interval": alarms[AlarmKey.MONITORING_HEARTBEAT].threshold,
+    }
+    assert _annotations(settings)["Data quality threshold"] == 90
+    assert _annotations(settings)["Timeout threshold"] == 7_200_000
+    # No alarm, no line: without the canary nothing fires on a missing heartbeat.
+    assert "Expected per interval" not in _annotations(make_settings(canaryEnabled="false"))
+
+
+def test_a_widget_shows_metrics_of_one_period():
+    (heartbeat,) = [w for w in widget_specs(make_settings()) if "heartbeat" in w.title]
+    assert heartbeat.period_seconds == make_settings().canary_interval_seconds
+    with pytest.raises(ValueError, match="share one period"):
+        type(heartbeat)("mixed", (*heartbeat.metrics, heartbeat.metrics[0].over(60)))
 
 
 def test_lake_formation_grant_only_when_governed():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from handlers.validation.engines.base import QueryEngine, QueryResult, QueryStats
-from handlers.validation.settings import QueryEngineName, Settings
+from handlers.validation.settings import QueryEngineName, ValidatorSettings
 
 __all__ = ["QueryEngine", "QueryResult", "QueryStats", "create_engine"]
 
 
-def create_engine(settings: Settings) -> QueryEngine:
+def create_engine(settings: ValidatorSettings) -> QueryEngine:
     """The engine QUERY_ENGINE names. DuckDB is imported only when chosen (not in the Lambda)."""
     if settings.engine is QueryEngineName.DUCKDB:
         from handlers.validation.engines.duckdb import DuckDBEngine  # noqa: PLC0415

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from handlers import aws_clients
 from handlers.validation.engines.base import QueryResult, QueryStats, Row
 from handlers.validation.errors import QueryEngineError
-from handlers.validation.settings import Settings
+from handlers.validation.settings import ValidatorSettings
 
 RESULTS_PREFIX: Final = "validator/"
 _TERMINAL_FAILURES: Final = frozenset({"FAILED", "CANCELLED"})
@@ -98,7 +98,7 @@ class AthenaEngine:
         self._sleep = sleep
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AthenaEngine:
+    def from_settings(cls, settings: ValidatorSettings) -> AthenaEngine:
         output = (
             f"s3://{settings.s3_results_bucket}/{RESULTS_PREFIX}"
             if settings.s3_results_bucket

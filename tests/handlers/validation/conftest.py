@@ -7,7 +7,7 @@ latest (one hour before NOW) has five rows: u1, u2, u3, u5, u6.
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from moto.athena.models import QueryResults, athena_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from handlers.validation.engines.duckdb import DuckDBEngine
-from handlers.validation.settings import Columns, QueryEngineName, Settings
+from handlers.validation.settings import Columns, QueryEngineName, ValidatorSettings
 from tests.frozen_time import FROZEN_NOW, ago, naive, sql_timestamp
 
 NOW = FROZEN_NOW
@@ -75,13 +75,13 @@ class Warehouse:
         with duckdb.connect(str(self.path)) as connection:
             connection.execute(statement)
 
-    def settings(self, **overrides: object) -> Settings:
+    def settings(self, **overrides: object) -> ValidatorSettings:
         values: dict[str, object] = {
             "engine": QueryEngineName.DUCKDB,
             "duckdb_path": str(self.path),
             "raw_table": "salesforce_raw.sf_user",
             "scd_table": "salesforce_curated.dim_sf_user_scd",
-            "columns": self.columns,
+            **{f"column_{name}": value or "" for name, value in asdict(self.columns).items()},
             "required_fields": (
                 "user_id" if self.columns.user_id == "user_id" else "id",
                 "division",
@@ -89,7 +89,7 @@ class Warehouse:
             "min_record_count": 5,
         }
         values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
+        return ValidatorSettings.model_validate(values)
 
     def engine(self) -> DuckDBEngine:
         return DuckDBEngine(self.path)

@@ -11,10 +11,11 @@ from moto import mock_aws
 
 from handlers import aws_clients
 from handlers.contract import EnvVar
+from handlers.settings import load
 from handlers.validation.engines import create_engine
 from handlers.validation.engines.athena import AthenaEngine, Backoff, convert
 from handlers.validation.errors import QueryEngineError
-from handlers.validation.settings import load_settings
+from handlers.validation.settings import ValidatorSettings
 
 from .conftest import athena_row as _row
 from .conftest import queue_athena_result
@@ -32,12 +33,13 @@ HEADER = _row(*(name for name, _ in COLUMNS))
 @mock_aws
 def test_moto_round_trip_sends_workgroup_database_and_output_location():
     aws_clients.client("athena").create_work_group(Name="sf-user-monitoring")
-    settings = load_settings(
+    settings = load(
+        ValidatorSettings,
         {
             EnvVar.ATHENA_WORKGROUP: "sf-user-monitoring",
             EnvVar.ATHENA_DATABASE: "salesforce_curated",
             EnvVar.S3_RESULTS_BUCKET: "results-bucket",
-        }
+        },
     )
     engine = create_engine(settings)
     assert isinstance(engine, AthenaEngine)

@@ -1,5 +1,6 @@
-"""Issue 7 cost guards: the ingestion query's extraction window, Athena result reuse, per-query
-cost in the output, and the validator's report agreeing with the model its readers parse."""
+"""The validator's cost guards: the ingestion query's extraction window, Athena result reuse,
+per-query cost in the output, and the validator's report agreeing with the model its readers
+parse."""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -12,11 +13,11 @@ from moto import mock_aws
 
 from handlers import aws_clients, pipeline_validator
 from handlers.contract import NAMESPACE, EnvVar, ValidationType
+from handlers.settings import ConfigurationError, load
 from handlers.validation import sql
 from handlers.validation.engines.athena import AthenaEngine
-from handlers.validation.errors import ConfigurationError
 from handlers.validation.runner import validate
-from handlers.validation.settings import load_settings
+from handlers.validation.settings import ValidatorSettings
 from handlers.validator_output import ValidatorOutput
 
 from .conftest import LATEST_AT, NOW, queue_athena_result
@@ -47,14 +48,14 @@ def test_window_starts_at_midnight_utc_lookback_days_before_today():
 @pytest.mark.parametrize(("days", "lookback"), [(None, 2), ("5", 5)])
 def test_ingestion_query_filters_both_reads_on_the_extraction_window(days, lookback):
     environ = {} if days is None else {EnvVar.INGESTION_LOOKBACK_DAYS: days}
-    text = sql.ingestion_query(load_settings(environ), NOW)
+    text = sql.ingestion_query(load(ValidatorSettings, environ), NOW)
     cutoff = _midnight_days_before(NOW, lookback)
     window = f"\"_extracted_at\" >= TIMESTAMP '{cutoff:%Y-%m-%d} 00:00:00'"
     assert text.count(window) == 2  # the scanned rows and the MAX that finds the latest extract
 
 
 def test_the_same_day_gives_the_same_query_text_so_athena_can_reuse_it():
-    settings = load_settings({})
+    settings = load(ValidatorSettings, {})
     assert sql.ingestion_query(settings, NOW) == sql.ingestion_query(
         settings, NOW.replace(hour=23, minute=59)
     )
@@ -83,7 +84,7 @@ def test_extracts_older_than_the_window_are_not_read(seed_warehouse):
 )
 def test_bad_cost_settings_are_rejected_by_name(environ, named):
     with pytest.raises(ConfigurationError, match=named):
-        load_settings(environ)
+        load(ValidatorSettings, environ)
 
 
 def _stubbed(reuse_minutes: int) -> tuple[AthenaEngine, Stubber]:

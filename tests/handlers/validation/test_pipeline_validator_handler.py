@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from handlers import aws_clients, clock, pipeline_validator
 from handlers.contract import NAMESPACE, EnvVar, Metric
+from handlers.validation import sql
 from handlers.validation.errors import QueryEngineError
 from tests.frozen_time import iso_z, naive
 
@@ -98,23 +99,18 @@ def test_athena_engine_end_to_end_publishes_bytes_scanned(monkeypatch):
     monkeypatch.setenv(EnvVar.ENVIRONMENT, "staging")
     monkeypatch.setenv(EnvVar.SCD_INTEGRITY_THRESHOLD, "80")
     # The aggregate row the SCD query returns: 1 of 10 users with a continuity gap.
-    names = [
-        "users",
-        "versions",
-        "current_record_uniqueness",
-        "validity_continuity",
-        "current_flag_consistency",
-        "change_driven_versions",
-        "current_matches_source",
-        "deleted_users_flagged",
-        "passing_users",
-        "records_processed",
-        "records_created",
-        "records_updated",
-        "records_deleted",
-    ]
-    values = ("10", "25", "0", "1", "0", "0", "0", "0", "9", "12", "3", "2", "1")
-    queue_athena_result([(name, "bigint") for name in names], [values])
+    row = {
+        "users": 10,
+        "versions": 25,
+        **{rule.name: 0 for rule in sql.SCD_RULES},
+        "validity_continuity": 1,
+        "passing_users": 9,
+        "records_processed": 12,
+        "records_created": 3,
+        "records_updated": 2,
+        "records_deleted": 1,
+    }
+    queue_athena_result([(name, "bigint") for name in row], [tuple(map(str, row.values()))])
     output = pipeline_validator.handler(
         {"validation_type": "scd_integrity", "execution": EXECUTION}, FakeContext()
     )

@@ -9,7 +9,7 @@ import pytest
 
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.runner import RecordCounts, validate_scd
-from handlers.validation.settings import QueryEngineName, Settings
+from handlers.validation.settings import QueryEngineName, ValidatorSettings
 from local.salesforce_users import ExtractPlan
 from local.warehouse import RAW_TABLE, SCD_TABLE, build_warehouse
 
@@ -123,7 +123,7 @@ def test_generated_history_counts_match_its_plan(tmp_path, days):
         latest_rows = connection.execute(
             f"SELECT count(*) FROM {RAW_TABLE} WHERE _extracted_at = ?", [LATEST]
         ).fetchall()[0][0]
-    settings = Settings(engine=QueryEngineName.DUCKDB, duckdb_path=str(path))
+    settings = ValidatorSettings(engine=QueryEngineName.DUCKDB, duckdb_path=str(path))
 
     records = validate_scd(settings, DuckDBEngine(path)).records
 

@@ -3,10 +3,10 @@
 import pytest
 
 from handlers.contract import DEFAULT_THRESHOLDS, EnvVar
+from handlers.settings import ConfigurationError, load
 from handlers.validation import identifiers, sql
-from handlers.validation.errors import ConfigurationError
 from handlers.validation.identifiers import InvalidIdentifierError
-from handlers.validation.settings import QueryEngineName, load_settings
+from handlers.validation.settings import QueryEngineName, ValidatorSettings
 
 from .conftest import DBT_COLUMNS, NOW
 
@@ -20,7 +20,7 @@ DBT_ENV = {
 
 
 def test_defaults_follow_the_seed_and_the_contract():
-    settings = load_settings({})
+    settings = load(ValidatorSettings, {})
     assert settings.engine is QueryEngineName.ATHENA
     assert (settings.raw_table, settings.scd_table) == (
         "salesforce_raw.sf_user",
@@ -43,7 +43,8 @@ def test_defaults_follow_the_seed_and_the_contract():
 
 
 def test_dbt_snapshot_columns_and_other_settings_come_from_the_environment():
-    settings = load_settings(
+    settings = load(
+        ValidatorSettings,
         {
             **DBT_ENV,
             EnvVar.QUERY_ENGINE: "duckdb",
@@ -54,7 +55,7 @@ def test_dbt_snapshot_columns_and_other_settings_come_from_the_environment():
             EnvVar.DATA_QUALITY_THRESHOLD: "90.5",
             EnvVar.SCD_INTEGRITY_THRESHOLD: "99",
             EnvVar.RAW_TABLE: "raw.users",
-        }
+        },
     )
     assert settings.columns == DBT_COLUMNS
     assert settings.required_fields == ("id", "division")
@@ -76,7 +77,7 @@ def test_dbt_snapshot_columns_and_other_settings_come_from_the_environment():
 )
 def test_bad_settings_name_the_variable(environ, named):
     with pytest.raises(ConfigurationError, match=named):
-        load_settings(environ)
+        load(ValidatorSettings, environ)
 
 
 HOSTILE = [
@@ -94,19 +95,19 @@ HOSTILE = [
 @pytest.mark.parametrize("value", HOSTILE)
 @pytest.mark.parametrize("setting", [EnvVar.COLUMN_USER_ID, EnvVar.REQUIRED_FIELDS])
 def test_hostile_column_names_are_rejected_naming_the_setting(setting, value):
-    with pytest.raises(InvalidIdentifierError, match=setting.value) as raised:
-        load_settings({setting: value})
-    assert raised.value.setting == setting
+    with pytest.raises(ConfigurationError, match=setting.value) as raised:
+        load(ValidatorSettings, {setting: value})
+    assert raised.value.variables == (setting,)
 
 
 @pytest.mark.parametrize("value", [*HOSTILE, "a.b.c", "schema.", ".table", "s.t;"])
 def test_hostile_table_names_are_rejected(value):
-    with pytest.raises(InvalidIdentifierError, match="SCD_TABLE"):
-        load_settings({EnvVar.SCD_TABLE: value})
+    with pytest.raises(ConfigurationError, match=r"SCD_TABLE: .* is not a valid table name"):
+        load(ValidatorSettings, {EnvVar.SCD_TABLE: value})
 
 
 def test_a_trailing_newline_is_not_an_identifier():
-    # load_settings trims values; the pattern itself must not accept what `$` would.
+    # Settings strip values; the pattern itself must not accept what `$` would.
     with pytest.raises(InvalidIdentifierError):
         identifiers.column("C", "user_id\n")
 
@@ -119,19 +120,19 @@ def test_plain_names_are_quoted():
 
 @pytest.mark.parametrize("environ", [{}, DBT_ENV], ids=["seed", "dbt_snapshot"])
 def test_queries_use_only_the_portable_subset(environ):
-    settings = load_settings(environ)
+    settings = load(ValidatorSettings, environ)
     for text in (sql.ingestion_query(settings, NOW), sql.scd_query(settings)):
         upper = text.upper()
         assert not [banned for banned in sql.BANNED_CONSTRUCTS if banned in upper]
 
 
 def test_scd_query_reads_the_scd_table_once():
-    text = sql.scd_query(load_settings({}))
+    text = sql.scd_query(load(ValidatorSettings, {}))
     assert text.count('"salesforce_curated"."dim_sf_user_scd"') == 1
 
 
 def test_configured_names_appear_quoted_in_the_sql():
-    text = sql.scd_query(load_settings(DBT_ENV))
+    text = sql.scd_query(load(ValidatorSettings, DBT_ENV))
     for name in ("id", "dbt_valid_from", "dbt_valid_to", "dbt_is_deleted"):
         assert f'"{name}"' in text
     assert '"is_current"' not in text

@@ -1,4 +1,4 @@
-"""Issue 5 and 7 in the error handler, against moto: de-duplication on DynamoDB, the chat-ready
+"""The error handler's delivery guarantees, against moto: de-duplication on DynamoDB, the chat-ready
 SNS message, JobSuccess = 0 for failed runs, and the canary's self-test alert."""
 
 import json

@@ -1,0 +1,16 @@
+"""The metrics publisher's settings: the environment variables it reads (`contract.EnvVar`).
+
+A module of its own, without the handler's Powertools set-up, so the stack can build the
+function's environment from this model (components/function_environment.py).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from handlers.contract import Environment, EnvVar
+from handlers.settings import HandlerSettings
+
+
+class PublisherSettings(HandlerSettings):
+    environment: Environment = Field(alias=EnvVar.ENVIRONMENT)
