@@ -1,10 +1,10 @@
 """Bounds on everything an input can make large: text, nesting depth, item counts (pure).
 
 The error handler clips its event once, on entry (`clip`), so nothing downstream can recurse
-without limit. Identifiers are bounded tighter
-(`text`); a cut one keeps its length and a digest of the whole, so two long values that share a
-prefix stay distinct (an alert's identity is built from them). Every string also loses lone
-surrogates, which JSON can carry (`"\\ud800"`) but UTF-8, and so SNS, cannot.
+without limit. Identifiers are bounded tighter (`text`); a cut one keeps its length and a digest
+of the whole, so two long values that share a prefix stay distinct (an alert's identity is built
+from them). Every string also loses lone surrogates, which JSON can carry (`"\\ud800"`) but
+UTF-8, and so SNS, cannot.
 """
 
 from __future__ import annotations

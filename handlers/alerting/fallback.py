@@ -40,7 +40,11 @@ def _identity(clipped: Any) -> identity.FailureIdentity:
 
 
 def _build_error(error: BaseException) -> str:
-    return bounds.text(f"{type(error).__name__}: {error}", BUILD_ERROR_MAX_BYTES)
+    try:
+        said = str(error)
+    except Exception:  # an exception that cannot even say what it is
+        said = "(no message)"
+    return bounds.text(f"{type(error).__name__}: {said}", BUILD_ERROR_MAX_BYTES)
 
 
 def minimal(event: Any, config: AlertConfig, now: datetime, error: BaseException) -> Alert:

@@ -32,8 +32,8 @@ from handlers.contract import ErrorType
 from handlers.events import ContractModel, ExecutionContext
 
 SFN_STATUS_CHANGE = "Step Functions Execution Status Change"
-PROBLEM_MAX_BYTES = 1_024
 GLUE_STATE_CHANGE = "Glue Job State Change"
+PROBLEM_MAX_BYTES = 1_024
 
 SfnExecutionStatus = Literal[
     "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"
