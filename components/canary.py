@@ -1,9 +1,10 @@
 """Canary: a schedule that invokes each monitoring handler with a self-test event.
 
 EventBridge invokes every function of `HANDLERS` asynchronously with `{"self_test": true}`
-(`contract.SELF_TEST_KEY`); what each does with it is its spec's `self_test` (the publisher
-publishes the `MonitoringHeartbeat` metric, the validator runs a trivial query, the error handler
-sends a marked test alert to the low-priority self-test topic or only logs it, `canaryAlerts`).
+(`contract.SELF_TEST_EVENT`, the only event a handler takes for a self-test); what each does
+with it is its spec's `self_test` (the publisher publishes the `MonitoringHeartbeat` metric, the
+validator runs a trivial query, the error handler sends a marked test alert to the low-priority
+self-test topic or only logs it, `canaryAlerts`).
 The MonitoringHeartbeat and MonitoringHandlerErrors alarms (alarm_specs) turn a silent canary or
 a failing handler into an alert, so broken monitoring is itself detected.
 
@@ -42,8 +43,8 @@ QUEUE_RETENTION_SECONDS: Final = 1_209_600  # SQS maximum, 14 days
 
 
 def canary_input() -> str:
-    """The constant event every target receives."""
-    return json.dumps({contract.SELF_TEST_KEY: True})
+    """The constant event every target receives: the handlers' self-test event, exactly."""
+    return json.dumps(dict(contract.SELF_TEST_EVENT))
 
 
 def failure_routed() -> list[HandlerKey]:

@@ -16,6 +16,7 @@ from moto import mock_aws
 from handlers.contract import NAMESPACE, EnvVar, HandlerKey, function_name
 from tests.guardrails.programs import LAMBDA_FUNCTION, function_named, program
 from tests.guardrails.world import (
+    fault_paths,
     function_environment,
     handler_paths,
     invoke,
@@ -55,6 +56,9 @@ def emitted_metrics(run: StackRun) -> set[MetricKey]:
     with mock_aws(), stack_world(run):
         for path in handler_paths(run):  # the canary's self-tests included
             invoke(run, path)
+        for faulty in fault_paths(run):  # what only a fault emits (AlertFallbacks)
+            with faulty.fault(run):
+                invoke(run, faulty.path)
         paginator = boto3.client("cloudwatch").get_paginator("list_metrics")
         return {
             _key(metric["MetricName"], metric["Dimensions"])

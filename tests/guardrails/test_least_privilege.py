@@ -49,10 +49,18 @@ def _denied(error: BaseException | None) -> bool:
     return False
 
 
+def _degraded(result: Any) -> bool:
+    """The handler swallowed a failed call: metrics not published, or the error handler alerted
+    without its de-duplication store (it fails open)."""
+    return isinstance(result, dict) and (
+        result.get("metrics_published") is False or result.get("dedupe") == "unavailable"
+    )
+
+
 def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
-    """Path name -> "ok", "denied" or "degraded" (the handler swallowed a failed call), up to
-    the first path that is not ok. Every run starts with no alert sent yet, so the error
-    handler's paths publish (a de-duplicated repeat would need no SNS grant)."""
+    """Path name -> "ok", "denied" or "degraded" (`_degraded`), up to the first path that is not
+    ok. Every run starts with no alert sent yet, so the error handler's paths publish (a
+    de-duplicated repeat would need no SNS grant)."""
     forget_alerts(run)
     outcomes: dict[str, str] = {}
     for path in (p for p in handler_paths(run) if p.handler is handler):
@@ -63,7 +71,7 @@ def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
                 raise
             outcomes[path.name] = "denied"
             break
-        degraded = isinstance(result, dict) and result.get("metrics_published") is False
+        degraded = _degraded(result)
         outcomes[path.name] = "degraded" if degraded else "ok"
         if degraded:
             break
