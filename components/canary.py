@@ -1,9 +1,10 @@
 """Canary: a schedule that invokes each monitoring handler with a self-test event.
 
 EventBridge invokes every function of `HANDLERS` asynchronously with `{"self_test": true}`
-(`contract.SELF_TEST_KEY`); what each does with it is its spec's `self_test` (the publisher
-publishes the `MonitoringHeartbeat` metric, the validator runs a trivial query, the error handler
-sends a marked test alert to the low-priority self-test topic or only logs it, `canaryAlerts`).
+(`contract.SELF_TEST_EVENT`, the only event a handler takes for a self-test); what each does
+with it is its spec's `self_test` (the publisher publishes the `MonitoringHeartbeat` metric, the
+validator runs a trivial query, the error handler sends a marked test alert to the low-priority
+self-test topic or only logs it, `canaryAlerts`).
 The MonitoringHeartbeat and MonitoringHandlerErrors alarms (alarm_specs) turn a silent canary or
 a failing handler into an alert, so broken monitoring is itself detected.
 
@@ -43,8 +44,8 @@ QUEUE_RETENTION_SECONDS: Final = 1_209_600  # SQS maximum, 14 days
 
 
 def canary_input() -> str:
-    """The constant event every target receives."""
-    return json.dumps({contract.SELF_TEST_KEY: True})
+    """The constant event every target receives: the handlers' self-test event, exactly."""
+    return json.dumps(dict(contract.SELF_TEST_EVENT))
 
 
 def failure_routed() -> list[HandlerKey]:
@@ -108,12 +109,14 @@ class Canary(pulumi.ComponentResource):
         *,
         functions: Mapping[HandlerKey, aws.lambda_.Function],
         roles: Mapping[HandlerKey, aws.iam.Role],
-        key_arn: pulumi.Input[str],
+        key_arn: pulumi.Input[str] | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`key_arn`: the stack's alert key, which exists whenever the canary is enabled."""
         super().__init__("sfuser:monitoring:Canary", name, None, opts)
         self.rule = self.topic = self.failures = None
         if settings.canary_enabled:
+            assert key_arn is not None, "topic_grants.needs_alert_key: the self-test topic uses it"
             self._name, self._settings = name, settings
             publish_grants = self._self_test_topic(roles, key_arn)
             failures = self._failure_destinations(functions, roles)
@@ -141,7 +144,7 @@ class Canary(pulumi.ComponentResource):
             f"{name}-self-test-policy",
             arn=self.topic.arn,
             policy=self.topic.arn.apply(lambda arn: json.dumps(self_test_topic_policy(arn))),
-            opts=fixed_identity(self),
+            opts=child,
         )
         policy = self.topic.arn.apply(lambda arn: json.dumps(publish_self_test_policy(arn)))
         return [
@@ -185,7 +188,7 @@ class Canary(pulumi.ComponentResource):
                     maximum_retry_attempts=ASYNC_RETRIES,
                     maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
                     destination_config={"on_failure": {"destination": failures.arn}},
-                    opts=fixed_identity(self, depends_on=[grant]),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
                 )
             )
         return configs

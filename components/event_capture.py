@@ -151,7 +151,7 @@ class EventCapture(pulumi.ComponentResource):
             maximum_event_age_in_seconds=retry_age_seconds(settings, LAMBDA_MAX_EVENT_AGE),
             maximum_retry_attempts=LAMBDA_RETRY_ATTEMPTS,
             destination_config={"on_failure": {"destination": self.dead_letters.arn}},
-            opts=fixed_identity(self, depends_on=handler_ready),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(handler_ready)),
         )
         self.register_outputs(
             {

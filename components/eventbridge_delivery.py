@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .alert_topics import EVENTBRIDGE_PRINCIPAL
 from .iam_policies import PolicyDocument, deny_without_tls, document
-from .replacement import fixed_identity
 from .settings import Settings
+
+EVENTBRIDGE_PRINCIPAL = "events.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def admit_dead_letters(
         name,
         queue_url=queue.url,
         policy=pulumi.Output.all(queue.arn, *(rule.arn for rule in rules)).apply(render),
-        opts=fixed_identity(parent),
+        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 
@@ -108,10 +108,5 @@ def invoke_from_rule(
             "maximum_retry_attempts": retry.maximum_retry_attempts,
         },
         dead_letter_config={"arn": dead_letter_arn},
-        # A fixed target id identifies the target within its rule; an auto one cannot collide.
-        opts=(
-            fixed_identity(parent, depends_on=[permission, *ready])
-            if target_id is not None
-            else pulumi.ResourceOptions(parent=parent, depends_on=[permission, *ready])
-        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[permission, *ready]),
     )

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from handlers import contract
-from handlers.contract import AlertRoute, HandlerKey
+from handlers.contract import HandlerKey
 from handlers.settings import HandlerSettings, environment_variables
 
 from . import arns
@@ -52,17 +52,9 @@ def log_group_resource_name(component: str, key: str) -> str:
     return f"{component}-logs-{key}"
 
 
-def _policy_json(
-    settings: Settings, handler: HandlerKey, routes: list[AlertRoute]
-) -> Callable[[list[str]], str]:
-    """Renders a handler's policy once the key ARN and topic ARNs (in `routes` order) resolve."""
-
-    def render(resolved: list[str]) -> str:
-        key_arn, *topic_arns = resolved
-        targets = AlertTargets(dict(zip(routes, topic_arns, strict=True)), key_arn)
-        return json.dumps(lambda_policy(settings, handler, targets))
-
-    return render
+def _policy_json(settings: Settings, handler: HandlerKey) -> Callable[[AlertTargets], str]:
+    """Renders a handler's policy once the alert targets' ARNs resolve."""
+    return lambda targets: json.dumps(lambda_policy(settings, handler, targets))
 
 
 class MonitoringLambdas(pulumi.ComponentResource):
@@ -82,8 +74,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
         settings: Settings,
         handler_settings: Mapping[HandlerKey, HandlerSettings],
         *,
-        topic_arns: Mapping[AlertRoute, pulumi.Output[str]],
-        key_arn: pulumi.Output[str],
+        alert_targets: pulumi.Output[AlertTargets],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
@@ -98,21 +89,21 @@ class MonitoringLambdas(pulumi.ComponentResource):
             for key, group in managed_log_groups(settings).items()
         }
         code = handler_archive()
-        routes = list(topic_arns)
-        policy_inputs = pulumi.Output.all(key_arn, *(topic_arns[route] for route in routes))
         self.roles = {}
         self.functions = {}
         for handler, spec in HANDLERS.items():
-            # Auto-named: referenced by ARN only, so a replacement needs no delete-first gap.
+            # Named: an existing alert topic's owner grants its key to the error handler's role
+            # by ARN (topic_grants.owner_grants), so the ARN must not change with a replacement.
             role = aws.iam.Role(
                 f"{name}-{handler.value}-role",
+                name=arns.function_role_name(settings, handler),
                 assume_role_policy=json.dumps(lambda_assume_role_policy()),
-                opts=child,
+                opts=fixed_identity(self),
             )
             policy = aws.iam.RolePolicy(
                 f"{name}-{handler.value}-policy",
                 role=role.id,
-                policy=policy_inputs.apply(_policy_json(settings, handler, routes)),
+                policy=alert_targets.apply(_policy_json(settings, handler)),
                 opts=child,
             )
             sizing = spec.config(settings)

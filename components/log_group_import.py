@@ -24,7 +24,7 @@ from collections.abc import Collection, Sequence
 from typing import Any, Final
 
 from .lambdas import COMPONENT_TYPE, RESOURCE_NAME, log_group_resource_name, managed_log_groups
-from .settings import SECRET_ALIASES, Settings
+from .settings import Settings, secret_aliases
 from .stack_file import stack_settings
 
 LOG_GROUP_TYPE: Final = "aws:cloudwatch/logGroup:LogGroup"
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     # The secrets are stored encrypted in the stack file; they name no log group.
-    settings = stack_settings(args.stack, without=SECRET_ALIASES)
+    settings = stack_settings(args.stack, without=secret_aliases())
     try:
         document = import_file(settings, args.group)
     except ValueError as error:

@@ -2,11 +2,14 @@
 
 Pulumi replaces a resource by creating the new one before deleting the old. When AWS identifies
 the resource by a value the program chose (a name that alarms, environments, policies or runbooks
-rely on; or the one configuration a parent holds: a topic or queue policy, an invoke config, a
-bucket lifecycle), the new one collides with the old ("already exists") or overwrites it on the
-same parent, and deleting the old one then deletes what was just written. Delete-first avoids
-both, at the cost of a short gap during the replacement. Resources nothing needs by name are
-auto-named instead, and keep create-first (tests/infra/test_replacements.py checks both).
+rely on), a replacement forced by another input keeps that value: the new one collides with the
+old ("already exists"). A bucket's one lifecycle configuration is the same case: the new one
+overwrites the old, and deleting the old then deletes what was just written. Delete-first avoids
+both, at the cost of a short gap during the replacement.
+
+Not here: what the program leaves to Pulumi's auto-naming, and a configuration of one parent (a
+topic or queue policy, an invoke config, a rule's target), which is replaced only when it moves
+to another parent, so create-first leaves no gap (tests/infra/test_replacements.py checks both).
 """
 
 from __future__ import annotations

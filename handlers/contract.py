@@ -78,9 +78,15 @@ class ValidationType(StrEnum):
     SCD_INTEGRITY = "scd_integrity"
 
 
-# The canary's scheduled events carry this key (`{"self_test": true}`); a handler answers them
-# with its self-test and never counts them as pipeline activity.
+# The canary's scheduled event is exactly `{"self_test": true}`; a handler answers it with its
+# self-test and never counts it as pipeline activity. Any other event, even one that carries
+# the key, is pipeline activity (a real failure must never be diverted to the self-test topic).
 SELF_TEST_KEY: Final = "self_test"
+SELF_TEST_EVENT: Final = MappingProxyType({SELF_TEST_KEY: True})
+
+# What the error handler raises when the alert was not delivered (SNS refused it, or another
+# invocation holds the failure's in-progress mark); the reference state machine retries it.
+ALERT_DELIVERY_ERROR: Final = "AlertDeliveryError"
 
 
 class SelfTestAlerts(StrEnum):
@@ -233,6 +239,15 @@ class Metric:
     )
     MONITORING_HEARTBEAT: Final = MetricDef(
         "MonitoringHeartbeat", Unit.COUNT, (_ENV,), description="Canary self-test of the monitoring"
+    )
+    ALERT_FALLBACKS: Final = MetricDef(
+        "AlertFallbacks",
+        Unit.COUNT,
+        (_ENV,),
+        description=(
+            "Alerts the error handler sent around a failure of its own: without its "
+            "de-duplication store, or as a minimal alert when the full one could not be built"
+        ),
     )
     MAINTENANCE_MODE: Final = MetricDef(
         "MaintenanceMode",

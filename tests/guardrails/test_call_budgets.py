@@ -1,6 +1,7 @@
 """Every handler's AWS calls, each at its botocore worst case, fit its function's timeout.
 
-Per stack and handler path, in moto with the function's own environment: count the AWS calls the
+Per stack and handler path (and the paths under a fault of the world around them, such as the
+de-duplication table gone), in moto with the function's own environment: count the AWS calls the
 invocation makes (one after another), read the retry mode, attempts and socket timeouts of the
 clients the handler really gets, and check calls x worst case + the reserve <= the timeout the
 program gives the function. The validator's polls beyond the first are bounded by its deadline
@@ -9,7 +10,8 @@ program gives the function. The validator's polls beyond the first are bounded b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 
 import pytest
 from moto import mock_aws
@@ -20,6 +22,8 @@ from handlers.call_budget import RESERVE_FRACTION, CallBudget
 from handlers.contract import function_name
 from tests.guardrails.programs import function_named, program
 from tests.guardrails.world import (
+    HandlerPath,
+    fault_paths,
     forget_alerts,
     function_environment_applied,
     handler_paths,
@@ -49,10 +53,20 @@ def _client_budget(service: str) -> CallBudget:
     )
 
 
+Fault = Callable[[StackRun], AbstractContextManager[object]]
+
+
+def _cases(run: StackRun) -> list[tuple[HandlerPath, Fault]]:
+    return [
+        *((path, lambda _: nullcontext()) for path in handler_paths(run)),
+        *((faulty.path, faulty.fault) for faulty in fault_paths(run)),
+    ]
+
+
 def test_each_handlers_sequential_calls_fit_its_timeout(run):
     environment = run.config["sf-user-monitoring:environment"]
     calls: list[str] = []
-    for path in handler_paths(run):
+    for path, fault in _cases(run):
         forget_alerts(run)
         with function_environment_applied(run, path.handler):
             budgets = {service: _client_budget(service) for service in SERVICES}
@@ -60,11 +74,13 @@ def test_each_handlers_sequential_calls_fit_its_timeout(run):
                 aws_clients.client(service).meta.events.register(
                     "before-call", lambda model, **_: calls.append(model.name), "count-calls"
                 )
-        calls.clear()
-        invoke(run, path)
+        with fault(run):  # its own set-up and clean-up calls are not the handler's
+            calls.clear()
+            invoke(run, path)
+            made = list(calls)
         timeout = function_named(run, function_name(environment, path.handler)).inputs["timeout"]
         worst = max(b.worst_case_seconds() for b in budgets.values())
-        needed = len(calls) * worst + RESERVE_FRACTION * timeout
-        assert needed <= timeout, (path.name, calls, budgets["sns"], timeout)
+        needed = len(made) * worst + RESERVE_FRACTION * timeout
+        assert needed <= timeout, (path.name, made, budgets["sns"], timeout)
         # The count the stack sized the budget for covers what the handler really does.
-        assert len(calls) <= HANDLERS[path.handler].model.AWS_CALLS, (path.name, calls)
+        assert len(made) <= HANDLERS[path.handler].model.AWS_CALLS, (path.name, made)

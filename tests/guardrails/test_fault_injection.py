@@ -1,13 +1,15 @@
 """Throttling and 5xx from SNS, CloudWatch, Athena and S3: botocore retries with backoff up to the
 attempts of the function's call budget, then the handler raises; no alert is ever lost silently.
-An Athena query that never finishes is stopped, with its declared error, before Lambda's timeout."""
+A missing, throttled or item-rejecting de-duplication table costs no alert either: the error
+handler fails open. An Athena query that never finishes is stopped, with its declared error,
+before Lambda's timeout."""
 
 from __future__ import annotations
 
 import os
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +18,19 @@ import pytest
 from moto import mock_aws
 from moto.athena.models import AthenaBackend, athena_backends
 from moto.moto_api import state_manager
+from moto.sns.models import sns_backends
 
 from handlers import aws_clients, pipeline_validator
 from handlers.call_budget import MAX_BACKOFF_SECONDS, RETRY_AFTER_EXTRA_SECONDS
-from handlers.contract import EnvVar
+from handlers.contract import EnvVar, HandlerKey
+from handlers.error_handler import AlertDeliveryError
 from handlers.settings import HandlerSettings, load
 from handlers.validation.errors import QueryEngineError
-from tests.guardrails.faults import SERVER_ERROR, THROTTLE, Injector, inject
+from tests.guardrails.faults import ITEM_TOO_LARGE, SERVER_ERROR, THROTTLE, inject, reject
 from tests.guardrails.programs import program
 from tests.guardrails.world import (
     HandlerPath,
+    dedupe_table_missing,
     forget_alerts,
     function_environment,
     function_environment_applied,
@@ -68,10 +73,12 @@ def _attempts(run: StackRun, path: HandlerPath) -> int:
     return load(HandlerSettings, function_environment(run, path.handler)).aws_call_max_attempts
 
 
-def _inject(run: StackRun, path: HandlerPath, service: str, operation: str, decide) -> Injector:
-    """On the client the handler gets under its own environment (clients follow its budget)."""
-    with function_environment_applied(run, path.handler):
-        return inject(service, operation, decide)
+@contextmanager
+def _as(run: StackRun, handler: HandlerKey) -> Iterator[None]:
+    """Faults go on the clients the handler gets under its own environment (clients follow its
+    call budget)."""
+    with function_environment_applied(run, handler):
+        yield
 
 
 @pytest.mark.parametrize("kind", [THROTTLE, SERVER_ERROR])
@@ -81,9 +88,8 @@ def test_transient_faults_are_retried_with_backoff_then_succeed(
 ):
     handler_path = _path(run, path)
     failures = _attempts(run, handler_path) - 1
-    injector = _inject(
-        run, handler_path, service, operation, lambda n: kind if n <= failures else None
-    )
+    with _as(run, handler_path.handler):
+        injector = inject(service, operation, lambda n: kind if n <= failures else None)
     invoke(run, handler_path)
     assert injector.delivered[0] == failures + 1  # the first call needed every attempt
     backoff = sleeps[:failures]
@@ -95,14 +101,55 @@ def test_transient_faults_are_retried_with_backoff_then_succeed(
 @pytest.mark.parametrize(("service", "operation", "path"), CALLS)
 def test_after_max_attempts_the_handler_fails_loudly(run, sleeps, service, operation, path, kind):
     handler_path = _path(run, path)
-    injector = _inject(run, handler_path, service, operation, lambda attempt: kind)
-    with pytest.raises(botocore.exceptions.ClientError) as raised:
+    with _as(run, handler_path.handler):
+        injector = inject(service, operation, lambda attempt: kind)
+    with pytest.raises(Exception) as raised:
         invoke(run, handler_path)
-    assert raised.value.response["ResponseMetadata"]["MaxAttemptsReached"] is True
+    error = raised.value
+    if service == "sns":  # the error handler's declared error, which its callers retry
+        assert isinstance(error, AlertDeliveryError)
+        error = error.__cause__
+    assert isinstance(error, botocore.exceptions.ClientError)
+    assert error.response["ResponseMetadata"]["MaxAttemptsReached"] is True
     assert injector.attempts == _attempts(run, handler_path) and injector.delivered == []
 
 
 FAILURES = 1_000
+
+
+# ---- the de-duplication store fails open ------------------------------------------------------
+
+
+def _published(run: StackRun) -> int:
+    """Alerts moto's SNS accepted for the stack's critical topic."""
+    env = function_environment(run, HandlerKey.ERROR_HANDLER)
+    topic_arn = env[EnvVar.CRITICAL_TOPIC_ARN]
+    backend = sns_backends[stack_account(run)][run.config["aws:region"]]
+    return len(backend.topics[topic_arn].sent_notifications)
+
+
+def _dedupe_fault(run: StackRun, fault: str) -> AbstractContextManager[object]:
+    if fault == "missing":
+        return dedupe_table_missing(run)
+    with _as(run, HandlerKey.ERROR_HANDLER):
+        if fault == "throttled":  # every attempt of every write
+            throttled = [inject("dynamodb", op, lambda _: THROTTLE) for op in DEDUPE_WRITES]
+            return nullcontext(throttled)
+        rejected = reject("dynamodb", "UpdateItem", lambda _: ITEM_TOO_LARGE)  # the receipt's save
+        return nullcontext(rejected)
+
+
+DEDUPE_WRITES = ("PutItem", "UpdateItem", "DeleteItem")
+
+
+@pytest.mark.parametrize("fault", ["missing", "throttled", "rejects the item"])
+def test_an_unavailable_dedupe_store_still_delivers_the_alert_once(run, sleeps, fault):
+    before = _published(run)
+    with _dedupe_fault(run, fault):
+        result = invoke(run, _path(run, "error-critical-route"))
+    assert _published(run) == before + 1
+    assert (result["dedupe"], result["duplicate"]) == ("unavailable", False)
+    assert result["message_id"]
 
 
 # ---- an Athena query that never finishes, with little time left in the invocation ----------

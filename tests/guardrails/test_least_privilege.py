@@ -8,10 +8,9 @@ the documented requests in INDIRECT, or Athena's write and read of each query's 
 Athena puts them, is no longer allowed by moto's policy evaluator. A statement that breaks
 nothing is an unused permission and fails the test.
 
-Every handler on dev (the stack creates the validator's workgroup, which enforces the results
-location), and the validator on staging with a non-default results prefix and an existing
-workgroup that does not enforce one, so the location the validator itself sends must be where
-IAM allows.
+Besides the configurations (tests/infra/configurations.py), the validator runs on staging with a
+non-default results prefix and an existing workgroup that does not enforce a results location,
+so the location the validator itself sends must be where IAM allows.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import pytest
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from handlers.contract import HandlerKey, function_name
+from handlers.contract import AlertRoute, HandlerKey, function_name
 from tests.guardrails.iam_enforcement import Principal
 from tests.guardrails.programs import function_named, identity_policies, program
 from tests.guardrails.world import (
@@ -37,14 +36,13 @@ from tests.guardrails.world import (
     stack_account,
     stack_world,
 )
+from tests.infra.configurations import EXISTING_TOPICS
 from tests.infra.pulumi_harness import StackRun, run_stack
 
+STACK = "dev"
 P = "sf-user-monitoring"
+RESULTS_ELSEWHERE = "staging-results-prefix"  # an existing workgroup, a non-default prefix
 RESULTS_PREFIX = "monitoring/athena-results"
-RUNS = {
-    "dev": ("dev", {}),
-    "staging-existing-workgroup": ("staging", {f"{P}:athenaResultsPrefix": RESULTS_PREFIX}),
-}
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException"}
 Request = tuple[str, str]  # (action, resource ARN)
 
@@ -60,10 +58,18 @@ def _denied(error: BaseException | None) -> bool:
     return False
 
 
+def _degraded(result: Any) -> bool:
+    """The handler swallowed a failed call: metrics not published, or the error handler alerted
+    without its de-duplication store (it fails open)."""
+    return isinstance(result, dict) and (
+        result.get("metrics_published") is False or result.get("dedupe") == "unavailable"
+    )
+
+
 def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
-    """Path name -> "ok", "denied" or "degraded" (the handler swallowed a failed call), up to
-    the first path that is not ok. Every run starts with no alert sent yet, so the error
-    handler's paths publish (a de-duplicated repeat would need no SNS grant)."""
+    """Path name -> "ok", "denied" or "degraded" (`_degraded`), up to the first path that is not
+    ok. Every run starts with no alert sent yet, so the error handler's paths publish (a
+    de-duplicated repeat would need no SNS grant)."""
     forget_alerts(run)
     outcomes: dict[str, str] = {}
     for path in (p for p in handler_paths(run) if p.handler is handler):
@@ -74,7 +80,7 @@ def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
                 raise
             outcomes[path.name] = "denied"
             break
-        degraded = isinstance(result, dict) and result.get("metrics_published") is False
+        degraded = _degraded(result)
         outcomes[path.name] = "degraded" if degraded else "ok"
         if degraded:
             break
@@ -104,10 +110,12 @@ def _runtime(run: StackRun, handler: HandlerKey) -> list[Request]:
 
 
 def _alert_key(run: StackRun, handler: HandlerKey) -> list[Request]:
-    """Publishing to an SSE topic: SNS uses the topic's KMS key with the publisher's rights."""
+    """Publishing to an SSE topic: SNS uses the topic's KMS key with the publisher's rights.
+    The keys: those of the topics the stack creates, and each existing topic's configured key."""
     if handler is not HandlerKey.ERROR_HANDLER:
         return []
     keys = {t.inputs.get("kmsMasterKeyId") for t in run.of_type("aws:sns/topic:Topic")}
+    keys |= {run.config.get(f"{P}:{route.value}TopicKmsKeyArn") for route in AlertRoute}
     return [(action, key) for key in sorted(filter(None, keys))
             for action in ("kms:GenerateDataKey", "kms:Decrypt")]  # fmt: skip
 
@@ -179,14 +187,23 @@ def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 
 # ---- the tests ---------------------------------------------------------------------------------
 
+# dev creates its topics; the others route alerts to existing topics (tests/infra/configurations).
+CONFIGURATIONS = (STACK, *EXISTING_TOPICS)
+# Every handler in every configuration; where only the validator differs, only the validator.
+CASES = [
+    *((configuration, handler) for configuration in CONFIGURATIONS for handler in HandlerKey),
+    (RESULTS_ELSEWHERE, HandlerKey.PIPELINE_VALIDATOR),
+]
+
 
 @functools.cache
 def _program(name: str) -> StackRun:
-    stack, overrides = RUNS[name]
-    return run_stack(stack, overrides) if overrides else program(stack)
+    if name == RESULTS_ELSEWHERE:
+        return run_stack("staging", {f"{P}:athenaResultsPrefix": RESULTS_PREFIX})
+    return program(name)
 
 
-@pytest.fixture(params=list(RUNS))
+@pytest.fixture(params=[STACK, RESULTS_ELSEWHERE])
 def run(request: pytest.FixtureRequest) -> StackRun:
     return _program(request.param)
 
@@ -201,16 +218,9 @@ SENTINEL = {"Sid": "SentinelUnused", "Effect": "Allow", "Action": ["sqs:SendMess
             "Resource": "arn:aws:sqs:us-east-1:123456789012:nothing"}  # fmt: skip
 
 
-# Every handler on dev; on the staging variant only the validator differs (results location).
-CASES = [
-    *(("dev", h) for h in HandlerKey),
-    ("staging-existing-workgroup", HandlerKey.PIPELINE_VALIDATOR),
-]
-
-
-@pytest.mark.parametrize(("run_name", "handler"), CASES, ids=str)
-def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run_name, handler):
-    run = _program(run_name)
+@pytest.mark.parametrize(("configuration", "handler"), CASES, ids=str)
+def test_every_statement_is_needed_and_the_full_policy_runs_every_path(configuration, handler):
+    run = _program(configuration)
     statements = [*_statements(run, handler), SENTINEL]
     indirect = [request for requests in INDIRECT for request in requests(run, handler)]
     assert all(_allowed(statements, request) for request in indirect), "documented request denied"

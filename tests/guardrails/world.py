@@ -17,7 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -190,6 +190,12 @@ def _create_bucket(name: str, region: str) -> None:
     )
 
 
+def _create_dedupe_table(run: StackRun) -> None:
+    """The de-duplication table as the stack creates it (Powertools' key and TTL attributes)."""
+    in_moto = cast(Emulator, SimpleNamespace(client=aws_clients.client))
+    create_handler_tables(in_moto, function_environment(run, HandlerKey.ERROR_HANDLER))
+
+
 def _create_targets(run: StackRun) -> None:
     region = run.config["aws:region"]
     topics = (EnvVar.CRITICAL_TOPIC_ARN, EnvVar.WARNING_TOPIC_ARN, EnvVar.SELF_TEST_TOPIC_ARN)
@@ -197,9 +203,7 @@ def _create_targets(run: StackRun) -> None:
         env = function_environment(run, handler)
         for variable in (v for v in topics if v in env):
             aws_clients.client("sns").create_topic(Name=env[variable].rsplit(":", 1)[-1])
-    # The de-duplication table as the stack creates it (Powertools' key and TTL attributes).
-    in_moto = cast(Emulator, SimpleNamespace(client=aws_clients.client))
-    create_handler_tables(in_moto, function_environment(run, HandlerKey.ERROR_HANDLER))
+    _create_dedupe_table(run)
     env = function_environment(run, HandlerKey.PIPELINE_VALIDATOR)
     s3 = aws_clients.client("s3")
     _create_bucket(env[EnvVar.S3_RESULTS_BUCKET], region)
@@ -245,6 +249,30 @@ def athena_result_objects(run: StackRun) -> list[str]:
             assert location, f"query {execution.id}: Athena would refuse it, no output location"
             objects.append(location)
     return objects
+
+
+@contextmanager
+def dedupe_table_missing(run: StackRun) -> Iterator[None]:
+    """The error handler's de-duplication table deleted (recreated, empty, afterwards)."""
+    table = function_environment(run, HandlerKey.ERROR_HANDLER)[EnvVar.IDEMPOTENCY_TABLE]
+    aws_clients.client("dynamodb").delete_table(TableName=table)
+    try:
+        yield
+    finally:
+        _create_dedupe_table(run)
+
+
+@dataclass(frozen=True)
+class FaultPath:
+    """A handler path under a fault of the world around it: what only such faults emit."""
+
+    path: HandlerPath
+    fault: Callable[[StackRun], AbstractContextManager[None]]
+
+
+def fault_paths(run: StackRun) -> list[FaultPath]:
+    [glue_catch] = [p for p in handler_paths(run) if p.name == "error-critical-route"]
+    return [FaultPath(glue_catch, dedupe_table_missing)]
 
 
 def forget_alerts(run: StackRun) -> None:

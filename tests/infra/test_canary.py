@@ -110,7 +110,7 @@ def test_self_test_topic_is_encrypted_and_the_error_handler_may_publish(stack_ru
     assert publish["Resource"] == topic.state["arn"] and publish["Action"] == ["sns:Publish"]
     # The topic's key is the alert key: the role's one grant on it is in its alert policy.
     statements = [s for p in identity_policies(stack_run, handler) for s in p["Statement"]]
-    key_grants = [s for s in statements if s["Resource"] == key.state["arn"]]
+    key_grants = [s for s in statements if key.state["arn"] in s["Resource"]]
     assert [set(s["Action"]) for s in key_grants] == [{"kms:Decrypt", "kms:GenerateDataKey"}]
     # The key policy delegates to IAM, so the role's kms grant takes effect.
     key_policy = key.json_input("policy")["Statement"]
@@ -127,9 +127,13 @@ def test_monitoring_health_alarms_are_routed_and_watch_the_contract(stack_run, s
     assert heartbeat["treatMissingData"] == "breaching"
     assert heartbeat["period"] == 2 * stack_settings.canary_interval_seconds
     errors = alarms[arns.alarm_name(stack_settings, AlarmKey.MONITORING_HANDLER_ERRORS)]
-    watched = {q["metric"]["dimensions"]["FunctionName"]
-               for q in errors["metricQueries"] if "metric" in q}  # fmt: skip
+    queried = [q["metric"] for q in errors["metricQueries"] if "metric" in q]
+    watched = {m["dimensions"]["FunctionName"] for m in queried if m["namespace"] == "AWS/Lambda"}
     assert watched == {f.inputs["name"] for f in _functions(stack_run).values()}
+    fallbacks = [m for m in queried if m["namespace"] == contract.NAMESPACE]
+    assert [(m["metricName"], m["dimensions"]) for m in fallbacks] == [
+        (Metric.ALERT_FALLBACKS.name, Metric.ALERT_FALLBACKS.dimensions(env))
+    ]
     topic = stack_run.outputs["criticalTopicArn"]  # a blind monitoring pages
     for inputs in (heartbeat, errors):
         assert inputs["alarmActions"] == [topic] == inputs["okActions"]

@@ -7,9 +7,10 @@ import shutil
 import pytest
 
 from components.log_group_import import LOG_GROUP_TYPE, import_file, main
-from components.settings import SECRET_ALIASES
+from components.settings import secret_aliases
 from components.stack_file import PROJECT_ROOT, stack_settings
-from tests.infra.conftest import cached_run, settings_of
+from tests.infra.configurations import configured_run
+from tests.infra.conftest import settings_of
 from tests.infra.pulumi_harness import STACKS, StackRun
 
 # pulumi import's file format (pkg/cmd/pulumi/operations/import.go, importSpec)
@@ -41,7 +42,7 @@ def _imported(document: dict) -> dict[tuple[str, str, str], str]:
 
 @pytest.mark.parametrize("stack", [*STACKS, "local"])
 def test_the_import_file_names_every_log_group_as_the_program_registers_it(stack):
-    run = cached_run(stack)
+    run = configured_run(stack)
     document = import_file(settings_of(run))
     assert _imported(document) == _registered(run)
     assert {entry["type"] for entry in document["resources"]} >= {LOG_GROUP_TYPE}
@@ -68,5 +69,5 @@ def test_encrypted_secrets_in_the_stack_file_do_not_stop_it(tmp_path):
         stack_file.write(
             "  sf-user-monitoring:criticalAlertEmails:\n    - secure: v1:AAAAencrypted==\n"
         )
-    settings = stack_settings("prod", root=tmp_path, without=SECRET_ALIASES)
-    assert _imported(import_file(settings)) == _registered(cached_run("prod"))
+    settings = stack_settings("prod", root=tmp_path, without=secret_aliases())
+    assert _imported(import_file(settings)) == _registered(configured_run("prod"))
