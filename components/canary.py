@@ -108,12 +108,14 @@ class Canary(pulumi.ComponentResource):
         *,
         functions: Mapping[HandlerKey, aws.lambda_.Function],
         roles: Mapping[HandlerKey, aws.iam.Role],
-        key_arn: pulumi.Input[str],
+        key_arn: pulumi.Input[str] | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`key_arn`: the stack's alert key, which exists whenever the canary is enabled."""
         super().__init__("sfuser:monitoring:Canary", name, None, opts)
         self.rule = self.topic = self.failures = None
         if settings.canary_enabled:
+            assert key_arn is not None, "topic_grants.needs_alert_key: the self-test topic uses it"
             self._name, self._settings = name, settings
             publish_grants = self._self_test_topic(roles, key_arn)
             failures = self._failure_destinations(functions, roles)

@@ -8,7 +8,7 @@ LF-governed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -44,10 +44,11 @@ RESULTS_OBJECT_ACTIONS: Final = (
 
 @dataclass(frozen=True)
 class AlertTargets:
-    """The alert topics and their key, resolved to ARNs (the error handler publishes there)."""
+    """Where the error handler publishes, resolved to ARNs: each route's topic, and every KMS key
+    SNS uses with its credentials for them (none when no topic it publishes to is encrypted)."""
 
     topic_arns: Mapping[AlertRoute, str]
-    key_arn: str
+    key_arns: tuple[str, ...]
 
 
 def document(statements: list[Statement]) -> PolicyDocument:
@@ -66,6 +67,21 @@ def deny_without_tls(
         "Resource": resource,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def topics_may_send_to_queue(queue_arn: str, topic_arns: Sequence[str]) -> PolicyDocument:
+    """A queue's policy for an SNS subscription: only these topics may send to it."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": list(topic_arns)}},
+            }
+        ]
+    )
 
 
 def lambda_assume_role_policy() -> PolicyDocument:
@@ -147,9 +163,11 @@ def metrics_publisher_statements(settings: Settings) -> list[Statement]:
 
 
 def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[Statement]:
+    """`sns:Publish` on exactly the routes' topics (one ARN when both name the same topic)."""
+    keys = list(targets.key_arns)
     return [
-        _allow("PublishAlerts", ["sns:Publish"], sorted(targets.topic_arns.values())),
-        _allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], targets.key_arn),
+        _allow("PublishAlerts", ["sns:Publish"], sorted(set(targets.topic_arns.values()))),
+        *([_allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], keys)] if keys else []),
         *error_handler_delivery_statements(settings),
     ]
 

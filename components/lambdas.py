@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from handlers import contract
-from handlers.contract import AlertRoute, HandlerKey
+from handlers.contract import HandlerKey
 from handlers.settings import HandlerSettings, environment_variables
 
 from . import arns
@@ -44,17 +44,9 @@ def managed_log_groups(settings: Settings) -> dict[str, str]:
     return groups
 
 
-def _policy_json(
-    settings: Settings, handler: HandlerKey, routes: list[AlertRoute]
-) -> Callable[[list[str]], str]:
-    """Renders a handler's policy once the key ARN and topic ARNs (in `routes` order) resolve."""
-
-    def render(resolved: list[str]) -> str:
-        key_arn, *topic_arns = resolved
-        targets = AlertTargets(dict(zip(routes, topic_arns, strict=True)), key_arn)
-        return json.dumps(lambda_policy(settings, handler, targets))
-
-    return render
+def _policy_json(settings: Settings, handler: HandlerKey) -> Callable[[AlertTargets], str]:
+    """Renders a handler's policy once the alert targets' ARNs resolve."""
+    return lambda targets: json.dumps(lambda_policy(settings, handler, targets))
 
 
 class MonitoringLambdas(pulumi.ComponentResource):
@@ -74,8 +66,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
         settings: Settings,
         handler_settings: Mapping[HandlerKey, HandlerSettings],
         *,
-        topic_arns: Mapping[AlertRoute, pulumi.Output[str]],
-        key_arn: pulumi.Output[str],
+        alert_targets: pulumi.Output[AlertTargets],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("sfuser:monitoring:MonitoringLambdas", name, None, opts)
@@ -90,8 +81,6 @@ class MonitoringLambdas(pulumi.ComponentResource):
             for key, group in managed_log_groups(settings).items()
         }
         code = handler_archive()
-        routes = list(topic_arns)
-        policy_inputs = pulumi.Output.all(key_arn, *(topic_arns[route] for route in routes))
         self.roles = {}
         self.functions = {}
         for handler, spec in HANDLERS.items():
@@ -104,7 +93,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
             policy = aws.iam.RolePolicy(
                 f"{name}-{handler.value}-policy",
                 role=role.id,
-                policy=policy_inputs.apply(_policy_json(settings, handler, routes)),
+                policy=alert_targets.apply(_policy_json(settings, handler)),
                 opts=child,
             )
             sizing = spec.config(settings)

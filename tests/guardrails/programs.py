@@ -1,21 +1,19 @@
-"""The real program run under mocks once per stack, shared by the guardrail tests."""
+"""The real program run under mocks once per configuration, shared by the guardrail tests."""
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 from policies.sfuser_guardrails.model import StackResource
-from tests.infra.pulumi_harness import RegisteredResource, StackRun, run_stack
+from tests.infra.configurations import configured_run
+from tests.infra.pulumi_harness import RegisteredResource, StackRun
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 
-@functools.cache
-def program(stack: str) -> StackRun:
-    return run_stack(stack)
+program = configured_run  # a stack file's run, or dev with existing topics (configurations)
 
 
 def stack_resource(resource: RegisteredResource) -> StackResource:

@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from handlers.contract import HandlerKey, function_name
+from handlers.contract import AlertRoute, HandlerKey, function_name
 from tests.guardrails.iam_enforcement import Principal
 from tests.guardrails.programs import function_named, identity_policies, program
 from tests.guardrails.world import (
@@ -29,6 +29,7 @@ from tests.guardrails.world import (
     stack_account,
     stack_world,
 )
+from tests.infra.configurations import EXISTING_TOPICS
 from tests.infra.pulumi_harness import StackRun
 
 STACK = "dev"
@@ -100,10 +101,12 @@ def _runtime(run: StackRun, handler: HandlerKey) -> list[Request]:
 
 
 def _alert_key(run: StackRun, handler: HandlerKey) -> list[Request]:
-    """Publishing to an SSE topic: SNS uses the topic's KMS key with the publisher's rights."""
+    """Publishing to an SSE topic: SNS uses the topic's KMS key with the publisher's rights.
+    The keys: those of the topics the stack creates, and each existing topic's configured key."""
     if handler is not HandlerKey.ERROR_HANDLER:
         return []
     keys = {t.inputs.get("kmsMasterKeyId") for t in run.of_type("aws:sns/topic:Topic")}
+    keys |= {run.config.get(f"{P}:{route.value}TopicKmsKeyArn") for route in AlertRoute}
     return [(action, key) for key in sorted(filter(None, keys))
             for action in ("kms:GenerateDataKey", "kms:Decrypt")]  # fmt: skip
 
@@ -167,6 +170,9 @@ def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 
 # ---- the tests ---------------------------------------------------------------------------------
 
+# dev creates its topics; the others route alerts to existing topics (tests/infra/configurations).
+CONFIGURATIONS = (STACK, *EXISTING_TOPICS)
+
 
 @pytest.fixture(scope="module")
 def run() -> StackRun:
@@ -184,7 +190,9 @@ SENTINEL = {"Sid": "SentinelUnused", "Effect": "Allow", "Action": ["sqs:SendMess
 
 
 @pytest.mark.parametrize("handler", list(HandlerKey), ids=str)
-def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, handler):
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_statement_is_needed_and_the_full_policy_runs_every_path(configuration, handler):
+    run = program(configuration)
     statements = [*_statements(run, handler), SENTINEL]
     indirect = [request for requests in INDIRECT for request in requests(run, handler)]
     assert all(_allowed(statements, request) for request in indirect), "documented request denied"

@@ -5,7 +5,7 @@ import pytest
 from components import arns
 from components.alarm_specs import AlarmKey
 from local.stack_settings import stack_settings
-from tests.infra.conftest import cached_run
+from tests.infra.configurations import configured_run
 from tests.infra.pulumi_harness import stack_file
 
 EMULATOR = "http://localhost:4566"
@@ -42,7 +42,7 @@ def test_provider_skips_real_aws_checks(config):
 
 
 def test_the_program_runs_on_the_local_stack_and_every_service_has_an_endpoint(config):
-    run = cached_run("local")
+    run = configured_run("local")
     (endpoints,) = config["aws:endpoints"]
     assert set(endpoints.values()) == {EMULATOR}
     used = {endpoint_key(r.type) for r in run.resources if r.type.startswith("aws:")}
