@@ -61,6 +61,7 @@ STATE_COLOURS: Final = {
 MIN_ALARM_SHARE: Final = 0.004
 WEEKEND_COLOUR: Final = "#f2f2f2"
 ANNOTATION_HEADROOM: Final = 1.12
+MAX_LEGEND_ROWS: Final = 3
 RIGHT_MARGIN: Final = timedelta(hours=8)  # room right of today's runs
 INCIDENT_COLOUR: Final = "orange"
 
@@ -182,7 +183,10 @@ def _metric_panel(
         axes.set_ylim(spec.y_range[0] - 2, spec.y_range[1] + 5)
     else:  # counts, durations and bytes: from zero, with room for the threshold labels
         axes.set_ylim(0, max(axes.get_ylim()[1], highest * ANNOTATION_HEADROOM))
-    axes.legend(fontsize=6.5, loc="best", framealpha=0.7, ncol=2)
+    entries = len(axes.get_legend_handles_labels()[1])
+    axes.legend(
+        fontsize=6.5, loc="best", framealpha=0.7, ncol=2 if entries > MAX_LEGEND_ROWS else 1
+    )
     axes.grid(alpha=0.3)
 
 
