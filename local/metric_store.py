@@ -112,7 +112,3 @@ class MetricStore:
     def stream(self, metric: MetricSpec) -> Stream:
         """The stream `metric` names; empty when nothing was published to it."""
         return self._streams.get(stream_key(metric), Stream())
-
-    def value(self, metric: MetricSpec, start: datetime, end: datetime) -> float | None:
-        """`metric`'s statistic over (start, end]; None without datapoints."""
-        return statistic(metric.statistic, self.stream(metric).values_in(start, end))
