@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test test-shifted-clock lint typecheck check demo bench docs verify-delivery clean
+.PHONY: venv test test-shifted-clock lint typecheck check demo readme-image bench docs verify-delivery clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ check: lint typecheck test
 
 demo: venv
 	$(BIN)/python -m local.demo
+
+# The README's dashboard picture, redrawn by the demo.
+readme-image: demo
+	cp build/dashboard-preview.png docs/images/dashboard-preview.png
 
 bench: venv
 	$(BIN)/python -m bench

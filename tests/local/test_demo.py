@@ -1,58 +1,43 @@
-"""`python -m local.demo` end to end on a smaller warehouse: exit status, report, preview image."""
+"""`python -m local.demo` end to end: exit status, today's two runs in the report, the preview,
+the README's CLI gate. (The history and the alarm timeline: test_history.py.)"""
 
 import contextlib
 import io
 
-import pytest
-
-from handlers import error_handler, metrics_publisher
 from handlers.validation import cli
 from local import demo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """One demo run for the module (it starts its own emulator, as `make demo` does)."""
-    build = tmp_path_factory.mktemp("build")
-    error_handler.settings.cache_clear()
-    metrics_publisher.settings.cache_clear()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-            monkeypatch.delenv(name, raising=False)
-        captured = io.StringIO()
-        with contextlib.redirect_stdout(captured):
-            status = demo.main(["--users", "120", "--days", "3", "--build-dir", str(build)])
-    error_handler.settings.cache_clear()
-    metrics_publisher.settings.cache_clear()
-    return status, captured.getvalue(), build
+def _section(report: str, start: str, end: str) -> str:
+    return report.split(start, 1)[1].split(end, 1)[0]
 
 
 def test_demo_exits_zero_and_writes_the_preview(demo_run):
-    status, report, build = demo_run
-    assert status == 0
-    preview = build / "dashboard-preview.png"
+    assert demo_run.status == 0
+    preview = demo_run.build / "dashboard-preview.png"
     assert preview.read_bytes().startswith(PNG_SIGNATURE)
-    assert "Dashboard preview (same widget specs as the deployed dashboard): " in report
-    assert str(preview.name) in report
-    assert "the local AWS is stopped" in report
+    assert demo_run.result.preview == preview
+    assert "Dashboard preview (same widget specs as the deployed dashboard): " in demo_run.report
+    assert str(preview.name) in demo_run.report
+    assert "the local AWS is stopped" in demo_run.report
 
 
 def test_healthy_run_passes_everything_and_alerts_nobody(demo_run):
-    _, report, _ = demo_run
-    healthy = report.split("Run 1 of 2: healthy", 1)[1].split("Run 2 of 2: broken", 1)[0]
+    report = demo_run.report
+    healthy = _section(report, "Run 1 of 2: healthy", "Run 2 of 2: broken")
     assert "FAIL " not in healthy
     assert "PASS  scd_integrity_score" in healthy
     assert "Alerts received in the SQS inbox (subscribed to both alert topics):\n  none" in healthy
-    assert "WOULD BREACH" not in healthy
+    assert "\n  ALARM " not in healthy
     assert "RecordsCreated" in healthy and "JobSuccess" in healthy
-    assert "healthy  SUCCEEDED  failed checks: 0  alerts: 0  alarms that would breach: 0" in report
+    assert "healthy  SUCCEEDED  failed checks: 0  alerts: 0  alarms in ALARM: 0" in report
 
 
-def test_broken_run_fails_the_planted_checks_and_alerts(demo_run):
-    _, report, _ = demo_run
-    broken = report.split("Run 2 of 2: broken", 1)[1].split("Summary", 1)[0]
+def test_broken_run_fails_the_planted_checks_alerts_and_alarms(demo_run):
+    report = demo_run.report
+    broken = _section(report, "Run 2 of 2: broken", "Alarm timeline over the fortnight")
     for check in ("data_freshness", "current_record_uniqueness", "validity_continuity"):
         assert f"FAIL  {check}" in broken
     assert "PASS  data_quality_score" in broken  # staleness is not a row-level defect
@@ -63,16 +48,27 @@ def test_broken_run_fails_the_planted_checks_and_alerts(demo_run):
     ):
         assert f"{error_type}: severity {severity}, delivered via the {route} topic" in broken
     assert demo.FAILING_TEST in broken
-    assert "evaluated locally; the emulator does not evaluate alarms" in broken
-    assert "WOULD BREACH   sf-user-pipeline-local-SCDIntegrity" in broken
-    breaching = broken.count("WOULD BREACH")
-    summary = f"failed checks: 4  alerts: 3  alarms that would breach: {breaching}"
+    assert "the emulator evaluates no alarms" in broken
+    for alarm in ("SCDIntegrity", "DataFreshness", "StepFunctionsFailure", "DbtRunnerError"):
+        assert f"  ALARM              sf-user-pipeline-local-{alarm} " in broken
+    in_alarm = broken.count("\n  ALARM ")
+    summary = f"failed checks: 4  alerts: 3  alarms in ALARM: {in_alarm}"
     assert f"broken   FAILED     {summary}" in report
 
 
+def test_simulated_values_are_labelled_in_the_report(demo_run):
+    healthy = _section(demo_run.report, "Run 1 of 2: healthy", "Run 2 of 2: broken")
+    (athena,) = [line for line in healthy.splitlines() if "AthenaBytesScanned" in line]
+    assert athena.endswith("(simulated)")
+    assert all(
+        line.endswith("(simulated)") is ("AthenaBytesScanned" in line)
+        for line in healthy.splitlines()
+        if "Environment=local" in line
+    )
+
+
 def test_the_readmes_cli_gate_fails_on_the_broken_warehouse_only(demo_run):
-    _, _, build = demo_run
     for warehouse, status in (("warehouse-healthy", 0), ("warehouse-broken", 1)):
-        path = build / "demo" / f"{warehouse}.duckdb"
+        path = demo_run.build / "demo" / f"{warehouse}.duckdb"
         with contextlib.redirect_stdout(io.StringIO()):
             assert cli.main(["--duckdb", str(path), "--type", "scd_integrity"]) == status

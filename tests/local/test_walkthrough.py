@@ -1,6 +1,7 @@
 """The stage walk evaluates the reference ASL's own payload templates and failure states."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -41,8 +42,8 @@ class Recorder:
         return {"validation_type": "ingestion", "passed": True, "checks": []}
 
 
-def _walk(recorder: Recorder, state: str = "SUCCEEDED"):
-    walk = Walkthrough(recorder.functions(), "local", "us-east-1")
+def _walk(recorder: Recorder, state: str = "SUCCEEDED", **options):
+    walk = Walkthrough(recorder.functions(), "local", "us-east-1", **options)
     run = glue_job_run(
         walk.glue_job_name, clock.now(), state, "boom" if state != "SUCCEEDED" else None
     )
@@ -79,6 +80,31 @@ def test_failures_alert_as_the_catch_would_and_the_walk_goes_on():
     assert scd_alert["context"]["validation"]["scd"]["Payload"]["passed"] is False
     assert "failure" not in scd_alert["context"]["validation"]
     assert "publisher" not in recorder.events  # PublishMetrics is reached only if all passed
+
+
+def test_like_the_state_machine_the_walk_can_stop_at_the_first_failure():
+    failing = dbt_test_ids()[0]
+    recorder = Recorder(validation_passes=False, dbt=DbtRunner({failing: 2}))
+    record = _walk(recorder, stop_at_first_failure=True)
+
+    assert [stage.state for stage in record.stages] == [
+        "RunGlueJob", "ValidateIngestion", "RunDbt", "TestDbt",
+    ]  # fmt: skip
+    assert [event["error_type"] for event in recorder.events["errors"]] == [
+        ErrorType.DBT_TEST_FAILURE
+    ]
+    assert [event["validation_type"] for event in recorder.events["validator"]] == ["ingestion"]
+
+
+def test_an_execution_may_start_before_the_walk(frozen_clock):
+    started = clock.now()
+    frozen_clock.advance(timedelta(minutes=12))  # the Glue job ran meanwhile
+    walk = Walkthrough(Recorder().functions(), "local", "us-east-1")
+    record = walk.run("run-1", glue_job_run(walk.glue_job_name, started, seconds=720), started)
+
+    assert record.started_at == started
+    assert record.execution["StartTime"] == started.isoformat()
+    assert record.finished_at == clock.now()
 
 
 def test_failed_glue_job_alerts_with_the_job_run_and_stops():
