@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test test-shifted-clock lint typecheck check demo bench docs clean
+.PHONY: venv test test-shifted-clock lint typecheck check demo readme-image bench docs verify-delivery clean
 
 venv: $(STAMP)
 
@@ -27,21 +27,34 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy components handlers local statemachine
+	$(BIN)/mypy components handlers local statemachine ops
 
 check: lint typecheck test
 
 demo: venv
 	$(BIN)/python -m local.demo
 
+# The README's dashboard picture, redrawn by the demo.
+readme-image: demo
+	cp build/dashboard-preview.png docs/images/dashboard-preview.png
+
 bench: venv
 	$(BIN)/python -m bench
 
 # Regenerate what documents state from the code: Pulumi.yaml's defaults, docs/configuration.md and
-# the parameters block of each alarm runbook (tests fail while they are out of date).
+# the parameters block of each alarm runbook and the topic owners' example statements (tests fail
+# while they are out of date).
 docs: venv
 	$(BIN)/python -m components.config_reference
 	$(BIN)/python -m components.alarm_reference
+	$(BIN)/python -m components.owner_grants_reference
+
+# After a deploy (optional; the Pulumi CLI and AWS credentials for the stack's account): an alarm
+# of the stack notifies every alert topic and the notification must arrive. Every subscriber of
+# those topics receives it (docs/runbooks/existing-alert-topics.md).
+STACK ?= dev
+verify-delivery: venv
+	pulumi stack output --json --stack $(STACK) | $(BIN)/python -m ops.verify_delivery
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

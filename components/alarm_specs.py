@@ -232,8 +232,10 @@ def data_quality_specs(settings: Settings) -> list[AlarmSpec]:
             comparison=Comparison.GREATER,
             treat_missing_data=MissingData.IGNORE,
             missing_data_reason=(
-                "published once per validation; keep the last state until the next run "
-                "(MissedRun covers runs that never come)."
+                "published by every ingestion validation, also without an extract in the "
+                "lookback (then at least the lookback, which breaches), unless the extraction "
+                "time column is gone (SchemaDrift alarms); keep the last state until the next "
+                "run (MissedRun and ValidatorError cover runs that never report)."
             ),
         ),
         keyed_spec(
@@ -377,22 +379,31 @@ def heartbeat_spec(settings: Settings) -> AlarmSpec:
 
 
 def handler_errors_spec(settings: Settings) -> AlarmSpec:
-    """Errors of the three monitoring functions, summed (pipeline runs and self-tests alike)."""
+    """Errors of the three monitoring functions (pipeline runs and self-tests alike) and the
+    error handler's AlertFallbacks (it alerted without its de-duplication store, or sent the
+    minimal alert), summed."""
     measure = PipelineMetrics(settings)
     metrics = {
         handler.value.replace("-", "_"): measure.handler_errors(handler) for handler in HandlerKey
     }
+    metrics["alert_fallbacks"] = measure.published(Metric.ALERT_FALLBACKS, "Sum", "Alert fallbacks")
     return keyed_spec(
         settings,
         AlarmKey.MONITORING_HANDLER_ERRORS,
         AlertRoute.CRITICAL,
-        summary=f"A {settings.prefix} monitoring handler raised errors (its self-test or a run).",
+        summary=(
+            f"A {settings.prefix} monitoring handler raised errors (its self-test or a run), or "
+            "the error handler alerted through a fallback."
+        ),
         watches=MetricMath(
             expression=f"SUM([{', '.join(metrics)}])",
             label="Monitoring handler errors",
             metrics=metrics,
         ),
-        **_any_occurrence(LAMBDA_ERRORS_MISSING),
+        **_any_occurrence(
+            "Lambda reports Errors only for invocations, and the error handler AlertFallbacks only"
+            " when it falls back; none means none."
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from handlers.contract import AlertRoute
 from .alarm_model import metric_alarm_inputs
 from .alarm_set import AlarmSet, alarm_set
 from .maintenance import Suppression, metric_alarm_actions, paging_actions, suppression
+from .replacement import fixed_identity
 from .settings import Settings
 
 
@@ -57,10 +58,10 @@ class PipelineAlarms(pulumi.ComponentResource):
                 actions_enabled=True,
                 alarm_actions=actions,
                 ok_actions=ok_actions,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=fixed_identity(self),  # composite rules name them
             )
         children: list[pulumi.Resource] = list(self.metric_alarms.values())
-        after_children = pulumi.ResourceOptions(parent=self, depends_on=children)
+        after_children = fixed_identity(self, depends_on=children)
         suppressor = suppressor_inputs(suppression(settings))
         self.composites = {}
         for composite in self.specs.composites:

@@ -24,6 +24,10 @@ def function_role_name(settings: Settings, handler: HandlerKey) -> str:
     return f"{function_name(settings, handler)}-role"
 
 
+def function_role_arn(settings: Settings, handler: HandlerKey) -> str:
+    return _arn(settings, "iam", f"role/{function_role_name(settings, handler)}", region=False)
+
+
 def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
     return contract.function_log_group(settings.environment, handler)
 
@@ -118,18 +122,32 @@ def topic_name(settings: Settings, route: AlertRoute) -> str:
 
 
 def alert_topic_arn(settings: Settings, route: AlertRoute) -> str:
-    """Derived from the topic's name (as AlertTopics creates it), so it is known at preview."""
-    return sns_topic_arn(settings, topic_name(settings, route))
+    """The topic a route publishes to: the configured existing topic, else the one AlertTopics
+    creates, derived from its name. Either way it is known at preview."""
+    existing = settings.existing_topic(route)
+    return existing.arn if existing else sns_topic_arn(settings, topic_name(settings, route))
+
+
+def delivery_check_alarm_name(settings: Settings) -> str:
+    """The temporary alarm `make verify-delivery` sets to ALARM: under this stack's alarm prefix,
+    so the topics' scoped CloudWatch grant admits it like any alarm of the stack."""
+    return alarm_name(settings, "DeliveryCheck")
+
+
+def stack_sid(settings: Settings, suffix: str) -> str:
+    """A statement id unique to this stack (`SfUserPipelineDevAlarmsPublish`), for statements it
+    puts in policies other stacks may share; letters and digits only, as IAM wants."""
+    return "".join(word.capitalize() for word in settings.prefix.split("-")) + suffix
+
+
+def topic_statement_sid(settings: Settings) -> str:
+    """The statement this stack adds to an existing topic's policy (manageExistingTopicPolicy)."""
+    return stack_sid(settings, "AlarmsPublish")
 
 
 def alert_key_alias(settings: Settings) -> str:
     """Alias of the KMS key that encrypts the alert topics."""
     return f"alias/{settings.prefix}-alerts"
-
-
-def capture_rule_name(settings: Settings, key: str) -> str:
-    """An EventBridge rule of EventCapture (`execution-failed`, `glue-job-failed`)."""
-    return f"{settings.prefix}-{key}"
 
 
 def alert_dead_letter_queue_name(settings: Settings) -> str:

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import arns
+from .replacement import fixed_identity
 from .settings import Settings
 
 ENGINE_VERSION: Final = "Athena engine version 3"
@@ -61,7 +62,7 @@ class ValidatorWorkgroup(pulumi.ComponentResource):
                 state="ENABLED",
                 # Refuse to delete a workgroup that still holds someone's named queries.
                 force_destroy=False,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=fixed_identity(self),
             )
         self.register_outputs(
             {

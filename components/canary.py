@@ -1,9 +1,10 @@
 """Canary: a schedule that invokes each monitoring handler with a self-test event.
 
 EventBridge invokes every function of `HANDLERS` asynchronously with `{"self_test": true}`
-(`contract.SELF_TEST_KEY`); what each does with it is its spec's `self_test` (the publisher
-publishes the `MonitoringHeartbeat` metric, the validator runs a trivial query, the error handler
-sends a marked test alert to the low-priority self-test topic or only logs it, `canaryAlerts`).
+(`contract.SELF_TEST_EVENT`, the only event a handler takes for a self-test); what each does
+with it is its spec's `self_test` (the publisher publishes the `MonitoringHeartbeat` metric, the
+validator runs a trivial query, the error handler sends a marked test alert to the low-priority
+self-test topic or only logs it, `canaryAlerts`).
 The MonitoringHeartbeat and MonitoringHandlerErrors alarms (alarm_specs) turn a silent canary or
 a failing handler into an alert, so broken monitoring is itself detected.
 
@@ -33,6 +34,7 @@ from . import arns
 from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
 from .handler_table import HANDLERS, AsyncFailures, SelfTest
 from .iam_policies import PolicyDocument, deny_without_tls, document
+from .replacement import fixed_identity
 from .settings import Settings
 
 ASYNC_RETRIES: Final = 1  # one retry: a self-test is cheap and idempotent
@@ -42,8 +44,8 @@ QUEUE_RETENTION_SECONDS: Final = 1_209_600  # SQS maximum, 14 days
 
 
 def canary_input() -> str:
-    """The constant event every target receives."""
-    return json.dumps({contract.SELF_TEST_KEY: True})
+    """The constant event every target receives: the handlers' self-test event, exactly."""
+    return json.dumps(dict(contract.SELF_TEST_EVENT))
 
 
 def failure_routed() -> list[HandlerKey]:
@@ -107,12 +109,14 @@ class Canary(pulumi.ComponentResource):
         *,
         functions: Mapping[HandlerKey, aws.lambda_.Function],
         roles: Mapping[HandlerKey, aws.iam.Role],
-        key_arn: pulumi.Input[str],
+        key_arn: pulumi.Input[str] | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`key_arn`: the stack's alert key, which exists whenever the canary is enabled."""
         super().__init__("sfuser:monitoring:Canary", name, None, opts)
         self.rule = self.topic = self.failures = None
         if settings.canary_enabled:
+            assert key_arn is not None, "topic_grants.needs_alert_key: the self-test topic uses it"
             self._name, self._settings = name, settings
             publish_grants = self._self_test_topic(roles, key_arn)
             failures = self._failure_destinations(functions, roles)
@@ -134,7 +138,7 @@ class Canary(pulumi.ComponentResource):
             name=arns.self_test_topic_name(self._settings),
             display_name=f"{self._settings.prefix} monitoring self-test (low priority)",
             kms_master_key_id=key_arn,
-            opts=child,
+            opts=fixed_identity(self),
         )
         aws.sns.TopicPolicy(
             f"{name}-self-test-policy",
@@ -165,7 +169,7 @@ class Canary(pulumi.ComponentResource):
             name=arns.canary_failure_queue_name(self._settings),
             sqs_managed_sse_enabled=True,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=fixed_identity(self),
         )
         self.failures = failures
         configs: list[pulumi.Resource] = []
@@ -193,7 +197,7 @@ class Canary(pulumi.ComponentResource):
         self, functions: Mapping[HandlerKey, aws.lambda_.Function], ready: list[pulumi.Resource]
     ) -> None:
         """The rule, its dead-letter permission, and per function a permission and a target."""
-        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
+        name, settings = self._name, self._settings
         assert self.failures is not None
         failures = self.failures
         rule = aws.cloudwatch.EventRule(
@@ -202,7 +206,7 @@ class Canary(pulumi.ComponentResource):
             description=f"Self-test of the {settings.prefix} monitoring handlers",
             schedule_expression=settings.canary_schedule,
             state="ENABLED",
-            opts=child,
+            opts=fixed_identity(self),  # the runbooks name it
         )
         self.rule = rule
         admit_dead_letters(f"{name}-failures-policy", settings, failures, [rule], self)

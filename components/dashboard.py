@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from . import arns
 from .dashboard_body import dashboard_body
+from .replacement import fixed_identity
 from .settings import Settings
 
 
@@ -26,7 +27,7 @@ class PipelineDashboard(pulumi.ComponentResource):
             f"{name}-dashboard",
             dashboard_name=arns.dashboard_name(settings),
             dashboard_body=json.dumps(dashboard_body(settings)),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=fixed_identity(self),  # its URL is in every alert
         )
         self.url = arns.dashboard_url(settings)
         self.register_outputs({"dashboardName": arns.dashboard_name(settings), "url": self.url})

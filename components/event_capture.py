@@ -30,6 +30,7 @@ from handlers.contract import PIPELINE_NAME
 
 from . import arns
 from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
+from .replacement import fixed_identity
 from .settings import Settings
 
 EXECUTION_FAILURE_STATUSES: Final = ("FAILED", "TIMED_OUT", "ABORTED")
@@ -44,8 +45,7 @@ DEAD_LETTER_RETENTION_SECONDS: Final = 14 * 86_400  # SQS maximum: time to inves
 
 @dataclass(frozen=True)
 class CaptureRule:
-    key: str  # logical-name suffix
-    name: str
+    key: str  # logical-name suffix (the rule itself is auto-named)
     description: str
     pattern: dict[str, Any]
 
@@ -73,14 +73,12 @@ def capture_rules(settings: Settings) -> list[CaptureRule]:
     return [
         CaptureRule(
             key="execution-failed",
-            name=arns.capture_rule_name(settings, "execution-failed"),
             description=f"{settings.state_machine_name} executions that failed, timed out or were "
             f"aborted, to the {PIPELINE_NAME} error handler",
             pattern=execution_failure_pattern(settings),
         ),
         CaptureRule(
             key="glue-job-failed",
-            name=arns.capture_rule_name(settings, "glue-job-failed"),
             description=f"{settings.glue_job_name} runs that failed, timed out or were stopped, "
             f"to the {PIPELINE_NAME} error handler",
             pattern=glue_failure_pattern(settings),
@@ -116,13 +114,14 @@ class EventCapture(pulumi.ComponentResource):
             name=arns.alert_dead_letter_queue_name(settings),
             sqs_managed_sse_enabled=True,
             message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-            opts=child,
+            opts=fixed_identity(self),  # the AlertDeadLetters alarm watches it by name
         )
         self.rules = {}
         for rule in capture_rules(settings):
+            # Auto-named: referenced by ARN only, so a replacement keeps capturing until the
+            # new rule is in place.
             event_rule = aws.cloudwatch.EventRule(
                 f"{name}-{rule.key}",
-                name=rule.name,
                 description=rule.description,
                 event_pattern=json.dumps(rule.pattern),
                 opts=child,

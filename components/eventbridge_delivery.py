@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .alert_topics import EVENTBRIDGE_PRINCIPAL
 from .iam_policies import PolicyDocument, deny_without_tls, document
 from .settings import Settings
+
+EVENTBRIDGE_PRINCIPAL = "events.amazonaws.com"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
+from handlers import call_budget
 from handlers.contract import AlertRoute, HandlerKey
 from handlers.error_handler_settings import ErrorHandlerSettings
 from handlers.publishing.settings import PublisherSettings
@@ -22,7 +23,7 @@ from handlers.validation.settings import LAYOUT_COLUMNS, ValidatorSettings
 from . import arns, iam_policies
 from .function_environment import handler_settings
 from .iam_policies import AlertTargets, PolicyDocument, Statement
-from .settings import HandlerConfig, Settings, SettingsError
+from .settings import HandlerConfig, Settings, SettingsError, config_path, field_aliases
 
 
 class AsyncFailures(StrEnum):
@@ -57,10 +58,34 @@ class HandlerSpec:
         assert isinstance(config, HandlerConfig), self.config_field
         return config
 
+    def call_budget(self, settings: Settings) -> call_budget.CallBudget:
+        """The most patient AWS call budget whose worst case, over the handler's sequential
+        calls, fits the function's timeout; SettingsError names the timeout when none does."""
+        timeout = self.config(settings).timeout_seconds
+        budget = call_budget.fitting(timeout, self.model.AWS_CALLS)
+        if budget is None:
+            key = config_path(field_aliases()[self.config_field], "timeoutSeconds")
+            shortest = call_budget.minimum_timeout_seconds(self.model.AWS_CALLS)
+            raise SettingsError(
+                f"invalid stack configuration:\n  {key}: {timeout} s cannot hold the"
+                f" {self.model.AWS_CALLS} AWS calls the {self.key.value} function makes one after"
+                f" another, each with a retry (handlers/call_budget.py); set at least"
+                f" {shortest}"
+            )
+        return budget
+
     def handler_settings(self, settings: Settings) -> HandlerSettings:
         """Its model as this stack configures it (`function_environment.handler_settings`)."""
+        budget = self.call_budget(settings)
         return handler_settings(
-            self.model, self.key, settings, self.config_field, **self.derived(settings)
+            self.model,
+            self.key,
+            settings,
+            self.config_field,
+            aws_call_max_attempts=budget.max_attempts,
+            aws_call_connect_timeout_seconds=budget.connect_timeout,
+            aws_call_read_timeout_seconds=budget.read_timeout,
+            **self.derived(settings),
         )
 
 

@@ -8,7 +8,7 @@ LF-governed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -16,7 +16,7 @@ from handlers import contract
 from handlers.contract import AlertRoute, HandlerKey
 
 from . import arns
-from .settings import Settings, parse_s3_uri
+from .settings import S3Location, Settings, parse_s3_uri
 
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]
@@ -33,7 +33,6 @@ ATHENA_QUERY_ACTIONS: Final = (
 )
 RESULTS_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
 GLUE_CATALOG_READ_ACTIONS: Final = ("glue:GetDatabase", "glue:GetTable", "glue:GetPartitions")
-RESULTS_BUCKET_ACTIONS: Final = ("s3:GetBucketLocation", "s3:ListBucket")
 RESULTS_OBJECT_ACTIONS: Final = (
     "s3:GetObject",
     "s3:PutObject",
@@ -44,10 +43,11 @@ RESULTS_OBJECT_ACTIONS: Final = (
 
 @dataclass(frozen=True)
 class AlertTargets:
-    """The alert topics and their key, resolved to ARNs (the error handler publishes there)."""
+    """Where the error handler publishes, resolved to ARNs: each route's topic, and every KMS key
+    SNS uses with its credentials for them (none when no topic it publishes to is encrypted)."""
 
     topic_arns: Mapping[AlertRoute, str]
-    key_arn: str
+    key_arns: tuple[str, ...]
 
 
 def document(statements: list[Statement]) -> PolicyDocument:
@@ -66,6 +66,21 @@ def deny_without_tls(
         "Resource": resource,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def topics_may_send_to_queue(queue_arn: str, topic_arns: Sequence[str]) -> PolicyDocument:
+    """A queue's policy for an SNS subscription: only these topics may send to it."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": list(topic_arns)}},
+            }
+        ]
+    )
 
 
 def lambda_assume_role_policy() -> PolicyDocument:
@@ -147,9 +162,11 @@ def metrics_publisher_statements(settings: Settings) -> list[Statement]:
 
 
 def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[Statement]:
+    """`sns:Publish` on exactly the routes' topics (one ARN when both name the same topic)."""
+    keys = list(targets.key_arns)
     return [
-        _allow("PublishAlerts", ["sns:Publish"], sorted(targets.topic_arns.values())),
-        _allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], targets.key_arn),
+        _allow("PublishAlerts", ["sns:Publish"], sorted(set(targets.topic_arns.values()))),
+        *([_allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], keys)] if keys else []),
         *error_handler_delivery_statements(settings),
     ]
 
@@ -187,14 +204,24 @@ def pipeline_validator_statements(settings: Settings) -> list[Statement]:
         *(arns.glue_database_arn(settings, database) for database in databases),
         *(arns.glue_table_arn(settings, table) for table in settings.tables),
     ]
-    results_bucket = arns.s3_bucket_arn(settings, settings.athena_results_bucket)
-    results_objects = f"{results_bucket}/{settings.athena_results_prefix}/*"
+    results = S3Location(settings.athena_results_bucket, f"{settings.athena_results_prefix}/")
+    results_bucket = arns.s3_bucket_arn(settings, results.bucket)
     statements = [
         _allow("QueryOwnWorkgroup", ATHENA_QUERY_ACTIONS, arns.athena_workgroup_arn(settings)),
         _allow("ReadPipelineTables", GLUE_CATALOG_READ_ACTIONS, catalog_resources),
         *_s3_read(settings, "ReadPipelineData", settings.data_locations),
-        _allow("AthenaResultsBucket", RESULTS_BUCKET_ACTIONS, results_bucket),
-        _allow("AthenaResultsObjects", RESULTS_OBJECT_ACTIONS, results_objects),
+        # Athena writes and reads the results with the caller's credentials (Athena user guide,
+        # "Specify a query result location"); listing stays within the results prefix.
+        _allow("AthenaResultsBucketLocation", ["s3:GetBucketLocation"], results_bucket),
+        _allow(
+            "AthenaResultsList",
+            ["s3:ListBucket"],
+            results_bucket,
+            {"StringLike": {"s3:prefix": [f"{results.prefix}*"]}},
+        ),
+        _allow(
+            "AthenaResultsObjects", RESULTS_OBJECT_ACTIONS, arns.s3_objects_arn(settings, results)
+        ),
     ]
     if settings.athena_results_kms_key_arn:
         statements.append(

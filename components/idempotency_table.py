@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import arns
+from .replacement import fixed_identity
 from .settings import Settings
 
 KEY_ATTRIBUTE: Final = "id"  # DynamoDBPersistenceLayer's default key_attr
@@ -44,6 +45,6 @@ class IdempotencyTable(pulumi.ComponentResource):
     ) -> None:
         super().__init__("sfuser:monitoring:IdempotencyTable", name, None, opts)
         self.table = aws.dynamodb.Table(
-            f"{name}-table", **table_inputs(settings), opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-table", **table_inputs(settings), opts=fixed_identity(self)
         )
         self.register_outputs({"tableName": self.table.name, "tableArn": self.table.arn})

@@ -10,13 +10,14 @@ import pulumi
 import pulumi_aws as aws
 
 from handlers import contract
-from handlers.contract import AlertRoute, HandlerKey
+from handlers.contract import HandlerKey
 from handlers.settings import HandlerSettings, environment_variables
 
 from . import arns
 from .handler_table import HANDLERS, lambda_policy
 from .iam_policies import AlertTargets, lambda_assume_role_policy
 from .lambda_package import handler_archive
+from .replacement import fixed_identity
 from .settings import LogGroupKind, Settings
 
 RUNTIME: Final = "python3.12"
@@ -29,6 +30,8 @@ TRACING_MODE: Final = {True: "Active", False: "PassThrough"}
 
 STATE_MACHINE_LOG_GROUP: Final = "state-machine"
 GLUE_JOB_LOG_GROUP: Final = "glue-job"
+RESOURCE_NAME: Final = "handlers"  # the program's MonitoringLambdas (__main__.py)
+COMPONENT_TYPE: Final = "sfuser:monitoring:MonitoringLambdas"
 
 
 def managed_log_groups(settings: Settings) -> dict[str, str]:
@@ -44,17 +47,14 @@ def managed_log_groups(settings: Settings) -> dict[str, str]:
     return groups
 
 
-def _policy_json(
-    settings: Settings, handler: HandlerKey, routes: list[AlertRoute]
-) -> Callable[[list[str]], str]:
-    """Renders a handler's policy once the key ARN and topic ARNs (in `routes` order) resolve."""
+def log_group_resource_name(component: str, key: str) -> str:
+    """The Pulumi name of one managed log group (`pulumi import` adopts it under this name)."""
+    return f"{component}-logs-{key}"
 
-    def render(resolved: list[str]) -> str:
-        key_arn, *topic_arns = resolved
-        targets = AlertTargets(dict(zip(routes, topic_arns, strict=True)), key_arn)
-        return json.dumps(lambda_policy(settings, handler, targets))
 
-    return render
+def _policy_json(settings: Settings, handler: HandlerKey) -> Callable[[AlertTargets], str]:
+    """Renders a handler's policy once the alert targets' ARNs resolve."""
+    return lambda targets: json.dumps(lambda_policy(settings, handler, targets))
 
 
 class MonitoringLambdas(pulumi.ComponentResource):
@@ -74,37 +74,36 @@ class MonitoringLambdas(pulumi.ComponentResource):
         settings: Settings,
         handler_settings: Mapping[HandlerKey, HandlerSettings],
         *,
-        topic_arns: Mapping[AlertRoute, pulumi.Output[str]],
-        key_arn: pulumi.Output[str],
+        alert_targets: pulumi.Output[AlertTargets],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("sfuser:monitoring:MonitoringLambdas", name, None, opts)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.log_groups = {
             key: aws.cloudwatch.LogGroup(
-                f"{name}-logs-{key}",
+                log_group_resource_name(name, key),
                 name=group,
                 retention_in_days=settings.log_retention_days,
-                opts=child,
+                opts=fixed_identity(self),
             )
             for key, group in managed_log_groups(settings).items()
         }
         code = handler_archive()
-        routes = list(topic_arns)
-        policy_inputs = pulumi.Output.all(key_arn, *(topic_arns[route] for route in routes))
         self.roles = {}
         self.functions = {}
         for handler, spec in HANDLERS.items():
+            # Named: an existing alert topic's owner grants its key to the error handler's role
+            # by ARN (topic_grants.owner_grants), so the ARN must not change with a replacement.
             role = aws.iam.Role(
                 f"{name}-{handler.value}-role",
                 name=arns.function_role_name(settings, handler),
                 assume_role_policy=json.dumps(lambda_assume_role_policy()),
-                opts=child,
+                opts=fixed_identity(self),
             )
             policy = aws.iam.RolePolicy(
                 f"{name}-{handler.value}-policy",
                 role=role.id,
-                policy=policy_inputs.apply(_policy_json(settings, handler, routes)),
+                policy=alert_targets.apply(_policy_json(settings, handler)),
                 opts=child,
             )
             sizing = spec.config(settings)
@@ -127,7 +126,7 @@ class MonitoringLambdas(pulumi.ComponentResource):
                 reserved_concurrent_executions=sizing.reserved_concurrency,
                 tracing_config={"mode": TRACING_MODE[settings.tracing_enabled]},
                 environment={"variables": environment_variables(handler_settings[handler])},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+                opts=fixed_identity(self, depends_on=ready),
             )
         self.register_outputs(
             {

@@ -136,10 +136,14 @@ class PipelineMetrics:
         name = contract.function_name(self._settings.environment, handler)
         return self.function_errors(name, handler.value)
 
-    def handler_duration(self, handler: HandlerKey) -> MetricSpec:
+    def function_duration(self, function_name: str, label: str) -> MetricSpec:
         """Milliseconds per invocation, the slowest in the period."""
-        dimensions = {"FunctionName": contract.function_name(self._settings.environment, handler)}
-        return MetricSpec(LAMBDA_NAMESPACE, "Duration", dimensions, "Maximum", label=handler.value)
+        dimensions = {"FunctionName": function_name}
+        return MetricSpec(LAMBDA_NAMESPACE, "Duration", dimensions, "Maximum", label=label)
+
+    def handler_duration(self, handler: HandlerKey) -> MetricSpec:
+        name = contract.function_name(self._settings.environment, handler)
+        return self.function_duration(name, handler.value)
 
     # ---- the alert path ----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import arns
+from .replacement import fixed_identity
 from .settings import Settings
 
 ABORT_INCOMPLETE_UPLOADS_DAYS = 1
@@ -47,6 +48,6 @@ class ResultsLifecycle(pulumi.ComponentResource):
                 bucket=settings.athena_results_bucket,
                 expected_bucket_owner=settings.account_id,
                 rules=lifecycle_rules(settings),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=fixed_identity(self),
             )
         self.register_outputs({"managed": settings.manage_results_lifecycle})

@@ -14,6 +14,7 @@ work, with a deprecation warning.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -88,6 +89,15 @@ class LogGroupKind(StrEnum):
 class S3Location:
     bucket: str
     prefix: str  # "" for the whole bucket, otherwise ends with "/"
+
+
+@dataclass(frozen=True)
+class ExistingTopic:
+    """A topic a route uses instead of creating its own (`criticalTopicArn`, ...)."""
+
+    arn: str
+    kms_key_arn: str  # the owner's key the error handler must use; "" if not encrypted
+    manage_policy: bool  # manageExistingTopicPolicy: this stack adds its statement
 
 
 @dataclass(frozen=True)
@@ -173,7 +183,7 @@ def _suppressor_alarm(value: str) -> str:
 
 def _email(value: SecretStr) -> SecretStr:
     if not _EMAIL.match(value.get_secret_value()):
-        raise ValueError("is not a valid email address")
+        raise ValueError("must be an email address (name@example.com)")
     return value
 
 
@@ -220,6 +230,12 @@ MAX_CANARY_INTERVAL_SECONDS: Final = 604_800 // 2
 _KMS_KEY_ARN = re.compile(
     rf"^arn:{_PARTITION}:kms:(?P<region>{_REGION}):\d{{12}}:key/[A-Za-z0-9-]+$"
 )
+# A standard topic (SNS: 1-256 letters, digits, '-', '_'); FIFO topics end in `.fifo`.
+_SNS_TOPIC_ARN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):sns:(?P<region>{_REGION}):(?P<account>\d{{12}})"
+    r":(?P<name>[A-Za-z0-9_-]{1,256})$"
+)
+_FIFO_TOPIC_ARN = re.compile(r"^arn:[^:]+:sns:[^:]+:\d{12}:[A-Za-z0-9_-]{1,251}\.fifo$")
 
 
 def schedule_interval_seconds(expression: str) -> int:
@@ -296,6 +312,13 @@ class HandlerConfig(BaseModel):
     )
 
 
+class ErrorHandlerConfig(HandlerConfig):
+    """The error handler makes the most AWS calls one after another (handlers/call_budget.py):
+    its timeout must hold each with a retry, or a slow AWS API loses the alert."""
+
+    timeout_seconds: TimeoutSeconds = 120
+
+
 class PipelineValidatorConfig(HandlerConfig):
     """The validator scans the whole SCD history: more memory and time by default. Its circuit
     breakers' limits are the validator's settings (what it accepts is its model's rule) and the
@@ -355,7 +378,7 @@ class Settings(BaseModel):
     tracing_enabled: bool = True
     # One object per handler (`pipelineValidator: {memoryMb: 1024}`), see `HandlerConfig`.
     metrics_publisher: HandlerConfig = HandlerConfig()
-    error_handler: HandlerConfig = HandlerConfig()
+    error_handler: ErrorHandlerConfig = ErrorHandlerConfig()
     pipeline_validator: PipelineValidatorConfig = PipelineValidatorConfig()
     # Thresholds (the ones the handlers read too default from the contract).
     data_quality_threshold: Percent = DEFAULT_THRESHOLDS.data_quality_percent
@@ -380,7 +403,9 @@ class Settings(BaseModel):
     maintenance_wait_period_seconds: PositiveInt = 120
     maintenance_extension_period_seconds: PositiveInt = 600
     # Cost guards: the validator's workgroup, result reuse, clean-up.
-    athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = "validator"
+    athena_results_prefix: Annotated[str, AfterValidator(_results_prefix)] = (
+        contract.DEFAULT_ATHENA_RESULTS_PREFIX
+    )
     athena_results_kms_key_arn: str = ""
     athena_bytes_scanned_cutoff: int = TEN_GIB
     # Bounds and the lookback-covers-freshness rule: the validator's settings model.
@@ -392,6 +417,12 @@ class Settings(BaseModel):
     canary_enabled: bool = True
     canary_schedule: Annotated[str, AfterValidator(_rate_schedule)] = "rate(1 day)"
     canary_alerts: SelfTestAlerts = SelfTestAlerts.PUBLISH
+    # Existing alert topics: empty creates the route's topic (`<prefix>-alerts-<route>`).
+    critical_topic_arn: str = ""
+    warning_topic_arn: str = ""
+    critical_topic_kms_key_arn: str = ""
+    warning_topic_kms_key_arn: str = ""
+    manage_existing_topic_policy: bool = False
 
     @field_validator("state_machine_arn")
     @classmethod
@@ -443,6 +474,71 @@ class Settings(BaseModel):
         _require_same_region(match["region"], info)
         return value
 
+    @field_validator("critical_topic_arn", "warning_topic_arn")
+    @classmethod
+    def _existing_topic(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        match = _SNS_TOPIC_ARN.match(value)
+        if match is None:
+            if _FIFO_TOPIC_ARN.match(value):
+                raise ValueError(
+                    "names a FIFO topic (.fifo): CloudWatch alarms cannot notify FIFO topics; "
+                    "use a standard topic"
+                )
+            raise ValueError(
+                "must be empty (the stack creates the topic) or a standard SNS topic ARN "
+                "arn:aws:sns:<region>:<account>:<name> (name: 1-256 letters, digits, '-', '_')"
+            )
+        _require_same_region(match["region"], info)
+        pipeline = STATE_MACHINE_ARN.match(info.data.get("state_machine_arn", ""))
+        if pipeline is not None and match["partition"] != pipeline["partition"]:
+            raise ValueError(
+                f"is in partition {match['partition']}, the pipeline in {pipeline['partition']}"
+            )
+        if pipeline is not None and match["account"] != pipeline["account"]:
+            raise ValueError(
+                f"is in account {match['account']}: alert topics must be in the pipeline's account "
+                f"{pipeline['account']}, where the alarms and the error handler publish"
+            )
+        route = _route_of(info)
+        subscriptions = [
+            config_key(f"{route}Alert{kind}")
+            for kind in ("Emails", "Webhooks")
+            if info.data.get(f"{route}_alert_{kind.lower()}")
+        ]
+        if subscriptions:
+            raise ValueError(
+                f"{' and '.join(subscriptions)} subscribe only a topic this stack creates: "
+                "subscribe those endpoints to the existing topic and remove them here"
+            )
+        return value
+
+    @field_validator("critical_topic_kms_key_arn", "warning_topic_kms_key_arn")
+    @classmethod
+    def _existing_topic_key(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        match = _KMS_KEY_ARN.match(value)
+        if match is None:
+            raise ValueError(
+                "must be empty or the ARN of the topic's KMS key arn:aws:kms:<region>:<account>:"
+                "key/<id> (not an alias: the error handler's IAM grant names the key)"
+            )
+        _require_same_region(match["region"], info)
+        route = _route_of(info)
+        topic = info.data.get(f"{route}_topic_arn")
+        if topic == "":
+            raise ValueError(
+                f"applies only with {config_key(f'{route}TopicArn')}: the topics this stack "
+                "creates use its own key"
+            )
+        same_topic = route is AlertRoute.WARNING and topic == info.data.get("critical_topic_arn")
+        critical_key = info.data.get("critical_topic_kms_key_arn")
+        if same_topic and critical_key and critical_key != value:
+            raise ValueError("differs from criticalTopicKmsKeyArn, but both routes name one topic")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -490,6 +586,19 @@ class Settings(BaseModel):
     def alert_webhooks(self, route: AlertRoute) -> tuple[SecretStr, ...]:
         return tuple(getattr(self, f"{route.value}_alert_webhooks"))
 
+    def existing_topic(self, route: AlertRoute) -> ExistingTopic | None:
+        """The topic `route` uses instead of creating one, or None. When both routes name one
+        topic, a key set on either is that topic's key."""
+        arn = getattr(self, f"{route.value}_topic_arn")
+        if not arn:
+            return None
+        keys = [
+            getattr(self, f"{other.value}_topic_kms_key_arn")
+            for other in (route, *AlertRoute)
+            if getattr(self, f"{other.value}_topic_arn") == arn
+        ]
+        return ExistingTopic(arn, next(filter(None, keys), ""), self.manage_existing_topic_policy)
+
     def table(self, configured: str) -> TableName:
         database, _, table = configured.rpartition(".")
         return TableName(database or self.athena_database, table)
@@ -503,15 +612,16 @@ class Settings(BaseModel):
         return self.dedup_window_minutes * 60
 
 
+def _route_of(info: ValidationInfo) -> AlertRoute:
+    """The route of a per-route field (`critical_topic_arn` -> critical)."""
+    assert info.field_name is not None
+    return AlertRoute(info.field_name.split("_", 1)[0])
+
+
 def _require_same_region(arn_region: str, info: ValidationInfo) -> None:
     region = info.data.get("region")
     if region is not None and arn_region != region:
         raise ValueError(f"is in region {arn_region} but the stack deploys to {region}")
-
-
-SECRET_ALIASES: Final = frozenset(
-    {"criticalAlertEmails", "warningAlertEmails", "criticalAlertWebhooks", "warningAlertWebhooks"}
-)
 
 
 class SettingsError(ValueError):
@@ -533,6 +643,23 @@ def _annotation_origin(field_name: str) -> Any:
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     return get_origin(annotation) or annotation
+
+
+def _holds_secret(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    return any(_holds_secret(arg) for arg in get_args(annotation))
+
+
+@functools.cache
+def secret_aliases() -> frozenset[str]:
+    """Config keys whose values are secrets (any `SecretStr` in the field's type): no message
+    ever shows their values."""
+    return frozenset(
+        alias
+        for name, alias in field_aliases().items()
+        if _holds_secret(Settings.model_fields[name].annotation)
+    )
 
 
 def is_list_field(field_name: str) -> bool:
@@ -563,17 +690,26 @@ def config_path(field_alias: str, *parts: str | int) -> str:
     return config_key(field_alias) + inside
 
 
-def _decoded(name: str, text: str) -> Any:
+SECRET_SHOWN: Final = "<secret>"
+
+
+def _shown(alias: str, value: Any) -> Any:
+    """What a message may show of a config value: never a secret's."""
+    return SECRET_SHOWN if isinstance(value, SecretStr) or alias in secret_aliases() else value
+
+
+def _decoded(name: str, alias: str, text: str) -> Any:
     """A config value as the model takes it: lists and objects arrive as JSON text."""
     kind = list if is_list_field(name) else dict if is_object_field(name) else None
     if kind is None:
         return text
+    shape = "a JSON list" if kind is list else "a JSON object"
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        raise ValueError(f"must be a JSON {kind.__name__}, got {text}") from None
+        raise ValueError(f"must be {shape}, got {_shown(alias, text)}") from None
     if not isinstance(value, kind):
-        raise ValueError(f"must be a {kind.__name__}, got {text}")
+        raise ValueError(f"must be {shape}, got {_shown(alias, text)}")
     return value
 
 
@@ -608,7 +744,7 @@ def parse_settings(raw: Mapping[str, str]) -> Settings:
     for name, alias in field_aliases().items():
         if alias in raw:
             try:
-                values[alias] = _decoded(name, raw[alias])
+                values[alias] = _decoded(name, alias, raw[alias])
             except ValueError as error:
                 problems.append(f"{config_key(alias)}: {error}")
     moved = _move_deprecated(raw, values, problems)
@@ -632,10 +768,7 @@ def _describe(error: ValidationError) -> list[str]:
         if problem["type"] == "missing":
             lines.append(f"{key}: is required (pulumi config set {alias} ...)")
             continue
-        shown = problem.get("input")
-        if isinstance(shown, SecretStr) or alias in SECRET_ALIASES:
-            shown = "<secret>"
-        lines.append(f"{key}: {message}, got {shown}")
+        lines.append(f"{key}: {message}, got {_shown(str(alias), problem.get('input'))}")
     return lines
 
 

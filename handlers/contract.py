@@ -78,9 +78,15 @@ class ValidationType(StrEnum):
     SCD_INTEGRITY = "scd_integrity"
 
 
-# The canary's scheduled events carry this key (`{"self_test": true}`); a handler answers them
-# with its self-test and never counts them as pipeline activity.
+# The canary's scheduled event is exactly `{"self_test": true}`; a handler answers it with its
+# self-test and never counts it as pipeline activity. Any other event, even one that carries
+# the key, is pipeline activity (a real failure must never be diverted to the self-test topic).
 SELF_TEST_KEY: Final = "self_test"
+SELF_TEST_EVENT: Final = MappingProxyType({SELF_TEST_KEY: True})
+
+# What the error handler raises when the alert was not delivered (SNS refused it, or another
+# invocation holds the failure's in-progress mark); the reference state machine retries it.
+ALERT_DELIVERY_ERROR: Final = "AlertDeliveryError"
 
 
 class SelfTestAlerts(StrEnum):
@@ -256,6 +262,15 @@ class Metric:
     MONITORING_HEARTBEAT: Final = MetricDef(
         "MonitoringHeartbeat", Unit.COUNT, (_ENV,), description="Canary self-test of the monitoring"
     )
+    ALERT_FALLBACKS: Final = MetricDef(
+        "AlertFallbacks",
+        Unit.COUNT,
+        (_ENV,),
+        description=(
+            "Alerts the error handler sent around a failure of its own: without its "
+            "de-duplication store, or as a minimal alert when the full one could not be built"
+        ),
+    )
     MAINTENANCE_MODE: Final = MetricDef(
         "MaintenanceMode",
         Unit.NONE,
@@ -297,6 +312,8 @@ DEFAULT_INGESTION_LOOKBACK_DAYS: Final = 2
 # How many days back the previous extract may be, for the volume comparison (partition pruning
 # as for the lookback, which it must cover).
 DEFAULT_VOLUME_HISTORY_DAYS: Final = 7
+# Key prefix of the validator's Athena results in the results bucket (IAM grants only it).
+DEFAULT_ATHENA_RESULTS_PREFIX: Final = "validator"
 # Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes upper bound (botocore model).
 ATHENA_MAX_RESULT_REUSE_MINUTES: Final = 10_080
 
@@ -317,6 +334,7 @@ class EnvVar(StrEnum):
     ATHENA_DATABASE = "ATHENA_DATABASE"
     ATHENA_WORKGROUP = "ATHENA_WORKGROUP"
     S3_RESULTS_BUCKET = "S3_RESULTS_BUCKET"
+    ATHENA_RESULTS_PREFIX = "ATHENA_RESULTS_PREFIX"
     QUERY_ENGINE = "QUERY_ENGINE"
     DUCKDB_PATH = "DUCKDB_PATH"
     RAW_TABLE = "RAW_TABLE"
@@ -348,6 +366,10 @@ class EnvVar(StrEnum):
     POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
     POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
     POWERTOOLS_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
+    # Every AWS client of a handler (handlers/call_budget.py); the stack fits them to its timeout.
+    AWS_CALL_MAX_ATTEMPTS = "AWS_CALL_MAX_ATTEMPTS"
+    AWS_CALL_CONNECT_TIMEOUT_SECONDS = "AWS_CALL_CONNECT_TIMEOUT_SECONDS"
+    AWS_CALL_READ_TIMEOUT_SECONDS = "AWS_CALL_READ_TIMEOUT_SECONDS"
 
 
 class HandlerKey(StrEnum):

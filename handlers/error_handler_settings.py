@@ -7,7 +7,7 @@ function's environment from this model (components/function_environment.py).
 from __future__ import annotations
 
 import dataclasses
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
@@ -28,6 +28,11 @@ DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400
 
 
 class ErrorHandlerSettings(HandlerSettings):
+    # Per de-duplicated action (the alert, then the run's JobSuccess = 0): the record's PutItem,
+    # the action (SNS Publish + PipelineErrors, or JobSuccess), the record's UpdateItem. Failing
+    # open without the store takes fewer (tests/guardrails/test_call_budgets.py counts both).
+    AWS_CALLS: ClassVar[int] = 7
+
     critical_topic_arn: str = Field(alias=EnvVar.CRITICAL_TOPIC_ARN, pattern=SNS_TOPIC_ARN)
     warning_topic_arn: str = Field(alias=EnvVar.WARNING_TOPIC_ARN, pattern=SNS_TOPIC_ARN)
     environment: str = Field(default=UNKNOWN_ENVIRONMENT, alias=EnvVar.ENVIRONMENT)

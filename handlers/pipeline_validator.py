@@ -2,9 +2,11 @@
 
 A thin shell over `handlers.validation`: parse the event, run one aggregate query on Athena (or
 DuckDB locally), publish the scores, return the report. Data failures return `passed: false` with
-the failing checks; engine and configuration failures raise, so Step Functions retries or fails
-the state and the error handler alerts. A canary self-test event (`handlers.self_test`) runs a
-trivial query on the configured engine, returns its stats and publishes nothing.
+the failing checks; engine and configuration failures raise (QueryEngineError,
+ConfigurationError), so the task fails; the reference state machine catches that and the error
+handler alerts. Athena stops waiting at a deadline taken from the Lambda context, early enough to
+stop the query and raise before Lambda's timeout. A canary self-test event (`handlers.self_test`)
+runs a trivial query on the configured engine, returns its stats and publishes nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers import clock, cloudwatch_metrics, self_test, tracing
 from handlers.contract import ValidationType
+from handlers.deadline import LambdaDeadline
 from handlers.events import ContractModel, ExecutionContext, GlueJobRun
 from handlers.settings import load
 from handlers.validation import sql
-from handlers.validation.engines import create_engine
+from handlers.validation.engines import QueryEngine, create_engine
 from handlers.validation.errors import QueryEngineError
 from handlers.validation.metrics import metric_data
 from handlers.validation.runner import validate
@@ -44,8 +47,16 @@ def self_test_query(now: datetime) -> str:
     return f"SELECT 1 AS ok, {sql.timestamp_literal(now)} AS checked_at"
 
 
-def _self_test(settings: ValidatorSettings, now: datetime) -> dict[str, Any]:
-    engine = create_engine(settings)
+def _engine(settings: ValidatorSettings, context: LambdaContext) -> QueryEngine:
+    """The configured engine; Athena waits until the deadline that leaves the calls after it
+    their time."""
+    deadline = LambdaDeadline.keeping(
+        context, settings.call_budget, ValidatorSettings.CALLS_AFTER_POLL_DEADLINE
+    )
+    return create_engine(settings, deadline)
+
+
+def _self_test(engine: QueryEngine, now: datetime) -> dict[str, Any]:
     result = engine.run(SELF_TEST_QUERY_NAME, self_test_query(now))
     if [row.get("ok") for row in result.rows] != [1]:
         raise QueryEngineError(f"self-test query on {engine.name} returned {result.rows!r}")
@@ -59,12 +70,15 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     settings = load(ValidatorSettings)
     now = clock.now()
     if self_test.requested(event):
-        return _self_test(settings, now)
-    return _validate(parse(event=event, model=ValidatorEvent), settings, now)
+        return _self_test(_engine(settings, context), now)
+    validator_event = parse(event=event, model=ValidatorEvent)
+    return _validate(validator_event, settings, _engine(settings, context), now)
 
 
-def _validate(event: ValidatorEvent, settings: ValidatorSettings, now: datetime) -> dict[str, Any]:
-    report = validate(event.validation_type, settings, create_engine(settings), now, event.glue_job)
+def _validate(
+    event: ValidatorEvent, settings: ValidatorSettings, engine: QueryEngine, now: datetime
+) -> dict[str, Any]:
+    report = validate(event.validation_type, settings, engine, now, event.glue_job)
     published = cloudwatch_metrics.publish(metric_data(report, settings.environment, now))
     tracer.put_annotation("validation_type", report.validation_type.value)
     tracer.put_annotation("passed", report.passed)

@@ -10,8 +10,9 @@ The same model works in both directions:
   by instantiating that handler's own model: an environment the Lambda would refuse is refused
   before it is deployed. `load(type(m), environment_variables(m)) == m` for every model `m`.
 
-Every model also carries the Powertools variables (service name, log level, tracing switch),
-so a function's whole environment is its model.
+Every model also carries the Powertools variables (service name, log level, tracing switch) and
+the call budget of its AWS clients (attempts and socket timeouts, `handlers/call_budget.py`), so a
+function's whole environment is its model.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Annotated, Any, ClassVar, Final, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from handlers.call_budget import DEFAULT_BUDGET, CallBudget
 from handlers.contract import EnvVar
 
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -57,6 +59,9 @@ class HandlerSettings(BaseModel):
 
     # Aliases whose empty value is passed to the model instead of meaning "unset".
     KEEP_EMPTY: ClassVar[frozenset[str]] = frozenset()
+    # The most AWS calls one invocation makes one after another (each with its retries); the
+    # stack sizes the call budget so that they fit the function's timeout.
+    AWS_CALLS: ClassVar[int] = 1
 
     service_name: str = Field(
         default=DEFAULT_SERVICE_NAME, min_length=1, alias=EnvVar.POWERTOOLS_SERVICE_NAME
@@ -65,6 +70,23 @@ class HandlerSettings(BaseModel):
         default="INFO", alias=EnvVar.POWERTOOLS_LOG_LEVEL
     )
     trace_disabled: bool = Field(default=False, alias=EnvVar.POWERTOOLS_TRACE_DISABLED)
+    aws_call_max_attempts: int = Field(
+        default=DEFAULT_BUDGET.max_attempts, ge=1, alias=EnvVar.AWS_CALL_MAX_ATTEMPTS
+    )
+    aws_call_connect_timeout_seconds: float = Field(
+        default=DEFAULT_BUDGET.connect_timeout, gt=0, alias=EnvVar.AWS_CALL_CONNECT_TIMEOUT_SECONDS
+    )
+    aws_call_read_timeout_seconds: float = Field(
+        default=DEFAULT_BUDGET.read_timeout, gt=0, alias=EnvVar.AWS_CALL_READ_TIMEOUT_SECONDS
+    )
+
+    @property
+    def call_budget(self) -> CallBudget:
+        return CallBudget(
+            max_attempts=self.aws_call_max_attempts,
+            connect_timeout=self.aws_call_connect_timeout_seconds,
+            read_timeout=self.aws_call_read_timeout_seconds,
+        )
 
 
 SettingsT = TypeVar("SettingsT", bound=HandlerSettings)

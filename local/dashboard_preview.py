@@ -1,160 +1,201 @@
-"""A PNG preview of the pipeline dashboard, drawn from the SAME widget specs PipelineDashboard
-deploys (`components.dashboard_body.widget_specs`) and filled with the metrics the local run
-published to the emulator.
+"""A PNG preview of the pipeline dashboard over the replayed fortnight, drawn from the SAME widget
+specs PipelineDashboard deploys (`components.dashboard_body.widget_specs`), with the alarm
+timeline under it.
 
-Each metric widget plots its metrics (with their statistic and label) at one-second resolution, so
-the two local runs, seconds apart, show as separate points; the horizontal annotations are drawn
-as threshold lines. Widgets on metrics AWS publishes itself (Step Functions, Glue) have no local
-data and say so. The Logs Insights widget is shown as a text panel of the alerts the runs sent.
+Each metric widget plots its metrics (their statistic and label, at the widget's period) from the
+emulator's datapoints; metrics AWS publishes itself are simulated locally, and their legend says
+so. Horizontal annotations are the alarms' threshold lines, and where a band alarm watches a
+metric the widget shows, its band is drawn too (a local approximation, `band_approximation`).
+Weekends are shaded and the planted incidents marked. The Logs Insights widget is shown as the
+alerts the runs sent. Under the panels, one strip per alarm: when it was in ALARM, OK or without
+enough data, evaluated from the alarm specs (`alarm_timeline`).
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: no display needed
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 
 from components import arns
+from components.alarm_model import AlarmSpec
+from components.alarm_set import alarm_set
+from components.anomaly_band import AnomalyBand
 from components.dashboard_body import GRID_WIDTH, WIDGET_WIDTH, WidgetSpec, widget_specs
-from components.metrics import GLUE_NAMESPACE, STATES_NAMESPACE
+from components.metrics import MetricSpec
 from components.settings import Settings
-from handlers.contract import NAMESPACE
-from local.emulator import Alert, Emulator
+from local.alarm_evaluation import AlarmState
+from local.alarm_timeline import AlarmBoard
+from local.band_approximation import MIN_TRAINING_POINTS
+from local.emulator import Alert
+from local.history import HISTORY_DAYS, History
+from local.metric_store import MetricStore, period_values, stream_key
 from local.report import root_cause
+from local.salesforce_users import SATURDAY
+from local.simulated_metrics import is_simulated
 from local.walkthrough import RunRecord
 
 FILE_NAME: Final = "dashboard-preview.png"
-RESOLUTION_SECONDS: Final = 1
-PANEL_INCHES: Final = (7.0, 3.4)
+PANEL_INCHES: Final = (7.0, 3.0)
+TIMELINE_ROW_INCHES: Final = 0.28
 DPI: Final = 90
 TEXT_COLUMNS: Final = 80
-MAX_CAUSE_LINES: Final = 1  # the summary, which names the failed checks: three runs fit
-RUN_COLOURS: Final = ("tab:green", "tab:red", "tab:blue", "tab:orange")
+MAX_CAUSE_LINES: Final = 2  # the summary and the first finding
+STATE_COLOURS: Final = {
+    AlarmState.ALARM: "crimson",
+    AlarmState.OK: "#cfe8cf",
+    AlarmState.INSUFFICIENT_DATA: "#e4e4e4",
+}
+# An alarm of a few minutes is a sliver on a fortnight; it is drawn at least this share wide.
+MIN_ALARM_SHARE: Final = 0.004
+WEEKEND_COLOUR: Final = "#f2f2f2"
+ANNOTATION_HEADROOM: Final = 1.12
+MAX_LEGEND_ROWS: Final = 3
+RIGHT_MARGIN: Final = timedelta(hours=8)  # room right of today's runs
+INCIDENT_COLOUR: Final = "orange"
 
 Run = tuple[str, RunRecord, Sequence[Alert]]
 
 
-def _offset(moment: datetime, origin: datetime) -> float:
-    return (moment - origin).total_seconds()
+def _x(moment: datetime) -> float:
+    """Matplotlib's date number of `moment`: what a time axis plots."""
+    return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
 
 
-def _window(runs: Sequence[Run]) -> tuple[datetime, datetime]:
-    starts = [record.started_at for _, record, _ in runs]
-    ends = [record.finished_at or record.started_at for _, record, _ in runs]
-    return (
-        min(starts).replace(microsecond=0) - timedelta(seconds=2),
-        max(ends).replace(microsecond=0) + timedelta(seconds=3),
+def _weekends(axes: Axes, start: datetime, end: datetime) -> None:
+    day = datetime.combine(start.date(), time(), UTC)
+    while day < end:
+        if day.weekday() >= SATURDAY:
+            axes.axvspan(_x(day), _x(day + timedelta(days=1)), color=WEEKEND_COLOUR, zorder=0)
+        day += timedelta(days=1)
+
+
+def _incidents(axes: Axes, fortnight: History, label: bool) -> None:
+    """A line at each planted incident's run (and at today's runs), named on the strip."""
+    schedule = fortnight.schedule
+    marks = [
+        (schedule.run_at(day.days_ago), str(day.incident)) for day in fortnight.days if day.incident
+    ]
+    marks.append((schedule.run_at(0), "today's runs"))
+    for moment, name in marks:
+        axes.axvline(_x(moment), color=INCIDENT_COLOUR, linewidth=0.8, linestyle=":", zorder=1)
+        if label:
+            axes.annotate(
+                name, (_x(moment), 1.01), xycoords=("data", "axes fraction"),
+                fontsize=8, color="darkorange", ha="center", va="bottom",
+            )  # fmt: skip
+
+
+def _time_axis(axes: Axes, start: datetime, end: datetime) -> None:
+    axes.set_xlim(_x(start), _x(end + RIGHT_MARGIN))
+    axes.xaxis.set_major_locator(mdates.DayLocator(tz=UTC))  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%a\n%d", tz=UTC))  # type: ignore[no-untyped-call]
+    axes.tick_params(labelsize=7)
+
+
+def _legend_label(metric: MetricSpec) -> str:
+    simulated = ", simulated" if is_simulated(metric.namespace, metric.metric_name) else ""
+    return f"{metric.label} ({metric.statistic}{simulated})"
+
+
+def _band_alarms(specs: Sequence[AlarmSpec], metric: MetricSpec) -> list[AlarmSpec]:
+    """The band alarms watching `metric` (whatever statistic or period they take of it)."""
+    key = stream_key(metric)
+    return [
+        spec
+        for spec in specs
+        if isinstance(spec.threshold, AnomalyBand)
+        and isinstance(spec.watches, MetricSpec)
+        and stream_key(spec.watches) == key
+    ]
+
+
+def _band(axes: Axes, spec: AlarmSpec, store: MetricStore, board: AlarmBoard) -> None:
+    assert isinstance(spec.watches, MetricSpec)
+    period = timedelta(seconds=spec.period_seconds)
+    points = [
+        (end - period, learned)
+        for end, _ in period_values(store.stream(spec.watches), spec.watches.statistic, period)
+        if (learned := board.band(spec, end)) is not None
+    ]
+    if not points:
+        return
+    assert isinstance(spec.threshold, AnomalyBand)
+    axes.fill_between(
+        [_x(moment) for moment, _ in points],
+        [band[0] for _, band in points],
+        [band[1] for _, band in points],
+        color="tab:blue",
+        alpha=0.15,
+        label=(
+            f"{spec.key} band (local approximation:\nmean \u00b1 {spec.threshold.width:g}\u03c3"
+            f" of earlier runs, from run {MIN_TRAINING_POINTS + 1})"
+        ),
     )
 
 
-def _seconds(record: RunRecord) -> float:
-    finished = record.finished_at or record.started_at
-    return (finished - record.started_at).total_seconds()
-
-
-def _local_facts(namespace: str, runs: Sequence[Run]) -> list[str]:
-    """What the local runs tell about a widget whose metrics only AWS publishes."""
-    if namespace == STATES_NAMESPACE:
-        return [
-            f"{label} run: {'FAILED' if record.failed else 'SUCCEEDED'} in {_seconds(record):.1f} s"
-            for label, record, _ in runs
-        ]
-    if namespace == GLUE_NAMESPACE:
-        return [
-            f"{label} run: Glue job (stand-in) {record.stages[0].output.get('JobRunState')}"
-            for label, record, _ in runs
-            if record.stages and isinstance(record.stages[0].output, dict)
-        ]
-    return []
-
-
-def _text_panel(axes: Axes, lines: Sequence[str], *, x: float, y: float, **style: Any) -> None:
-    axes.text(x, y, "\n".join(lines), transform=axes.transAxes, **{"fontsize": 9, **style})
-    axes.set_xticks([])
-    axes.set_yticks([])
-
-
-def _no_data(axes: Axes, spec: WidgetSpec, runs: Sequence[Run]) -> None:
-    namespaces = sorted({metric.namespace for metric in spec.metrics})
-    published_by_aws = [namespace for namespace in namespaces if namespace != NAMESPACE]
-    if published_by_aws:
-        lines = [f"No local data: AWS publishes {', '.join(published_by_aws)} itself.", ""]
-    else:
-        lines = [f"No local data: the handlers publish these {NAMESPACE} metrics only in AWS", ""]
-    facts = [fact for namespace in namespaces for fact in _local_facts(namespace, runs)]
-    if facts:
-        lines += ["What the local runs did:", *facts]
-    _text_panel(axes, lines, x=0.5, y=0.5, ha="center", va="center", color="dimgrey")
-
-
-def _run_spans(axes: Axes, runs: Sequence[Run], origin: datetime) -> None:
-    """Shade each run from the second it started to the second after it ended."""
-    for (label, record, _), colour in zip(runs, RUN_COLOURS, strict=False):
-        start = _offset(record.started_at.replace(microsecond=0), origin)
-        end = _offset((record.finished_at or record.started_at).replace(microsecond=0), origin)
-        axes.axvspan(start, end + 1, color=colour, alpha=0.08)
-        axes.annotate(
-            f"{label} run", (start, 0.02), xycoords=("data", "axes fraction"), fontsize=7,
-            color=colour, va="bottom", ha="left",
-        )  # fmt: skip
-
-
-def _metric_panel(axes: Axes, spec: WidgetSpec, emulator: Emulator, runs: Sequence[Run]) -> None:
-    start, end = _window(runs)
-    plotted = False
+def _metric_panel(
+    axes: Axes,
+    spec: WidgetSpec,
+    store: MetricStore,
+    board: AlarmBoard,
+    alarms: Sequence[AlarmSpec],
+) -> None:
+    period = timedelta(seconds=spec.period_seconds)
     for metric in spec.metrics:
-        series = emulator.metric_series(
-            metric.namespace,
-            metric.metric_name,
-            metric.dimensions,
-            stat=metric.statistic,
-            start=start,
-            end=end,
-            period_seconds=RESOLUTION_SECONDS,
+        for alarm in _band_alarms(alarms, metric):
+            _band(axes, alarm, store, board)
+        series = period_values(store.stream(metric), metric.statistic, period)
+        # Points, not lines: a stream holds a run's values and the canary's (or two stages')
+        # a few periods apart, which lines would zigzag between.
+        axes.plot(
+            [_x(end - period) for end, _ in series],
+            [value for _, value in series],
+            marker="o",
+            markersize=3.5,
+            linestyle="none",
+            label=_legend_label(metric),
         )
-        if series:
-            # A point per one-second period, mid-period: inside the span of its run.
-            times = [_offset(moment, start) + RESOLUTION_SECONDS / 2 for moment, _ in series]
-            values = [value for _, value in series]
-            axes.plot(times, values, marker="o", label=f"{metric.label} ({metric.statistic})")
-            plotted = True
-    if not plotted:
-        _no_data(axes, spec, runs)
-        return
-    _run_spans(axes, runs, start)
     highest = max((annotation.value for annotation in spec.annotations), default=0.0)
     for annotation in spec.annotations:
         axes.axhline(annotation.value, color="crimson", linestyle="--", linewidth=1)
         axes.annotate(
             f"{annotation.label} {annotation.value:g}",
-            (0.01, annotation.value),  # left of the runs, which start two seconds in
+            (0.99, annotation.value),
             xycoords=("axes fraction", "data"),
             color="crimson",
             fontsize=7,
+            ha="right",
             va="bottom" if annotation.value == highest else "top",  # close lines: split labels
         )
     if spec.y_range is not None:
         axes.set_ylim(spec.y_range[0] - 2, spec.y_range[1] + 5)
-    axes.set_xlim(0, _offset(end, start))
-    axes.set_xlabel(f"seconds after {start:%H:%M:%S} UTC", fontsize=7)
-    axes.tick_params(labelsize=7)
-    axes.legend(fontsize=7, loc="lower right")
+    else:  # counts, durations and bytes: from zero, with room for the threshold labels
+        axes.set_ylim(0, max(axes.get_ylim()[1], highest * ANNOTATION_HEADROOM))
+    entries = len(axes.get_legend_handles_labels()[1])
+    axes.legend(
+        fontsize=6.5, loc="best", framealpha=0.7, ncol=2 if entries > MAX_LEGEND_ROWS else 1
+    )
     axes.grid(alpha=0.3)
 
 
-def _alerts_panel(axes: Axes, runs: Sequence[Run]) -> None:
-    lines = []
-    for label, _, alerts in runs:
-        lines.append(f"{label} run: {len(alerts)} alert(s)")
+def _alerts_panel(axes: Axes, fortnight: History, today: Sequence[Run]) -> None:
+    earlier = sum(len(day.alerts) for day in fortnight.days)
+    runs = sum(day.run is not None for day in fortnight.days)
+    lines = [f"Earlier {len(fortnight.days)} days: {runs} runs, {earlier} alert(s)", ""]
+    for label, _, alerts in today:
+        lines.append(f"today's {label} run: {len(alerts)} alert(s)")
         for alert in alerts:
             severity = alert.attributes.get("severity", "?")
             error_type = alert.attributes.get("error_type", "?")
@@ -165,37 +206,99 @@ def _alerts_panel(axes: Axes, runs: Sequence[Run]) -> None:
                     cause, TEXT_COLUMNS, initial_indent="      ", subsequent_indent="        "
                 )
         lines.append("")
-    _text_panel(axes, lines, x=0.01, y=0.97, ha="left", va="top", family="monospace", fontsize=8)
+    axes.text(
+        0.01, 0.97, "\n".join(lines), transform=axes.transAxes, ha="left", va="top",
+        family="monospace", fontsize=7,
+    )  # fmt: skip
+    axes.set_xticks([])
+    axes.set_yticks([])
 
 
-def write(emulator: Emulator, settings: Settings, runs: Sequence[Run], path: Path) -> Path:
-    """Draw the dashboard for `runs` into `path` (PNG); returns the path."""
+def _timeline_strip(axes: Axes, board: AlarmBoard, settings: Settings) -> None:
+    span = board.end - board.start
+    rows = list(reversed(board.timelines))  # the first alarm on top
+    for row, timeline in enumerate(rows):
+        for interval in timeline.intervals:
+            width = interval.end - interval.start
+            if interval.state is AlarmState.ALARM:
+                width = max(width, span * MIN_ALARM_SHARE)
+            axes.broken_barh(
+                [(_x(interval.start), width / timedelta(days=1))],
+                (row - 0.4, 0.8),
+                color=STATE_COLOURS[interval.state],
+            )
+    axes.set_yticks(range(len(rows)))
+    axes.set_yticklabels(
+        [timeline.name.removeprefix(f"{settings.prefix}-") for timeline in rows], fontsize=8
+    )
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.legend(
+        handles=[
+            Patch(color=STATE_COLOURS[AlarmState.ALARM], label="ALARM"),
+            Patch(color=STATE_COLOURS[AlarmState.OK], label="OK"),
+            Patch(color=STATE_COLOURS[AlarmState.INSUFFICIENT_DATA], label="insufficient data"),
+        ],
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+    )
+    axes.set_title(
+        "Alarm timeline: every alarm evaluated from its spec (period, statistic, evaluation"
+        " periods, datapoints to alarm, missing data) over the metrics above, as CloudWatch"
+        " would; bands are a local approximation",
+        fontsize=9,
+        pad=16,
+    )
+
+
+def write(
+    board: AlarmBoard,
+    store: MetricStore,
+    *,
+    settings: Settings,
+    fortnight: History,
+    today: Sequence[Run],
+    path: Path,
+) -> Path:
+    """Draw the dashboard over the fortnight into `path` (PNG); returns the path."""
     specs = widget_specs(settings)
+    alarms = alarm_set(settings).metric_alarms
     columns = GRID_WIDTH // WIDGET_WIDTH
     rows = -(-len(specs) // columns)
-    figure, grid = plt.subplots(
-        rows,
-        columns,
-        figsize=(PANEL_INCHES[0] * columns, PANEL_INCHES[1] * rows),
-        squeeze=False,
+    strip_inches = TIMELINE_ROW_INCHES * len(board.timelines) + 1.2
+    height = PANEL_INCHES[1] * rows + strip_inches
+    figure = plt.figure(figsize=(PANEL_INCHES[0] * columns, height))
+    grid = figure.add_gridspec(
+        rows + 1, columns, height_ratios=[PANEL_INCHES[1]] * rows + [strip_inches]
     )
+    panels: list[Axes] = []
     for index, spec in enumerate(specs):
-        axes = grid[index // columns][index % columns]
+        axes = figure.add_subplot(grid[index // columns, index % columns])
         if spec.kind == "log":
-            axes.set_title(f"{spec.title} (locally: the alerts sent)", fontsize=10)
-            _alerts_panel(axes, runs)
-        else:
-            axes.set_title(spec.title, fontsize=10)
-            _metric_panel(axes, spec, emulator, runs)
-    for index in range(len(specs), rows * columns):
-        grid[index // columns][index % columns].set_visible(False)
+            axes.set_title(f"{spec.title} (locally: the alerts the runs sent)", fontsize=10)
+            _alerts_panel(axes, fortnight, today)
+            continue
+        simulated = all(is_simulated(m.namespace, m.metric_name) for m in spec.metrics)
+        axes.set_title(spec.title + (" (simulated locally)" if simulated else ""), fontsize=10)
+        _weekends(axes, board.start, board.end)
+        _incidents(axes, fortnight, label=False)
+        _metric_panel(axes, spec, store, board, alarms)
+        _time_axis(axes, board.start, board.end)
+        panels.append(axes)
+    strip = figure.add_subplot(grid[rows, :])
+    _timeline_strip(strip, board, settings)
+    _incidents(strip, fortnight, label=True)
+    _time_axis(strip, board.start, board.end)
     figure.suptitle(
-        f"{arns.dashboard_name(settings)} - local preview ({NAMESPACE} metrics from the emulator,"
-        f" {RESOLUTION_SECONDS} s points; the deployed dashboard uses"
-        f" {specs[0].period_seconds // 60}-minute periods)",
+        f"{arns.dashboard_name(settings)} - local preview of {HISTORY_DAYS} replayed days and"
+        " today's two runs (grey: weekends; dotted: planted incidents and today's runs)",
         fontsize=11,
     )
-    figure.tight_layout(rect=(0, 0, 1, 0.98))  # keep the title clear of the first row
+    # Fixed margins: tight_layout would draw the whole figure once more to measure it.
+    figure.subplots_adjust(
+        left=0.11, right=0.9, top=1 - 0.9 / height, bottom=0.5 / height, hspace=0.5, wspace=0.12
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=DPI)
     plt.close(figure)

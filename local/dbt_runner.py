@@ -4,7 +4,9 @@
 real `dbt build` artifact. Tests named in `failing_tests` fail (with their failing row counts), and
 then the runner raises, as the reference state machine expects ("a failing test fails the
 task"); its message names every failing test, which is what the alert's root cause quotes.
-The artifacts are the fixtures in tests/fixtures/dbt (a real dbt-core 1.10 project).
+The artifacts are the fixtures in tests/fixtures/dbt (a real dbt-core 1.10 project). What `dbt run`
+does to the warehouse is `build`: the replayed history snapshots the day's extract into the
+dimension; a warehouse built beforehand needs nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -71,10 +73,13 @@ class DbtRunner:
     """The Lambda handler double: `{"command": "run" | "test"}` -> run_results.json."""
 
     failing_tests: Mapping[str, int] = field(default_factory=dict)
+    build: Callable[[], None] | None = None
 
     def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         command = event.get("command")
         if command == "run":
+            if self.build is not None:
+                self.build()
             return run_results()
         if command != "test":
             raise DbtCommandError(f"unknown dbt command {command!r}; expected 'run' or 'test'")

@@ -2,77 +2,104 @@
 
 1. Starts a local AWS (moto's server on 127.0.0.1, a free port; stopped at the end) and creates
    the critical and warning alert topics with an SQS queue subscribed as the inbox.
-2. Builds a warehouse of generated Salesforce users (DuckDB files under build/demo/): daily raw
-   extracts and the SCD Type 2 dimension dbt would build from them. A second copy is broken:
-   its extracts are stale, some users have a duplicate current row, one has overlapping history.
-   A third has a partial latest extract (a truncated page) and the dimension dbt built the day
-   before.
-3. Runs three pipeline runs through the REAL handlers (validator, error handler, metrics
-   publisher) in the state machine's order; the user's Glue job and dbt runner are stand-ins
-   (dbt answers with real run_results.json; in the broken run one dbt test fails). The broken
-   run carries on past each failure to show every defect; the partial one stops where the state
-   machine does: the ingestion validation's circuit breakers trip and dbt never runs.
-4. Reports each run's checks, the metrics read back from the emulator, the alerts received in the
-   inbox, and the alarms those metrics would breach by the stack's alarm specs; writes a preview
-   of the dashboard drawn from the stack's widget specs.
+2. Replays a fortnight of daily pipeline runs before today's (`local.history`): one generated
+   Salesforce org (DuckDB files under build/demo/) evolving day by day, each run through the REAL
+   handlers on a replayed clock, with a missed run, a slow run and a partial extract (which the
+   circuit breakers stop before dbt) planted.
+3. Builds today's warehouse from the history's, a broken copy (its extracts are stale, some
+   users have a duplicate current row, one has overlapping history) and a partial one (today's
+   extract cut short, a truncated page; the dimension as dbt left it yesterday).
+4. Runs today's canary and three pipeline runs through the REAL handlers (validator, error
+   handler, metrics publisher) in the state machine's order; the user's Glue job and dbt runner
+   are stand-ins (dbt answers with real run_results.json; in the broken run one dbt test fails).
+   The broken run carries on past each failure to show every defect; the partial one stops where
+   the state machine does: the ingestion validation's circuit breakers trip and dbt never runs.
+5. Reports each of today's runs' checks, the metrics read back from the emulator, the alerts
+   received in the inbox, and the state of every alarm, evaluated from the stack's alarm specs
+   over the fortnight (`local.alarm_timeline`); draws the dashboard from the stack's widget specs
+   with the alarm timeline under it (`local.dashboard_preview`).
 
-Thresholds, alarm and widget specs come from Pulumi.local.yaml, parsed like `pulumi up` would.
+What AWS itself publishes (AWS/States, Glue, AWS/Lambda, Athena's bytes scanned) is simulated in
+the emulator (`local.simulated_metrics`) and labelled so. Thresholds, alarm and widget specs come
+from Pulumi.local.yaml, parsed like `pulumi up` would.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
+import random
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 import duckdb
 
-from components.alarm_specs import alarm_specs
+from components.alarm_set import alarm_set
 from components.settings import Settings
 from handlers import clock
-from handlers.contract import SELF_TEST_KEY, HandlerKey, function_name
-from local import dashboard_preview, report
-from local.alarm_preview import AlarmVerdict, evaluate_all
+from handlers.contract import SELF_TEST_KEY, HandlerKey
+from local import dashboard_preview, history, report, simulated_metrics
+from local.alarm_timeline import AlarmBoard
 from local.dbt_runner import DbtRunner, dbt_test_ids
 from local.emulator import Alert, AlertInbox, Emulator, create_alert_inbox, running_emulator
-from local.lambda_runtime import Handler, LocalFunction, LocalLambdaContext, invoke, resolve_handler
-from local.monitoring import (
-    LOCAL_LOG_LEVEL,
-    create_handler_tables,
-    handler_environment,
-    handler_path,
-)
+from local.metric_store import MetricStore
+from local.monitoring import LOCAL_LOG_LEVEL, create_handler_tables, handler_environment
 from local.readback import Reading, read_back
+from local.replay import (
+    CanaryRun,
+    Pace,
+    ReplayedRun,
+    StageSeconds,
+    pipeline_functions,
+    replaying,
+    run_canary,
+    run_pipeline,
+)
 from local.salesforce_users import ExtractPlan
 from local.stack_settings import PROJECT_ROOT, stack_settings
-from local.walkthrough import PipelineFunctions, RunRecord, Walkthrough, glue_job_run
+from local.stepfunctions_runner import dbt_runner_name
+from local.walkthrough import Walkthrough
 from local.warehouse import (
     SCD_TABLE,
     WarehouseSummary,
-    build_warehouse,
     plant_duplicate_current_row,
     plant_overlapping_history,
-    plant_partial_extract,
     plant_stale_extract,
+    summarise,
 )
 
 STACK: Final = "local"
 BUILD_DIR: Final = PROJECT_ROOT / "build"
 STALE_HOURS: Final = 30
 DUPLICATED_USERS: Final = 5
-PARTIAL_SHARE: Final = 0.3  # of the latest extract's users; the rest still passes the count
 FAILING_TEST: Final = next(test for test in dbt_test_ids() if ".unique_orders_order_id." in test)
 FAILING_TEST_ROWS: Final = 3
+# Today's runs after the scheduled (healthy) one: each ends before now, in its own alarm periods.
+BROKEN_AFTER: Final = timedelta(minutes=30)
+PARTIAL_AFTER: Final = timedelta(minutes=45)
 NOISY_LOGGERS: Final = ("werkzeug", "moto", "botocore", "urllib3", "aws_lambda_powertools")
+HEALTHY_DESCRIPTION: Final = [
+    "Nothing is broken: every check passes, scores are 100, no alert is sent."
+]
+BROKEN_DESCRIPTION: Final = [
+    f"Planted: the extract is {STALE_HOURS} h stale; {DUPLICATED_USERS} users have"
+    " a duplicate current row; one user's history overlaps;",
+    f"dbt test {FAILING_TEST} fails ({FAILING_TEST_ROWS} rows).",
+]
+
+
+def partial_description(lost: int) -> list[str]:
+    return [
+        f"Planted: a re-run's extract lost {lost} users (the last {1 - history.PARTIAL_SHARE:.0%}"
+        " by id, a truncated page); the dimension is yesterday's."
+    ]
 
 
 @dataclass(frozen=True)
@@ -80,29 +107,50 @@ class Warehouses:
     healthy: Path
     broken: Path
     partial: Path
-    partial_lost: int  # users the partial extract lost
+    partial_lost: int  # users the partial extract left out
     summary: WarehouseSummary
-
-
-@dataclass
-class CountedDbtRunner:
-    """The dbt runner stand-in, counting its invocations (the breaker must leave it at 0)."""
-
-    runner: DbtRunner
-    invocations: int = 0
-
-    def __call__(self, event: Any, context: Any) -> Any:
-        self.invocations += 1
-        return self.runner(event, context)
 
 
 @dataclass(frozen=True)
 class RunResult:
     label: str
-    record: RunRecord
+    run: ReplayedRun
     readings: list[Reading]
     alerts: list[Alert]
-    verdicts: list[AlarmVerdict]
+
+
+@dataclass(frozen=True)
+class BreakerOutcome:
+    """What the partial run left behind: dbt's invocations and the dimension before and after."""
+
+    dbt_invocations: int
+    dimension_before: list[tuple[Any, ...]]
+    dimension_after: list[tuple[Any, ...]]
+
+    def lines(self, run: RunResult) -> list[str]:
+        unchanged = self.dimension_after == self.dimension_before
+        return [
+            "The circuit breakers stopped the run before dbt:"
+            f" {report.never_ran(run.run.record)} never ran.",
+            f"dbt runner invocations: {self.dbt_invocations}; dimension {SCD_TABLE}:"
+            f" {len(self.dimension_before)} versions before, {len(self.dimension_after)} after"
+            f" ({'unchanged' if unchanged else 'CHANGED'}).",
+        ]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What one demo run did, for the report, the preview and the tests."""
+
+    fortnight: history.History
+    canary: CanaryRun
+    runs: list[RunResult]  # today's: healthy, broken, partial
+    breaker: BreakerOutcome  # of the partial run
+    warehouses: Warehouses
+    store: MetricStore  # every datapoint the emulator held at the end
+    board: AlarmBoard
+    end: datetime
+    preview: Path
 
 
 def quiet_logs() -> None:
@@ -112,26 +160,20 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def build_warehouses(directory: Path, plan: ExtractPlan) -> Warehouses:
-    directory.mkdir(parents=True, exist_ok=True)
-    healthy, broken, partial = (
-        directory / f"warehouse-{name}.duckdb" for name in ("healthy", "broken", "partial")
-    )
-    # Naive UTC like the raw table's timestamps; an hour old passes the freshness window.
-    latest = (clock.now() - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
-    for path in (healthy, broken, partial):
-        path.unlink(missing_ok=True)
-    with duckdb.connect(str(healthy)) as connection:
-        summary = build_warehouse(connection, plan, latest)
+def build_warehouses(fortnight: history.History, directory: Path) -> Warehouses:
+    """Today's warehouse (the history's, with today's extract), its broken copy, and the
+    history's with a partial extract of today's users that dbt has not run on."""
+    healthy = fortnight.today_warehouse(directory / "warehouse-healthy.duckdb")
+    partial = fortnight.partial_warehouse(directory / "warehouse-partial.duckdb")
+    lost = len(fortnight.today_extract) - len(history.partial(fortnight.today_extract))
+    broken = directory / "warehouse-broken.duckdb"
     shutil.copyfile(healthy, broken)
     with duckdb.connect(str(broken)) as connection:
         plant_stale_extract(connection, hours=STALE_HOURS)
         plant_duplicate_current_row(connection, users=DUPLICATED_USERS)
         plant_overlapping_history(connection)
-    shutil.copyfile(healthy, partial)
-    with duckdb.connect(str(partial)) as connection:
-        lost = plant_partial_extract(connection, share=PARTIAL_SHARE)
-    return Warehouses(healthy, broken, partial, lost, summary)
+    with duckdb.connect(str(healthy), read_only=True) as connection:
+        return Warehouses(healthy, broken, partial, lost, summarise(connection))
 
 
 def dimension_rows(warehouse: Path) -> list[tuple[Any, ...]]:
@@ -140,74 +182,68 @@ def dimension_rows(warehouse: Path) -> list[tuple[Any, ...]]:
         return connection.execute(f"SELECT * FROM {SCD_TABLE} ORDER BY ALL").fetchall()
 
 
-def walkthrough(
-    settings: Settings, inbox: AlertInbox, warehouse: Path, dbt_runner: Handler
-) -> Walkthrough:
-    def real(handler: HandlerKey) -> LocalFunction:
-        environment = handler_environment(settings, handler, inbox, warehouse)
-        return LocalFunction(resolve_handler(handler_path(handler)), environment)
-
-    functions = PipelineFunctions(
-        pipeline_validator=real(HandlerKey.PIPELINE_VALIDATOR),
-        dbt_runner=LocalFunction(dbt_runner),
-        metrics_publisher=real(HandlerKey.METRICS_PUBLISHER),
-        error_handler=real(HandlerKey.ERROR_HANDLER),
-    )
-    return Walkthrough(functions, settings.environment.value, settings.region)
-
-
-def run_canary(settings: Settings, inbox: AlertInbox, warehouse: Path) -> list[str]:
-    """What the scheduled canary does: every handler's self-test (MonitoringHeartbeat comes
-    from the publisher's), so the heartbeat alarm sees the monitoring alive."""
+def canary_lines(canary: CanaryRun) -> list[str]:
     lines = [
         *report.heading("Canary: the monitoring checks itself", "="),
         f"Each handler gets the scheduled self-test event {{{SELF_TEST_KEY!r}: true}}:",
     ]
-    for handler in HandlerKey:
-        function = LocalFunction(
-            resolve_handler(handler_path(handler)),
-            handler_environment(settings, handler, inbox, warehouse),
-        )
-        name = function_name(settings.environment.value, handler)
-        context = LocalLambdaContext(name, f"arn:aws:lambda:{settings.region}:local:{name}")
-        outcome = invoke(function, json.dumps({SELF_TEST_KEY: True}), context)
+    for handler, outcome in canary.outcomes.items():
         verdict = f"FAILED ({outcome.payload.decode()[:120]})" if outcome.function_error else "ok"
         lines.append(f"  {handler.value:<20} {verdict}")
     return lines
 
 
-def run_once(
-    label: str,
-    walk: Walkthrough,
-    emulator: Emulator,
-    inbox: AlertInbox,
-    settings: Settings,
-    *,
-    carry_on: bool = True,
-) -> RunResult:
-    started = clock.now()
-    name = f"{label}-{started:%Y%m%dT%H%M%S}"
-    record = walk.run(name, glue_job_run(walk.glue_job_name, started), carry_on=carry_on)
-    assert record.finished_at is not None
-    # Read this run's datapoints only: from the second it started to the second after it ended.
-    start = record.started_at.replace(microsecond=0)
-    end = record.finished_at.replace(microsecond=0) + timedelta(seconds=1)
-    readings = read_back(emulator, start, end)
-    verdicts = evaluate_all(emulator, alarm_specs(settings), record.finished_at)
-    return RunResult(label, record, readings, inbox.drain(), verdicts)
+@dataclass(frozen=True)
+class Loop:
+    """What today's runs share: the stack's settings, the local AWS and the replayed clock."""
+
+    settings: Settings
+    emulator: Emulator
+    inbox: AlertInbox
+    pace: Pace
+
+    def run(
+        self,
+        label: str,
+        *,
+        warehouse: Path,
+        dbt_runner: DbtRunner,
+        started: datetime,
+        rows: int,
+        stop_at_first_failure: bool = False,
+    ) -> RunResult:
+        """One of today's runs: by default every stage even after a failure, so it shows every
+        defect; with `stop_at_first_failure`, as the state machine runs."""
+        settings = self.settings
+        walk = Walkthrough(
+            pipeline_functions(settings, self.inbox, warehouse, dbt_runner, self.pace),
+            settings.environment.value,
+            settings.region,
+            stop_at_first_failure=stop_at_first_failure,
+        )
+        run = run_pipeline(
+            walk,
+            self.pace,
+            name=f"{label}-{started:%Y%m%dT%H%M%S}",
+            started=started,
+            stages=StageSeconds.typical(random.Random(label), rows),
+            rows=rows,
+        )
+        simulated_metrics.publish_run(settings, run, warehouse)
+        record = run.record
+        assert record.finished_at is not None
+        # This run's datapoints only: from the second it started to the second after it ended.
+        start = record.started_at.replace(microsecond=0)
+        end = record.finished_at.replace(microsecond=0) + timedelta(seconds=1)
+        return RunResult(label, run, read_back(self.emulator, start, end), self.inbox.drain())
 
 
-def wait_for_next_second() -> None:
-    """Runs must not share a second: the read-back tells them apart by time."""
-    time.sleep(1.0 - clock.now().microsecond / 1e6 + 0.01)
-
-
-def introduction(emulator: Emulator, warehouses: Warehouses, plan: ExtractPlan) -> list[str]:
+def introduction(emulator: Emulator, warehouses: Warehouses, users: int) -> list[str]:
     s = warehouses.summary
     return [
         *report.heading("sf-user-monitoring: the whole monitoring loop, locally", "#"),
         f"Local AWS      : moto server at {emulator.endpoint_url} (alert topics + SQS inbox)",
-        f"Warehouse      : {plan.users} generated Salesforce users over {plan.days} daily"
+        f"Warehouse      : {users} generated Salesforce users over {s.extracts} daily"
         f" extracts: {s.raw_rows} raw rows, {s.scd_rows} SCD2 versions,",
         f"                 {s.current_users} current users; latest extract {s.latest_extract_at}"
         " UTC (DuckDB, build/demo/)",
@@ -215,6 +251,8 @@ def introduction(emulator: Emulator, warehouses: Warehouses, plan: ExtractPlan) 
         " -> PublishMetrics",
         "Real handlers  : pipeline validator (DuckDB), error handler, metrics publisher.",
         "Stand-ins      : the Glue job (succeeds) and the dbt runner (real run_results.json).",
+        "Simulated      : what AWS publishes itself (AWS/States, Glue, AWS/Lambda) and Athena's"
+        " bytes scanned.",
         "A failed stage alerts through the error handler, as the state machine's Catch does;",
         "the broken run then carries on with the next stage so that one run shows every defect,",
         "the partial run stops there, as the state machine does.",
@@ -229,111 +267,118 @@ def _shown_path(path: Path) -> Path:
         return path
 
 
+def run(users: int, build_dir: Path) -> tuple[DemoResult, list[str]]:
+    """The whole demo: its result and its report's lines."""
+    settings = stack_settings(STACK)
+    now = clock.now()
+    schedule = history.Schedule.before(now)
+    schedule.check_age(now)
+    directory = build_dir / "demo"
+    with running_emulator(settings.region) as emulator, replaying(schedule.start) as pace:
+        inbox = create_alert_inbox(emulator, settings.environment.value)
+        replay = history.Replay(settings, inbox, pace, schedule, directory)
+        create_handler_tables(
+            emulator,
+            handler_environment(settings, HandlerKey.ERROR_HANDLER, inbox, replay.warehouse),
+        )
+        fortnight = replay.replay(users)
+        warehouses = build_warehouses(fortnight, directory)
+        canary = run_canary(settings, inbox, warehouses.healthy, pace, schedule.canary_at(0))
+        simulated_metrics.publish_invocations(settings, canary.invocations)
+        loop = Loop(settings, emulator, inbox, pace)
+        rows = len(fortnight.today_extract)
+        healthy = loop.run(
+            "healthy",
+            warehouse=warehouses.healthy,
+            dbt_runner=DbtRunner(),
+            started=schedule.run_at(0),
+            rows=rows,
+        )
+        broken = loop.run(
+            "broken",
+            warehouse=warehouses.broken,
+            dbt_runner=DbtRunner({FAILING_TEST: FAILING_TEST_ROWS}),
+            started=schedule.run_at(0) + BROKEN_AFTER,
+            rows=rows,
+        )
+        dimension_before = dimension_rows(warehouses.partial)
+        partial = loop.run(
+            "partial",
+            warehouse=warehouses.partial,
+            dbt_runner=DbtRunner(),
+            started=schedule.run_at(0) + PARTIAL_AFTER,
+            rows=rows - warehouses.partial_lost,
+            stop_at_first_failure=True,
+        )
+        breaker = BreakerOutcome(
+            partial.run.invocations_of(dbt_runner_name(settings.environment.value)),
+            dimension_before,
+            dimension_rows(warehouses.partial),
+        )
+        store = MetricStore.read(emulator)
+    board = AlarmBoard(alarm_set(settings), store, schedule.start, now)
+    runs = [healthy, broken, partial]
+    preview = dashboard_preview.write(
+        board,
+        store,
+        settings=settings,
+        fortnight=fortnight,
+        today=[(result.label, result.run.record, result.alerts) for result in runs],
+        path=build_dir / dashboard_preview.FILE_NAME,
+    )
+    result = DemoResult(fortnight, canary, runs, breaker, warehouses, store, board, now, preview)
+    return result, report_lines(result, emulator, users)
+
+
+def report_lines(result: DemoResult, emulator: Emulator, users: int) -> list[str]:
+    warehouses = result.warehouses
+    lines = introduction(emulator, warehouses, users)
+    lines += report.history_section(result.fortnight) + canary_lines(result.canary)
+    descriptions = (
+        HEALTHY_DESCRIPTION,
+        BROKEN_DESCRIPTION,
+        partial_description(warehouses.partial_lost),
+    )
+    outcomes: tuple[list[str], ...] = ([], [], result.breaker.lines(result.runs[-1]))
+    ended = [run.run.record.finished_at or result.end for run in result.runs]
+    for number, (run, description, outcome, end) in enumerate(
+        zip(result.runs, descriptions, outcomes, ended, strict=True), start=1
+    ):
+        lines += report.run_section(
+            f"Run {number} of {len(result.runs)}: {run.label}",
+            description,
+            run.run.record,
+            readings=run.readings,
+            alerts=run.alerts,
+            verdicts=result.board.verdicts_at(end),
+            outcome=outcome,
+        )
+    lines += report.timeline_section(result.board, result.fortnight.schedule)
+    return [
+        *lines,
+        *report.heading("Summary", "="),
+        *(
+            report.summary_line(
+                run.label, run.run.record, len(run.alerts), result.board.verdicts_at(end)
+            )
+            for run, end in zip(result.runs, ended, strict=True)
+        ),
+        "Dashboard preview (same widget specs as the deployed dashboard):"
+        f" {_shown_path(result.preview)}",
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local.demo", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--users", type=int, default=ExtractPlan.users, help="generated users")
-    parser.add_argument("--days", type=int, default=ExtractPlan.days, help="daily extracts")
     parser.add_argument("--build-dir", type=Path, default=BUILD_DIR, help="output directory")
     args = parser.parse_args(argv)
     quiet_logs()
     started = time.perf_counter()
-    settings = stack_settings(STACK)
-    plan = ExtractPlan(users=args.users, days=args.days)
-    warehouses = build_warehouses(args.build_dir / "demo", plan)
-    with running_emulator(settings.region) as emulator:
-        inbox = create_alert_inbox(emulator, settings.environment.value)
-        create_handler_tables(
-            emulator,
-            handler_environment(settings, HandlerKey.ERROR_HANDLER, inbox, warehouses.healthy),
-        )
-        canary = run_canary(settings, inbox, warehouses.healthy)
-        healthy = run_once(
-            "healthy",
-            walkthrough(settings, inbox, warehouses.healthy, DbtRunner()),
-            emulator,
-            inbox,
-            settings,
-        )
-        wait_for_next_second()
-        failing_dbt = DbtRunner({FAILING_TEST: FAILING_TEST_ROWS})
-        broken = run_once(
-            "broken",
-            walkthrough(settings, inbox, warehouses.broken, failing_dbt),
-            emulator,
-            inbox,
-            settings,
-        )
-        wait_for_next_second()
-        dimension_before = dimension_rows(warehouses.partial)
-        counted_dbt = CountedDbtRunner(DbtRunner())
-        partial = run_once(
-            "partial",
-            walkthrough(settings, inbox, warehouses.partial, counted_dbt),
-            emulator,
-            inbox,
-            settings,
-            carry_on=False,
-        )
-        dimension_after = dimension_rows(warehouses.partial)
-        lines = introduction(emulator, warehouses, plan) + canary
-        lines += report.run_section(
-            "Run 1 of 3: healthy",
-            ["Nothing is broken: every check passes, scores are 100, no alert is sent."],
-            healthy.record,
-            readings=healthy.readings,
-            alerts=healthy.alerts,
-            verdicts=healthy.verdicts,
-        )
-        lines += report.run_section(
-            "Run 2 of 3: broken",
-            [
-                f"Planted: the extract is {STALE_HOURS} h stale; {DUPLICATED_USERS} users have"
-                " a duplicate current row; one user's history overlaps;",
-                f"dbt test {FAILING_TEST} fails ({FAILING_TEST_ROWS} rows).",
-            ],
-            broken.record,
-            readings=broken.readings,
-            alerts=broken.alerts,
-            verdicts=broken.verdicts,
-        )
-        unchanged = "unchanged" if dimension_after == dimension_before else "CHANGED"
-        lines += report.run_section(
-            "Run 3 of 3: partial extract",
-            [
-                f"Planted: today's extract lost {warehouses.partial_lost} users (the last"
-                f" {PARTIAL_SHARE:.0%} by id, a truncated page); the dimension is the one dbt"
-                " built yesterday.",
-            ],
-            partial.record,
-            outcome=[
-                "The circuit breakers stopped the run before dbt:"
-                f" {report.never_ran(partial.record)} never ran; dbt runner invocations:"
-                f" {counted_dbt.invocations}.",
-                f"Dimension {SCD_TABLE}: {len(dimension_before)} versions before the run,"
-                f" {len(dimension_after)} after ({unchanged}).",
-            ],
-            readings=partial.readings,
-            alerts=partial.alerts,
-            verdicts=partial.verdicts,
-        )
-        runs = (healthy, broken, partial)
-        preview = dashboard_preview.write(
-            emulator,
-            settings,
-            [(result.label, result.record, result.alerts) for result in runs],
-            args.build_dir / dashboard_preview.FILE_NAME,
-        )
-    lines += [
-        *report.heading("Summary", "="),
-        *(
-            report.summary_line(result.label, result.record, len(result.alerts), result.verdicts)
-            for result in runs
-        ),
-        f"Dashboard preview (same widget specs as the deployed dashboard): {_shown_path(preview)}",
-        f"Finished in {time.perf_counter() - started:.1f} s; the local AWS is stopped.",
-    ]
+    _, lines = run(args.users, args.build_dir)
+    lines.append(f"Finished in {time.perf_counter() - started:.1f} s; the local AWS is stopped.")
     print("\n".join(lines))
     return 0
 

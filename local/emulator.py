@@ -25,6 +25,7 @@ from moto.server import ThreadedMotoServer
 
 from handlers import aws_clients, clock
 from handlers.contract import NAMESPACE, AlertRoute, EnvVar, MetricDef, resource_prefix
+from ops.queue_inbox import subscribe_queue
 
 HOST: Final = "127.0.0.1"
 REGION: Final = "us-east-1"
@@ -157,24 +158,6 @@ def _maybe_json(text: str) -> Any:
         return text
 
 
-def _queue_policy(queue_arn: str, topic_arns: list[str]) -> str:
-    """What a real queue needs before SNS may deliver to it (moto does not enforce it)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queue_arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arns}},
-                }
-            ],
-        }
-    )
-
-
 def create_alert_inbox(emulator: Emulator, environment: str = "local") -> AlertInbox:
     """The critical and warning alert topics, both delivering to one inbox queue."""
     sns, sqs = emulator.client("sns"), emulator.client("sqs")
@@ -183,15 +166,7 @@ def create_alert_inbox(emulator: Emulator, environment: str = "local") -> AlertI
         route: sns.create_topic(Name=f"{prefix}-alerts-{route}")["TopicArn"] for route in AlertRoute
     }
     queue_url = sqs.create_queue(QueueName=f"{prefix}-alert-inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    sqs.set_queue_attributes(
-        QueueUrl=queue_url,
-        Attributes={"Policy": _queue_policy(queue_arn, list(topic_arns.values()))},
-    )
-    for topic_arn in topic_arns.values():
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    subscribe_queue(sns, sqs, queue_url, [*topic_arns.values()])
     return AlertInbox(topic_arns, queue_url, emulator)
 
 

@@ -20,6 +20,7 @@ from handlers.contract import EnvVar, HandlerKey, SelfTestAlerts
 from handlers.settings import environment_variables, load
 from handlers.validation.settings import QueryEngineName
 from local.emulator import AlertInbox, Emulator
+from local.lambda_runtime import LocalFunction, resolve_handler
 
 LOCAL_ENVIRONMENT: Final = "local"
 LOCAL_LOG_LEVEL: Final = "WARNING"
@@ -45,6 +46,16 @@ def handler_environment(
         EnvVar.SELF_TEST_ALERTS: SelfTestAlerts.LOG.value,
     }
     return environment_variables(load(spec.model, local))
+
+
+def local_function(
+    settings: Settings, handler: HandlerKey, inbox: AlertInbox, warehouse: Path
+) -> LocalFunction:
+    """The real `handler`, with its local environment."""
+    return LocalFunction(
+        resolve_handler(handler_path(handler)),
+        handler_environment(settings, handler, inbox, warehouse),
+    )
 
 
 def create_handler_tables(emulator: Emulator, environment: Mapping[str, str]) -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from local.alarm_preview import AlarmVerdict, Verdict
+from handlers.contract import NAMESPACE
+from local.alarm_evaluation import AlarmState
+from local.alarm_timeline import AlarmBoard, AlarmVerdict
 from local.emulator import Alert
+from local.history import WHAT_HAPPENED, History, Schedule
 from local.readback import Reading
+from local.simulated_metrics import is_simulated
 from local.walkthrough import TASKS_AFTER_GLUE, RunRecord
 
 WIDTH: Final = 78
@@ -15,6 +19,7 @@ VALIDATION_STAGES: Final = {"ValidateIngestion": "ingestion", "ValidateScd": "SC
 ROOT_CAUSE_HEADING: Final = "ROOT CAUSE"
 NEXT_HEADING: Final = "RECOMMENDED ACTIONS"
 MAX_ROOT_CAUSE_LINES: Final = 4
+DAY_FORMAT: Final = "%a %d %b %H:%M"
 
 
 def heading(text: str, underline: str = "-") -> list[str]:
@@ -93,6 +98,7 @@ def metrics_section(readings: Sequence[Reading]) -> list[str]:
     dims_width = max(len(reading.dimensions_text) for reading in readings)
     lines += [
         f"  {r.metric_name:{name_width}}  {r.dimensions_text:{dims_width}}  {r.stat} {r.value:g}"
+        + (" (simulated)" if is_simulated(NAMESPACE, r.metric_name) else "")
         for r in readings
     ]
     return lines
@@ -132,15 +138,56 @@ def alerts_section(alerts: Sequence[Alert]) -> list[str]:
 def alarms_section(verdicts: Sequence[AlarmVerdict]) -> list[str]:
     lines = [
         "",
-        "Alarms these values would breach (evaluated locally; the emulator does not evaluate"
-        " alarms).",
-        "Each alarm's statistic over its own period up to now, so earlier runs count too:",
+        "Alarm states when the run ended, each evaluated from its spec over the metrics so far",
+        "(locally: the emulator evaluates no alarms; bands are a local approximation):",
     ]
-    name_width = max(len(v.spec.name) for v in verdicts)
-    verdict_width = max(len(verdict) for verdict in Verdict)
-    lines += [
-        f"  {v.verdict:{verdict_width}}  {v.spec.name:{name_width}}  {v.detail}" for v in verdicts
+    name_width = max(len(v.name) for v in verdicts)
+    state_width = max(len(state) for state in AlarmState)
+    lines += [f"  {v.state:{state_width}}  {v.name:{name_width}}  {v.detail}" for v in verdicts]
+    return lines
+
+
+def history_section(fortnight: History) -> list[str]:
+    lines = [
+        *heading(f"A fortnight of daily runs before today's ({len(fortnight.days)} days)", "="),
+        "Each through the real handlers on a replayed clock, after the canary's self-tests;",
+        "what AWS publishes itself and Athena's bytes scanned are simulated.",
     ]
+    for day in fortnight.days:
+        when = fortnight.schedule.run_at(day.days_ago)
+        note = f"  <- {day.incident}: {WHAT_HAPPENED[day.incident]}" if day.incident else ""
+        if day.run is None:
+            lines.append(f"  {when:{DAY_FORMAT}}  {'no run':<41}{note}")
+            continue
+        record = day.run.record
+        assert record.finished_at is not None
+        minutes = (record.finished_at - record.started_at).total_seconds() / 60
+        lines.append(
+            f"  {when:{DAY_FORMAT}}  {'FAILED' if record.failed else 'SUCCEEDED':9}"
+            f"  {minutes:4.1f} min  {day.run.rows:4} users  {len(day.alerts)} alerts{note}"
+        )
+    return lines
+
+
+def timeline_section(board: AlarmBoard, schedule: Schedule) -> list[str]:
+    lines = [
+        *heading("Alarm timeline over the fortnight", "="),
+        "When each alarm would have been in ALARM, evaluated from its spec (period, statistic,",
+        "evaluation periods, datapoints to alarm, missing data) as CloudWatch does:",
+    ]
+    fired = [timeline for timeline in board.timelines if timeline.alarms]
+    if not fired:
+        return [*lines, "  none"]
+    width = max(len(timeline.name) for timeline in fired)
+    for timeline in fired:
+        for interval in timeline.alarms:
+            until = "now" if interval.end >= board.end else f"{interval.end:{DAY_FORMAT}}"
+            days_ago = schedule.days_ago(interval.start)
+            lines.append(
+                f"  {timeline.name:{width}}  {interval.start:{DAY_FORMAT}} to {until}"
+                f"  ({f'{days_ago} days ago' if days_ago else 'today'})"
+            )
+    lines.append("Every other alarm stayed OK (or had insufficient data at first).")
     return lines
 
 
@@ -172,8 +219,8 @@ def summary_line(label: str, run: RunRecord, alerts: int, verdicts: Sequence[Ala
         for state in VALIDATION_STAGES
         for check in (run.output_of(state) or {}).get("checks", [])
     )
-    breaching = sum(verdict.verdict is Verdict.BREACH for verdict in verdicts)
+    in_alarm = sum(verdict.state is AlarmState.ALARM for verdict in verdicts)
     return (
         f"  {label:8} {'FAILED' if run.failed else 'SUCCEEDED':9}  failed checks: {failed_checks}"
-        f"  alerts: {alerts}  alarms that would breach: {breaching}"
+        f"  alerts: {alerts}  alarms in ALARM: {in_alarm}"
     )

@@ -2,6 +2,7 @@
 
 Day to day a few users move division, audit phases progress, some users change untracked fields
 (email, active flag), new users are hired and a few are hard-deleted (they never come back).
+At weekends (by the extract's date) the org changes less: `weekend_share` of each weekday count.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ LAST_NAMES: Final = (
     "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Patel", "Rossi", "Silva",
 )  # fmt: skip
 EMAIL_DOMAIN: Final = "example.com"
+SATURDAY: Final = 5
+CHURN_COUNTS: Final = (
+    "division_moves_per_day", "phase_changes_per_day", "untracked_changes_per_day",
+    "hires_per_day", "deletions_per_day",
+)  # fmt: skip
 
 
 def salesforce_id_18(id_15: str) -> str:
@@ -80,6 +86,16 @@ class ExtractPlan:
     deletions_per_day: int = 2
     # Real orgs have users without a division; the SCD must then treat NULL as a value.
     null_division_rate: float = 0.0
+    weekend_share: float = 1.0
+
+    def on(self, day: datetime) -> ExtractPlan:
+        """The churn of the extract taken on `day`: weekend days scale every count."""
+        if day.weekday() < SATURDAY or self.weekend_share == 1.0:
+            return self
+        return replace(
+            self,
+            **{name: round(getattr(self, name) * self.weekend_share) for name in CHURN_COUNTS},
+        )
 
 
 class _UserFactory:
@@ -154,6 +170,7 @@ def generate_extracts(plan: ExtractPlan, latest_extract_at: datetime) -> list[Us
     users = {user.user_id: user for user in (factory.new_user(first_at) for _ in range(plan.users))}
     rows = list(users.values())
     for day in range(1, plan.days):
-        users = _evolve(rng, users, plan, factory, first_at + timedelta(days=day))
+        extracted_at = first_at + timedelta(days=day)
+        users = _evolve(rng, users, plan.on(extracted_at), factory, extracted_at)
         rows.extend(users.values())
     return rows

@@ -1,42 +1,7 @@
-"""Stack settings from a `Pulumi.<stack>.yaml` file, without the Pulumi CLI.
+"""Stack settings from a `Pulumi.<stack>.yaml` file, without the Pulumi CLI: the demo's alarm
+thresholds and dashboard come from the same validated settings a `pulumi up` of that stack would
+use (`components.stack_file`)."""
 
-Values are handed to `components.settings.parse_settings` the way Pulumi hands config to the
-program (strings; lists as JSON), so the demo's alarm thresholds and dashboard come from the same
-validated settings a `pulumi up` of that stack would use. Keys the file leaves out take the
-settings' defaults, which are the project defaults in Pulumi.yaml.
-"""
+from components.stack_file import PROJECT_ROOT, stack_settings
 
-from __future__ import annotations
-
-import json
-from pathlib import Path
-from typing import Any, Final
-
-import yaml
-
-from components.settings import PROJECT, REGION_KEY, Settings, parse_settings
-
-PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
-
-
-def _as_config_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    return str(value)
-
-
-def stack_settings(stack: str, root: Path = PROJECT_ROOT) -> Settings:
-    """The validated settings of `Pulumi.<stack>.yaml`; SettingsError names a bad key."""
-    path = root / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    config: dict[str, Any] = document.get("config") or {}
-    raw = {"region": _as_config_string(config[REGION_KEY])} if REGION_KEY in config else {}
-    prefix = f"{PROJECT}:"
-    raw |= {
-        key.removeprefix(prefix): _as_config_string(value)
-        for key, value in config.items()
-        if key.startswith(prefix)
-    }
-    return parse_settings(raw)
+__all__ = ["PROJECT_ROOT", "stack_settings"]

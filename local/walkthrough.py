@@ -3,9 +3,10 @@
 The payloads come from the reference ASL itself: each Task's `Parameters`, `ResultSelector` and
 `ResultPath`, each Catch's Pass state and each Choice's failure state are evaluated here (the
 simple JSONPath subset the definition uses, plus `States.JsonToString`). A failed stage alerts
-through the error handler exactly as the `NotifyFailure` state would; then the walk stops there,
-as the state machine does, or with `carry_on` goes on with the next stage, so one broken run
-shows every defect. `PublishMetrics` runs only if no stage failed, as in the state machine.
+through the error handler exactly as the `NotifyFailure` state would; then the walk either stops,
+as Step Functions does (`stop_at_first_failure`, the replayed history's runs), or carries on with
+the next stage, so that one broken run shows every defect. `PublishMetrics` runs only if no stage
+failed, as in the state machine.
 `tests/statemachine/` proves the ASL itself in moto's interpreter.
 """
 
@@ -73,18 +74,22 @@ class RunRecord:
 
 
 def glue_job_run(
-    job_name: str, started: datetime, state: str = "SUCCEEDED", error_message: str | None = None
+    job_name: str,
+    started: datetime,
+    state: str = "SUCCEEDED",
+    error_message: str | None = None,
+    seconds: int = 60,
 ) -> dict[str, Any]:
-    """A JobRun as `glue:startJobRun.sync` returns it (timestamps in epoch milliseconds)."""
+    """A JobRun of `seconds` as `glue:startJobRun.sync` returns it (times in epoch ms)."""
     started_ms = int(started.timestamp() * 1000)
     run: dict[str, Any] = {
         "Id": f"jr_{secrets.token_hex(32)}",
         "Attempt": 0,
         "JobName": job_name,
         "StartedOn": started_ms,
-        "CompletedOn": started_ms + 60_000,
+        "CompletedOn": started_ms + seconds * 1000,
         "JobRunState": state,
-        "ExecutionTime": 60,
+        "ExecutionTime": seconds,
         "LogGroupName": "/aws-glue/jobs",
         "GlueVersion": "4.0",
     }
@@ -135,8 +140,16 @@ def render(template: Any, state: Any, context: Mapping[str, Any]) -> Any:
 class Walkthrough:
     """The reference definition, with its Lambda tasks played by `functions`."""
 
-    def __init__(self, functions: PipelineFunctions, environment: str, region: str) -> None:
+    def __init__(
+        self,
+        functions: PipelineFunctions,
+        environment: str,
+        region: str,
+        *,
+        stop_at_first_failure: bool = False,
+    ) -> None:
         self.environment, self.region = environment, region
+        self.stop_at_first_failure = stop_at_first_failure
         self._states: dict[str, Any] = statemachine.definition(substitutions(environment, region))[
             "States"
         ]
@@ -168,8 +181,12 @@ class Walkthrough:
             "StartTime": started.isoformat(),
         }
 
-    def run(self, name: str, job_run: Mapping[str, Any], *, carry_on: bool = True) -> RunRecord:
-        started = clock.now()
+    def run(
+        self, name: str, job_run: Mapping[str, Any], started: datetime | None = None
+    ) -> RunRecord:
+        """Walk one execution whose Glue job ended with `job_run`; it started at `started`
+        (default now: the Glue job's run is then not waited for)."""
+        started = clock.now() if started is None else started
         record = RunRecord(name, self.execution(name, started), started)
         context = {"Execution": record.execution}
         state: dict[str, Any] = {}
@@ -181,8 +198,8 @@ class Walkthrough:
             _assign(state, self._states[GLUE_STATE]["ResultPath"], dict(job_run))
             record.stages.append(StageResult(GLUE_STATE, job_run, failed=False))
             for task in TASKS_AFTER_GLUE:
-                if record.failed and (task == PUBLISH_STATE or not carry_on):
-                    break  # the state machine stops at a failure: PublishMetrics needs no failure
+                if record.failed and (self.stop_at_first_failure or task == PUBLISH_STATE):
+                    break  # the state machine reaches PublishMetrics only if everything passed
                 record.stages.append(self._task(task, state, context))
         record.finished_at = clock.now()
         return record

@@ -1,17 +1,19 @@
 """A local stand-in for the pipeline's warehouse: the raw extract table and the SCD2 dimension,
 as DuckDB tables with the names and columns the validator reads by default.
 
-`build_scd` derives `salesforce_curated.dim_sf_user_scd` from all extracts the way dbt's snapshot
+`build_scd` derives `salesforce_curated.dim_sf_user_scd` from the extracts the way dbt's snapshot
 `check` strategy (check_cols = division, audit_phase__c; hard_deletes = new_record) would if it ran
-after every extract: a new version only when a tracked column changed (NULL counts as a value),
+after each of them: a new version only when a tracked column changed (NULL counts as a value),
 the extract time as `valid_from`, and a deleted current row for a user missing from an extract.
-The `plant_*` functions break a built warehouse in one specific way each, for the broken and the
-partial demo runs.
+By default every extract in the raw table counts; given `extracts`, only those do (the ones dbt
+snapshotted: a run stopped before dbt leaves its extract in the raw table but not in the history).
+The `plant_*` functions break a built warehouse in one specific way each, for the broken demo run
+and the state machine's partial-extract proof.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,6 +27,8 @@ from local.salesforce_users import ExtractPlan, UserRecord, generate_extracts
 RAW_TABLE: Final = DEFAULT_RAW_TABLE
 SCD_TABLE: Final = DEFAULT_SCD_TABLE
 _INSERT_CHUNK_ROWS: Final = 500
+# The extracts one SCD build reads, when not all of them (a temporary copy of their rows).
+_SNAPSHOTTED_EXTRACTS: Final = "snapshotted_extracts"
 
 
 class Column(StrEnum):
@@ -57,15 +61,15 @@ CREATE OR REPLACE TABLE {RAW_TABLE} (
 
 # One row per user per extract from the user's first extract on; a missing user is a deleted
 # state that keeps its last tracked values. A version starts where that state changes.
-_SCD_SQL: Final = f"""
+_SCD_SQL_TEMPLATE: Final = f"""
 CREATE SCHEMA IF NOT EXISTS {SCD_TABLE.split(".")[0]};
 CREATE OR REPLACE TABLE {SCD_TABLE} AS
 WITH extracts AS (
-    SELECT DISTINCT {Column.EXTRACTED_AT} AS extracted_at FROM {RAW_TABLE}
+    SELECT DISTINCT {Column.EXTRACTED_AT} AS extracted_at FROM {{source}}
 ),
 first_seen AS (
     SELECT {Column.USER_ID} AS user_id, min({Column.EXTRACTED_AT}) AS first_at
-    FROM {RAW_TABLE} GROUP BY 1
+    FROM {{source}} GROUP BY 1
 ),
 states AS (
     SELECT
@@ -78,7 +82,7 @@ states AS (
         r.{Column.AUDIT_PHASE} AS audit_phase
     FROM first_seen AS f
     JOIN extracts AS e ON e.extracted_at >= f.first_at
-    LEFT JOIN {RAW_TABLE} AS r
+    LEFT JOIN {{source}} AS r
         ON r.{Column.USER_ID} = f.user_id AND r.{Column.EXTRACTED_AT} = e.extracted_at
     WINDOW user_history AS (
         PARTITION BY f.user_id ORDER BY e.extracted_at ROWS UNBOUNDED PRECEDING
@@ -142,6 +146,11 @@ class WarehouseSummary:
 def load_raw(connection: duckdb.DuckDBPyConnection, rows: Iterable[UserRecord]) -> None:
     """(Re)create the raw table with `rows`."""
     connection.execute(_RAW_DDL)
+    append_raw(connection, rows)
+
+
+def append_raw(connection: duckdb.DuckDBPyConnection, rows: Iterable[UserRecord]) -> None:
+    """Add `rows` (an extract, as the Glue job writes it) to the raw table."""
     values = [astuple(row) for row in rows]
     # One multi-row INSERT per chunk: DuckDB's executemany runs a statement per row.
     for start in range(0, len(values), _INSERT_CHUNK_ROWS):
@@ -151,9 +160,19 @@ def load_raw(connection: duckdb.DuckDBPyConnection, rows: Iterable[UserRecord]) 
         connection.execute(f"INSERT INTO {RAW_TABLE} VALUES {placeholders}", parameters)
 
 
-def build_scd(connection: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build the SCD2 dimension from every extract in the raw table."""
-    connection.execute(_SCD_SQL)
+def build_scd(
+    connection: duckdb.DuckDBPyConnection, extracts: Sequence[datetime] | None = None
+) -> None:
+    """(Re)build the SCD2 dimension from every extract in the raw table, or from `extracts`."""
+    if extracts is None:
+        connection.execute(_SCD_SQL_TEMPLATE.format(source=RAW_TABLE))
+        return
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_SNAPSHOTTED_EXTRACTS} AS SELECT * FROM {RAW_TABLE}"
+        f" WHERE list_contains(?::TIMESTAMP[], {Column.EXTRACTED_AT})",
+        [list(extracts)],
+    )
+    connection.execute(_SCD_SQL_TEMPLATE.format(source=_SNAPSHOTTED_EXTRACTS))
 
 
 def summarise(connection: duckdb.DuckDBPyConnection) -> WarehouseSummary:
@@ -196,6 +215,15 @@ def _one_user(connection: duckdb.DuckDBPyConnection, sql: str, defect: str) -> s
     return user_id
 
 
+def latest_extract(connection: duckdb.DuckDBPyConnection) -> datetime:
+    """The `_extracted_at` of the raw table's latest extract."""
+    latest = _first_row(connection, f"SELECT max({Column.EXTRACTED_AT}) FROM {RAW_TABLE}")
+    if latest is None or latest[0] is None:
+        raise ValueError(f"{RAW_TABLE} holds no extract")
+    moment: datetime = latest[0]
+    return moment
+
+
 def plant_stale_extract(connection: duckdb.DuckDBPyConnection, hours: float) -> datetime:
     """Age every extract by `hours`, as if the Glue job had silently re-loaded old data.
 
@@ -205,10 +233,7 @@ def plant_stale_extract(connection: duckdb.DuckDBPyConnection, hours: float) -> 
         f"UPDATE {RAW_TABLE} SET {Column.EXTRACTED_AT} = {Column.EXTRACTED_AT} - ?",
         [timedelta(hours=hours)],
     )
-    latest = _first_row(connection, f"SELECT max({Column.EXTRACTED_AT}) FROM {RAW_TABLE}")
-    assert latest is not None
-    stale: datetime = latest[0]
-    return stale
+    return latest_extract(connection)
 
 
 def plant_duplicate_current_row(connection: duckdb.DuckDBPyConnection, users: int = 1) -> str:
@@ -271,9 +296,7 @@ def plant_partial_extract(connection: duckdb.DuckDBPyConnection, share: float) -
     """
     if not 0 < share < 1:
         raise ValueError(f"share must be between 0 and 1 (exclusive), got {share}")
-    row = _first_row(connection, f"SELECT max({Column.EXTRACTED_AT}) FROM {RAW_TABLE}")
-    assert row is not None
-    latest = row[0]
+    latest = latest_extract(connection)
     count = _first_row(
         connection, f"SELECT count(*) FROM {RAW_TABLE} WHERE {Column.EXTRACTED_AT} = ?", [latest]
     )

@@ -28,9 +28,9 @@ def _isolated_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     # Clients are rebuilt per test (endpoint and env are read then); the Session is kept, since
     # re-parsing service models per test would dominate the suite's time.
-    aws_clients.client.cache_clear()
+    aws_clients.forget_clients()
     yield
-    aws_clients.client.cache_clear()
+    aws_clients.forget_clients()
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from handlers import clock
 from tests.frozen_time import FROZEN_NOW
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("handlers", "components", "local", "bench", "statemachine", "policies", "tests")
+SCANNED = ("handlers", "components", "local", "ops", "bench", "statemachine", "policies", "tests")
 THE_SEAM = ROOT / "handlers" / "clock.py"
 WALL_CLOCK = {
     ("datetime", "now"),

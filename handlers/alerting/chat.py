@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from handlers.alerting.bounds import MAX_JSON_ESCAPE_GROWTH
 from handlers.alerting.message import truncate_utf8
 
 VERSION: Final = "1.0"
@@ -29,7 +30,6 @@ CHAT_PROTOCOL: Final = "https"
 # Slack renders at most 3,000 characters in one text block; keep the description inside it.
 DESCRIPTION_MAX_BYTES: Final = 3_000
 MAX_FIT_ROUNDS: Final = 8
-MAX_JSON_ESCAPE_GROWTH: Final = 6  # one control character becomes `\u00XX`
 CHAT_MARKER: Final = "\n... [truncated; full alert by email and in the error handler's log]"
 
 

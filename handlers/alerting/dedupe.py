@@ -1,11 +1,21 @@
 """Do a failure's side effects once per identity and window (Powertools idempotency, DynamoDB).
 
-The table (hash key `id`, TTL on `expiration`) is created by the stack. A record is written
-before the action runs and completed with its result; a repeat within the window gets that
-result back, marked `duplicate: true`. When the action raises, Powertools deletes the record,
-so the caller's retry runs it again: a failed publish never suppresses the retry. A repeat while
-the first is still running raises `IdempotencyAlreadyInProgressError`, and its sender retries
-later (the in-progress mark expires with the first invocation's remaining time).
+The table (hash key `id`, TTL on `expiration`) is created by the stack. Powertools writes an
+in-progress record before the action runs and completes it with the action's result; a repeat
+within the window gets that result back (`Outcome.duplicate`). The result is the alert's
+receipt (`handlers.alerting.receipt`), never the alert, so a record stays far below DynamoDB's
+400 KB item limit.
+
+- The action raises: Powertools deletes the record, so the caller's retry runs it again (a failed
+  publish never suppresses the retry), and the action's own error is raised.
+- A repeat while the first is still running: `AlreadyInProgress` is raised. The in-progress mark
+  expires with the first invocation's remaining time, so a sender that retries with backoff gets
+  through once the first one finished or died.
+- The store fails for any other reason (table missing, throttled, access denied, an item it
+  rejects, a damaged record): de-duplication fails open. Before the action ran, the action runs
+  anyway; after it ran (its result could not be saved), its result is returned and it does not
+  run again. Either way `Outcome.store_error` says what failed, for the caller to log and count.
+  A de-duplication store must never cost an alert; at worst it costs a duplicate.
 """
 
 from __future__ import annotations
@@ -13,19 +23,36 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from enum import StrEnum
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers import aws_clients
 
-DUPLICATE: Final = "duplicate"
+AlreadyInProgress = IdempotencyAlreadyInProgressError
+
+
+class Store(StrEnum):
+    OFF = "off"  # no table configured (local runs)
+    ON = "on"
+    UNAVAILABLE = "unavailable"  # the store failed; the action ran without it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: dict[str, Any]  # the action's, or for a duplicate the first one's
+    store: Store
+    duplicate: bool = False
+    store_error: Exception | None = None
 
 
 @functools.cache
@@ -36,8 +63,25 @@ def _store(table_name: str, dynamodb: Any) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
 
 
-def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
-    return {**response, DUPLICATE: True} if isinstance(response, dict) else response
+class _Attempt:
+    """The action, recording whether it ran and how that ended."""
+
+    def __init__(self, action: Callable[[], dict[str, Any]]) -> None:
+        self._action = action
+        self.result: dict[str, Any] | None = None
+        self.error: Exception | None = None
+
+    @property
+    def ran(self) -> bool:
+        return self.result is not None or self.error is not None
+
+    def __call__(self) -> dict[str, Any]:
+        try:
+            self.result = self._action()
+        except Exception as error:
+            self.error = error
+            raise
+        return self.result
 
 
 @dataclass(frozen=True)
@@ -48,34 +92,42 @@ class Deduplicator:
     window_seconds: int
     lambda_context: LambdaContext | None = None
 
-    @property
-    def enabled(self) -> bool:
-        return self.table_name is not None
-
     def once(
         self,
         section: str,
         identity: Mapping[str, str],
         action: Callable[[], dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> Outcome:
         """`action()` the first time `identity` is seen in `section` within the window."""
         if self.table_name is None:
-            return {**action(), DUPLICATE: False}
-        store = _store(self.table_name, aws_clients.client("dynamodb"))
+            return Outcome(action(), Store.OFF)
+        attempt = _Attempt(action)
+        try:
+            stored = self._idempotent(section, self.table_name, attempt)(identity=dict(identity))
+        except AlreadyInProgress:
+            raise
+        except Exception as error:
+            if attempt.error is not None:  # the action's own failure, even if the store then
+                raise attempt.error  # noqa: B904 - failed to delete the in-progress record
+            if attempt.result is not None:
+                return Outcome(attempt.result, Store.UNAVAILABLE, store_error=error)
+            return Outcome(action(), Store.UNAVAILABLE, store_error=error)
+        if attempt.ran:
+            return Outcome(stored, Store.ON)
+        return Outcome(stored if isinstance(stored, dict) else {}, Store.ON, duplicate=True)
+
+    def _idempotent(self, section: str, table_name: str, attempt: _Attempt) -> Callable[..., Any]:
         config = IdempotencyConfig(
-            expires_after_seconds=self.window_seconds,
-            lambda_context=self.lambda_context,
-            response_hook=_mark_duplicate,
+            expires_after_seconds=self.window_seconds, lambda_context=self.lambda_context
         )
 
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="identity",
-            persistence_store=store,
+            persistence_store=_store(table_name, aws_clients.client("dynamodb")),
             config=config,
             key_prefix=section,
         )
         def first_time(identity: dict[str, str]) -> dict[str, Any]:
-            return {**action(), DUPLICATE: False}
+            return attempt()
 
-        result: dict[str, Any] = first_time(identity=dict(identity))
-        return result
+        return first_time  # type: ignore[no-any-return]

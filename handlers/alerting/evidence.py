@@ -3,18 +3,19 @@
 A Step Functions Cause is a string that is often JSON: the Glue `JobRun` of a failed
 `startJobRun.sync`, a Lambda error (`errorType`, `errorMessage`, `stackTrace`) whose message may
 itself be JSON, a dbt `run_results.json`, or a validator result. The context is the pipeline
-state the Catch passed along. Documents are found by walking both to a bounded depth.
+state the Catch passed along. Documents are found by walking both to a bounded depth; JSON in
+strings is parsed with `bounds.loads`, so no depth of nesting can make the walk raise.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from handlers.alerting import bounds
 from handlers.alerting.inputs import Failure
 from handlers.dbt_results import RunResults
 from handlers.events import GlueJobRun
@@ -58,13 +59,7 @@ class Evidence:
 
 
 def _json_object(text: str) -> Any:
-    stripped = text.strip()
-    if not stripped.startswith(("{", "[")):
-        return None
-    try:
-        return json.loads(stripped)
-    except ValueError:
-        return None
+    return bounds.loads(text) if text.lstrip().startswith(("{", "[")) else None
 
 
 def documents(value: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:

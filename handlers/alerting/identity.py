@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from handlers.alerting import bounds
 from handlers.alerting.inputs import Failure, Source
 from handlers.contract import ErrorType
 
@@ -62,7 +63,8 @@ def of_failure(
 ) -> FailureIdentity:
     """The failure's identity; `glue_job_run_id` is the failed run's id when one is known."""
     if error_type is ErrorType.GLUE_JOB_FAILURE and glue_job_run_id:
-        return FailureIdentity(Scope.GLUE_JOB_RUN, glue_job_run_id, error_type)
+        # The run id may come from a Cause's JobRun, which `normalise` does not bound.
+        return FailureIdentity(Scope.GLUE_JOB_RUN, bounds.text(glue_job_run_id), error_type)
     execution = _execution_subject(failure)
     if execution is not None:
         return FailureIdentity(Scope.EXECUTION, execution, error_type)

@@ -8,11 +8,14 @@
 
 Anything else, or a payload that fails validation, becomes a `Failure` with no error type and
 the validation problems listed, so the handler still raises an `unknown` alert: a failure is
-never dropped because its report was malformed.
+never dropped because its report was malformed. The event is clipped on entry and every
+identifier, error name and problem in the `Failure` is bounded (`handlers.alerting.bounds`), so
+no input can make what is built from it too large or too deep.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,11 +27,13 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import Field, ValidationError, field_validator
 
+from handlers.alerting import bounds
 from handlers.contract import ErrorType
 from handlers.events import ContractModel, ExecutionContext
 
 SFN_STATUS_CHANGE = "Step Functions Execution Status Change"
 GLUE_STATE_CHANGE = "Glue Job State Change"
+PROBLEM_MAX_BYTES = 1_024
 
 SfnExecutionStatus = Literal[
     "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"
@@ -83,7 +88,10 @@ class ExecutionStatusDetail(ContractModel):
     @classmethod
     def _epoch_milliseconds(cls, value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
+            try:
+                return datetime.fromtimestamp(value / 1000, tz=UTC)
+            except (OverflowError, OSError, ValueError) as error:
+                raise ValueError(f"not a time in epoch milliseconds: {value}") from error
         return value
 
 
@@ -202,13 +210,29 @@ def _from_glue_event(event: Mapping[str, Any]) -> Failure:
 
 def _problems(error: ValidationError) -> tuple[str, ...]:
     return tuple(
-        f"{'.'.join(str(part) for part in problem['loc']) or '(event)'}: {problem['msg']}"
+        bounds.text(
+            f"{'.'.join(str(part) for part in problem['loc']) or '(event)'}: {problem['msg']}",
+            PROBLEM_MAX_BYTES,
+        )
         for problem in error.errors()
     )
 
 
-def normalise(event: Any) -> Failure:
-    """Reduce any input to a `Failure`; never raises on malformed input."""
+# Every text field but the Cause, which is read whole for evidence (its own bound is `clip`'s).
+BOUNDED_FIELDS = (
+    "error", "status", "execution_arn", "execution_name", "state_machine_arn", "region",
+    "glue_job_name", "glue_job_run_id",
+)  # fmt: skip
+
+
+def _bounded(failure: Failure) -> Failure:
+    bounded: dict[str, Any] = {
+        name: bounds.text(value) for name in BOUNDED_FIELDS if (value := getattr(failure, name))
+    }
+    return dataclasses.replace(failure, **bounded)
+
+
+def _read(event: Any) -> Failure:
     if not isinstance(event, Mapping):
         problem = f"event is {type(event).__name__}, expected a JSON object"
         return Failure(source=Source.UNREADABLE, raw=event, problems=(problem,))
@@ -219,7 +243,7 @@ def normalise(event: Any) -> Failure:
     try:
         return reader(event)
     except ValidationError as error:
-        arn = _first_text(event, ("execution", "Id"), ("detail", "executionArn"))
+        arn = first_execution_arn(event)
         return Failure(
             source=Source.UNREADABLE,
             raw=event,
@@ -227,6 +251,16 @@ def normalise(event: Any) -> Failure:
             region=_region_of(arn),
             problems=_problems(error),
         )
+
+
+def normalise(event: Any) -> Failure:
+    """Reduce any input to a bounded `Failure`; never raises on malformed input."""
+    return _bounded(_read(bounds.clip(event)))
+
+
+def first_execution_arn(event: Mapping[str, Any]) -> str | None:
+    """The execution a payload names, however malformed the rest of it is."""
+    return _first_text(event, ("execution", "Id"), ("detail", "executionArn"))
 
 
 def _first_text(event: Mapping[str, Any], *paths: tuple[str, str]) -> str | None:

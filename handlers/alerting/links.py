@@ -65,6 +65,20 @@ def matching_query(needle: str) -> str:
     )
 
 
+def _query_window(run_window: tuple[datetime, datetime] | None) -> dict[str, str | int]:
+    if run_window is not None:
+        try:
+            return {
+                "end": _console_time(run_window[1] + QUERY_TRAIL),
+                "start": _console_time(run_window[0] - QUERY_LEAD),
+                "timeType": "ABSOLUTE",
+                "tz": "UTC",
+            }
+        except (OverflowError, ValueError):  # a reported time at the edge of the calendar
+            pass
+    return {"end": 0, "start": -QUERY_RELATIVE_SECONDS, "timeType": "RELATIVE", "unit": "seconds"}
+
+
 def logs_insights(
     region: str,
     log_groups: Sequence[str],
@@ -74,17 +88,12 @@ def logs_insights(
     """The console's Logs Insights page with `query` over `log_groups`, ready to run.
 
     With `run_window` (started, ended) the window is the run, from a little before it started to
-    a little after it ended; without, the last day.
+    a little after it ended; without (or when those times cannot be shifted), the last day.
     """
-    window: dict[str, str | int] = (
-        {
-            "end": _console_time(run_window[1] + QUERY_TRAIL),
-            "start": _console_time(run_window[0] - QUERY_LEAD),
-            "timeType": "ABSOLUTE",
-            "tz": "UTC",
-        }
-        if run_window is not None
-        else {"end": 0, "start": -QUERY_RELATIVE_SECONDS, "timeType": "RELATIVE", "unit": "seconds"}
-    )
-    detail = {**window, "editorString": query, "isLiveTail": False, "source": list(log_groups)}
+    detail = {
+        **_query_window(run_window),
+        "editorString": query,
+        "isLiveTail": False,
+        "source": list(log_groups),
+    }
     return f"{_console(region, 'cloudwatch/home')}#logsV2:{logs_insights_fragment(detail)}"

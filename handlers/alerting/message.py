@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from handlers.alerting import bounds
+
 MAX_SUBJECT_CHARS = 99
 SNS_MAX_MESSAGE_BYTES = 262_144
 # Causes can be whole run_results.json files. These budgets keep the email readable and the
@@ -71,10 +73,8 @@ def _expand_json_strings(value: Any, depth: int = 0) -> Any:
     if depth > MAX_EXPAND_DEPTH:
         return value
     if isinstance(value, str) and value.lstrip().startswith(("{", "[")):
-        try:
-            return _expand_json_strings(json.loads(value), depth + 1)
-        except ValueError:
-            return value
+        parsed = bounds.loads(value)
+        return value if parsed is None else _expand_json_strings(parsed, depth + 1)
     if isinstance(value, dict):
         return {key: _expand_json_strings(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
@@ -83,11 +83,13 @@ def _expand_json_strings(value: Any, depth: int = 0) -> Any:
 
 
 def raw_text(value: Any) -> str:
-    """A readable dump of any payload, whatever it contains."""
-    try:
-        return json.dumps(_expand_json_strings(value), indent=2, default=repr, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return repr(value)
+    """A readable dump of any payload, whatever it contains (clipped: see `bounds`)."""
+    return json.dumps(_expand_json_strings(bounds.clip(value)), indent=2, ensure_ascii=False)
+
+
+def raw_detail(value: Any) -> str:
+    """`raw_text`, cut to the alert's budget for it."""
+    return truncate_utf8(raw_text(value), RAW_DETAIL_MAX_BYTES)
 
 
 def _numbered(items: Iterable[str]) -> list[str]:

@@ -6,6 +6,8 @@ function's environment from this model (components/function_environment.py).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from handlers.contract import Environment, EnvVar
@@ -13,4 +15,7 @@ from handlers.settings import HandlerSettings
 
 
 class PublisherSettings(HandlerSettings):
+    # Both dbt run_results.json from S3, then the run's metrics in one PutMetricData batch.
+    AWS_CALLS: ClassVar[int] = 3
+
     environment: Environment = Field(alias=EnvVar.ENVIRONMENT)

@@ -13,6 +13,7 @@ failure, never a pass), and the `expected_columns` failure says why.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -80,28 +81,49 @@ def record_count(total_rows: int, minimum: int) -> Check:
     )
 
 
-def age_hours(latest: datetime | None, now: datetime) -> float | None:
-    """Hours between the latest extract and `now`; naive timestamps are UTC."""
-    if latest is None:
-        return None
-    if latest.tzinfo is None:
-        latest = latest.replace(tzinfo=UTC)
-    return round((now - latest).total_seconds() / 3600.0, 2)
+def _hours(since: datetime, now: datetime) -> float:
+    """Hours from `since` (naive: UTC) to `now`."""
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return (now - since).total_seconds() / 3600.0
 
 
-def freshness(latest: datetime | None, now: datetime, window_hours: float) -> Check:
-    age = age_hours(latest, now)
-    if age is None:
+@dataclass(frozen=True)
+class ExtractAge:
+    """How old the latest extract is. Without one since `window_start` (the ingestion lookback),
+    `hours` is a lower bound: the time since the window start, rounded up, so that the
+    DataFreshness metric still exceeds any threshold the lookback covers and the alarm fires."""
+
+    hours: float
+    latest: datetime | None
+    window_start: datetime
+
+    @classmethod
+    def of(cls, latest: datetime | None, now: datetime, window_start: datetime) -> ExtractAge:
+        if latest is None:
+            at_least = math.ceil(_hours(window_start, now) * 100) / 100
+            return cls(at_least, None, window_start)
+        return cls(round(_hours(latest, now), 2), latest, window_start)
+
+
+def freshness(age: ExtractAge, window_hours: float) -> Check:
+    if age.latest is None:
         return Check(
-            CheckName.DATA_FRESHNESS, False, None, window_hours, "no extract found in the raw table"
+            CheckName.DATA_FRESHNESS,
+            False,
+            age.hours,
+            window_hours,
+            f"no extract since {age.window_start:%Y-%m-%d %H:%M} UTC (the ingestion lookback):"
+            f" the latest is more than {age.hours} h old",
         )
-    passed = age <= window_hours
+    latest, age_hours = age.latest, age.hours
+    passed = age_hours <= window_hours
     return Check(
         CheckName.DATA_FRESHNESS,
         passed,
-        age,
+        age_hours,
         window_hours,
-        f"latest extract at {latest} is {age} h old"
+        f"latest extract at {latest} is {age_hours} h old"
         f" ({'within' if passed else 'outside'} the {window_hours} h window)",
     )
 

@@ -12,8 +12,9 @@ from handlers.validation.runner import ValidationReport
 def metric_data(
     report: ValidationReport, environment: str, timestamp: datetime
 ) -> list[MetricDatum]:
-    """The scores this validation type produced, freshness when known, the circuit breakers'
-    measures when they compared something, and Athena's bytes."""
+    """The scores this validation type produced, the extract's age (every ingestion run; a
+    lower bound without an extract in the lookback), the circuit breakers' measures when they
+    compared something, and Athena's bytes."""
     values = [
         (Metric.DATA_QUALITY_SCORE, report.data_quality_score),
         (Metric.DATA_FRESHNESS_HOURS, report.data_freshness_hours),

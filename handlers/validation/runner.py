@@ -130,6 +130,8 @@ def _planned_checks(
     """Every ingestion check that reads the tables, in report order, from the query's row."""
     column = sql.IngestionColumn
     total, latest_at = int(row[column.TOTAL_ROWS]), row[column.LATEST_AT]
+    window_start = sql.extraction_window_start(now, settings.ingestion_lookback_days)
+    age = checks.ExtractAge.of(latest_at, now, window_start)
     score = share_percent(int(row[column.PASSING_ROWS]), total)
     quality = settings.data_quality_threshold
     return [
@@ -141,7 +143,7 @@ def _planned_checks(
         (
             CheckName.DATA_FRESHNESS,
             settings.freshness_hours,
-            lambda: checks.freshness(latest_at, now, settings.freshness_hours),
+            lambda: checks.freshness(age, settings.freshness_hours),
         ),
         (
             CheckName.EXTRACT_VOLUME_DROP,
@@ -205,10 +207,11 @@ def validate_ingestion(
             for name, threshold, check in _planned_checks(settings, row, now, dimension_exists)
         ),
     ]
-    quality, drop, share = (
+    quality, freshness, drop, share = (
         _observed(found_checks, name)
         for name in (
             CheckName.DATA_QUALITY_SCORE,
+            CheckName.DATA_FRESHNESS,
             CheckName.EXTRACT_VOLUME_DROP,
             CheckName.MASS_DELETION,
         )
@@ -218,7 +221,7 @@ def validate_ingestion(
         tuple(found_checks),
         (schema_stats, result.stats),
         data_quality_score=quality,
-        data_freshness_hours=checks.age_hours(row[sql.IngestionColumn.LATEST_AT], now),
+        data_freshness_hours=freshness,
         extract_volume_change=None if drop is None else 0.0 - drop,  # never -0.0
         predicted_deletion_share=share,
         missing_columns=len(missing),

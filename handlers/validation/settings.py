@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from handlers.contract import (
     ATHENA_MAX_RESULT_REUSE_MINUTES,
+    DEFAULT_ATHENA_RESULTS_PREFIX,
     DEFAULT_INGESTION_LOOKBACK_DAYS,
     DEFAULT_RAW_TABLE,
     DEFAULT_SCD_TABLE,
@@ -115,6 +116,11 @@ def _engine(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def _key_prefix(value: Any) -> Any:
+    """`validator/` and `/validator` name the same prefix as `validator`."""
+    return value.strip().strip("/") if isinstance(value, str) else value
+
+
 Column = Annotated[str, AfterValidator(_column)]
 OptionalColumn = Annotated[str, AfterValidator(_optional_column)]
 Table = Annotated[str, AfterValidator(_table)]
@@ -124,6 +130,12 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 class ValidatorSettings(HandlerSettings):
     """Everything the validator reads from its environment; aliases are `EnvVar` names."""
 
+    # Per query (ingestion runs two: the columns lookup, then the aggregate): StartQueryExecution,
+    # the last GetQueryExecution (the poll deadline bounds the ones before it) and GetQueryResults
+    # (one page); then PutMetricData. At the deadline StopQueryExecution replaces the rest.
+    AWS_CALLS: ClassVar[int] = 7
+    # What the poll deadline keeps room for: the poll in flight and the two calls after it.
+    CALLS_AFTER_POLL_DEADLINE: ClassVar[int] = 3
     KEEP_EMPTY: ClassVar[frozenset[str]] = frozenset(
         {
             EnvVar.COLUMN_USER_ID,
@@ -145,6 +157,9 @@ class ValidatorSettings(HandlerSettings):
     athena_database: str | None = Field(default=None, alias=EnvVar.ATHENA_DATABASE)
     athena_workgroup: str = Field(default=DEFAULT_ATHENA_WORKGROUP, alias=EnvVar.ATHENA_WORKGROUP)
     s3_results_bucket: str | None = Field(default=None, alias=EnvVar.S3_RESULTS_BUCKET)
+    athena_results_prefix: Annotated[str, BeforeValidator(_key_prefix)] = Field(
+        default=DEFAULT_ATHENA_RESULTS_PREFIX, min_length=1, alias=EnvVar.ATHENA_RESULTS_PREFIX
+    )
     raw_table: Table = Field(default=DEFAULT_RAW_TABLE, alias=EnvVar.RAW_TABLE)
     scd_table: Table = Field(default=DEFAULT_SCD_TABLE, alias=EnvVar.SCD_TABLE)
     column_user_id: Column = Field(default=Columns.user_id, alias=EnvVar.COLUMN_USER_ID)
@@ -222,6 +237,14 @@ class ValidatorSettings(HandlerSettings):
                 f" {EnvVar.INGESTION_LOOKBACK_DAYS}={self.ingestion_lookback_days} days"
             )
         return self
+
+    @property
+    def athena_results_location(self) -> str | None:
+        """Where Athena writes results (unless the workgroup enforces its own); None without a
+        results bucket (the workgroup must then set one)."""
+        if not self.s3_results_bucket:
+            return None
+        return f"s3://{self.s3_results_bucket}/{self.athena_results_prefix}/"
 
     @property
     def columns(self) -> Columns:

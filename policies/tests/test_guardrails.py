@@ -16,7 +16,7 @@ from policies.sfuser_guardrails.alarm_rule import RuleSyntaxError, fires_when_on
 from policies.sfuser_guardrails.model import StackResource
 from policies.sfuser_guardrails.pack import ENFORCEMENT, PACK_NAME, POLICIES
 from tests.guardrails.programs import program, stack_resources
-from tests.infra.pulumi_harness import STACKS
+from tests.infra.configurations import CONFIGURATIONS
 
 PACK_DIR = Path(__file__).resolve().parents[1]
 
@@ -36,9 +36,9 @@ def resource_violations(resource: StackResource) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("stack_name", STACKS)
-def test_every_registered_resource_passes_every_policy(stack_name):
-    registered = stack_resources(program(stack_name))
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_registered_resource_passes_every_policy(configuration):
+    registered = stack_resources(program(configuration))
     assert registered
     problems = [p for r in registered for p in resource_violations(r)]
     problems += stack.alarm_notification_violations(registered)

@@ -7,6 +7,9 @@ import pytest
 def pytest_configure(config: pytest.Config) -> None:
     # pulumi_aws warns about its own deprecated resource classes when they are imported.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws")
+    # The fuzz strategies sample from real events, whose reprs Hypothesis finds large.
+    config.addinivalue_line("filterwarnings", "ignore:Generating overly large repr")
+    config.addinivalue_line("filterwarnings", r"ignore:bool\(sampled_from")
 
 
 @pytest.fixture

@@ -1,12 +1,17 @@
 """Hypothesis strategies for hostile handler events, and the SNS limits every alert must meet.
 
 Shared by the CI fuzz tests (a few hundred examples) and `bench/fuzz.py` (10,000 per handler).
+`hostile_error_events` puts a hostile value (JSON nested thousands deep, as text or as an
+object, or a 300 KB field of any alphabet) in every position of real error-handler inputs,
+including positions inside the JSON their Causes carry.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import string
+from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import strategies as st
@@ -138,8 +143,95 @@ eventbridge_events = st.builds(
         ),
     ),
 )
+# ---- a hostile value in every position of real inputs -----------------------------------------
+
+INSIDE_JSON = object()  # a path step: parse this string as JSON and go on inside it
+Path = tuple[Any, ...]
+
+HOSTILE_CHUNKS = ("数据", "\x01", '"\\', "\ud800", "😀", "arn:aws:states:")
+hostile_values = st.one_of(
+    st.integers(min_value=1_000, max_value=10_000).map(events.deep_json),
+    st.integers(min_value=1_000, max_value=5_000).map(events.deep_array),
+    oversized_text,
+    st.sampled_from(HOSTILE_CHUNKS).map(lambda chunk: chunk * (OVERSIZED // len(chunk))),
+)
+
+
+def every_hostile_value() -> list[Any]:
+    """One of each kind `hostile_values` draws from, for the exhaustive run."""
+    deep = [events.deep_json(5_000), events.deep_array(3_000)]
+    return deep + [chunk * (OVERSIZED // len(chunk)) for chunk in HOSTILE_CHUNKS]
+
+
+REAL_ERROR_EVENTS = (
+    events.glue_catch(),
+    events.dbt_test_catch(),
+    events.validation_catch("scd_integrity", score=90.0, failed=1),
+    events.execution_status_change(
+        "FAILED", "glue_job_failure", events.glue_catch()["error"]["Cause"]
+    ),
+    events.glue_job_state_change("FAILED", events.GLUE_ERROR_MESSAGE),
+)
+
+
+def positions(value: Any, path: Path = ()) -> Iterator[Path]:
+    """Every position in `value`: each key's value, each item, and within JSON strings."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from positions(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from positions(item, (*path, index))
+    elif isinstance(value, str) and value.startswith(("{", "[")):
+        yield from positions(json.loads(value), (*path, INSIDE_JSON))
+
+
+_SPLICE = "\x00splice\x00"
+
+
+def _json_text(value: Any) -> str:
+    """JSON for `value`; an array nested deeper than `json.dumps` recurses is spelled out."""
+    depth = 0
+    node = value
+    while isinstance(node, list):
+        depth += 1
+        node = node[0] if node else None
+    return events.deep_json(depth) if depth > 1 else json.dumps(value)
+
+
+def replaced(value: Any, path: Path, new: Any) -> Any:
+    """A copy of `value` with `new` at `path` (JSON strings on the way re-serialised)."""
+    if not path:
+        return new
+    step, rest = path[0], path[1:]
+    if step is INSIDE_JSON:
+        text = json.dumps(replaced(json.loads(value), rest, _SPLICE))
+        return text.replace(json.dumps(_SPLICE), _json_text(new)) if rest else _json_text(new)
+    copied = copy.copy(value)
+    copied[step] = replaced(value[step], rest, new)
+    return copied
+
+
+def hostile_positions() -> list[tuple[dict[str, Any], Path]]:
+    """(real event, position) for every position of every real error-handler input."""
+    return [(event, path) for event in REAL_ERROR_EVENTS for path in positions(event) if path]
+
+
+hostile_error_events = st.sampled_from(REAL_ERROR_EVENTS).flatmap(
+    lambda event: st.builds(
+        lambda path, new: replaced(event, path, new),
+        st.sampled_from([path for path in positions(event) if path]),
+        hostile_values,
+    )
+)
+
 error_handler_events = st.one_of(
-    json_values, catch_payloads, eventbridge_events, st.just({SELF_TEST_KEY: True})
+    json_values,
+    catch_payloads,
+    eventbridge_events,
+    hostile_error_events,
+    st.just({SELF_TEST_KEY: True}),
 )
 
 validation_outputs = st.one_of(
@@ -202,6 +294,15 @@ validator_events = st.one_of(
 )
 
 
+def publish_bytes(params: dict[str, Any]) -> int:
+    """What SNS counts against its 256 KB: the message and every attribute's name, type, value."""
+    attributes = params.get("MessageAttributes", {})
+    return len(params["Message"].encode()) + sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+        for name, value in attributes.items()
+    )
+
+
 def sns_limit_problems(params: dict[str, Any]) -> list[str]:
     """What is wrong with one Publish request against SNS's documented limits."""
     problems = []
@@ -212,11 +313,7 @@ def sns_limit_problems(params: dict[str, Any]) -> list[str]:
         problems.append("subject is not printable ASCII on one line")
     if subject and not (subject[0].isalnum() or subject[0] in string.punctuation):
         problems.append("subject must begin with a letter, number or punctuation mark")
-    attributes = params.get("MessageAttributes", {})
-    size = len(params["Message"].encode()) + sum(
-        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
-        for name, value in attributes.items()
-    )
+    size = publish_bytes(params)
     if size >= SNS_MESSAGE_MAX_BYTES:
         problems.append(f"message plus attributes is {size} bytes")
     return problems

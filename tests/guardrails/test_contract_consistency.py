@@ -16,12 +16,14 @@ from moto import mock_aws
 from handlers.contract import NAMESPACE, EnvVar, HandlerKey, function_name
 from tests.guardrails.programs import LAMBDA_FUNCTION, function_named, program
 from tests.guardrails.world import (
+    fault_paths,
     function_environment,
     handler_paths,
     invoke,
     stack_world,
 )
-from tests.infra.pulumi_harness import PROJECT_ROOT, STACKS, StackRun
+from tests.infra.configurations import CONFIGURATIONS
+from tests.infra.pulumi_harness import PROJECT_ROOT, StackRun
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 MetricKey = tuple[str, frozenset[tuple[str, str]]]
@@ -54,6 +56,9 @@ def emitted_metrics(run: StackRun) -> set[MetricKey]:
     with mock_aws(), stack_world(run):
         for path in handler_paths(run):  # the canary's self-tests included
             invoke(run, path)
+        for faulty in fault_paths(run):  # what only a fault emits (AlertFallbacks)
+            with faulty.fault(run):
+                invoke(run, faulty.path)
         paginator = boto3.client("cloudwatch").get_paginator("list_metrics")
         return {
             _key(metric["MetricName"], metric["Dimensions"])
@@ -62,9 +67,9 @@ def emitted_metrics(run: StackRun) -> set[MetricKey]:
         }
 
 
-@pytest.mark.parametrize("stack_name", STACKS)
-def test_every_custom_metric_alarm_watches_a_metric_the_handlers_emit(stack_name):
-    run = program(stack_name)
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_custom_metric_alarm_watches_a_metric_the_handlers_emit(configuration):
+    run = program(configuration)
     watched = watched_custom_metrics(run)
     assert watched, "no alarm on a custom metric: nothing to check"
     emitted = emitted_metrics(run)
@@ -83,6 +88,13 @@ NOT_SET_BY_THE_STACK = {
     EnvVar.DUCKDB_PATH: "local engine only; the stack sets QUERY_ENGINE=athena",
     EnvVar.REQUIRED_FIELDS: "set only when requiredFields is configured; empty keeps the default",
 }
+# ... and, without the canary, its self-test topic: the handler then only logs a self-test.
+WITHOUT_CANARY = {EnvVar.SELF_TEST_TOPIC_ARN, EnvVar.SELF_TEST_ALERTS}
+
+
+def not_set_by_the_stack(run: StackRun) -> set[EnvVar]:
+    canary = run.config.get("sf-user-monitoring:canaryEnabled", "true") == "true"
+    return set(NOT_SET_BY_THE_STACK) | (set() if canary else WITHOUT_CANARY)
 
 
 def _module_file(module: str) -> Path:
@@ -139,9 +151,9 @@ def test_the_scan_finds_what_each_handler_declares():
     assert EnvVar.ENVIRONMENT in env_vars_read("handlers.metrics_publisher")
 
 
-@pytest.mark.parametrize("stack_name", STACKS)
-def test_every_variable_a_handler_reads_is_set_for_its_function(stack_name):
-    run = program(stack_name)
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_variable_a_handler_reads_is_set_for_its_function(configuration):
+    run = program(configuration)
     missing = {}
     for handler in HandlerKey:
         environment = function_environment(run, handler)
@@ -151,7 +163,7 @@ def test_every_variable_a_handler_reads_is_set_for_its_function(stack_name):
         entry_module = function.inputs["handler"].rpartition(".")[0]
         unset = {
             var.value
-            for var in env_vars_read(entry_module) - set(NOT_SET_BY_THE_STACK)
+            for var in env_vars_read(entry_module) - not_set_by_the_stack(run)
             if var.value not in environment
         }
         if unset:
@@ -162,9 +174,9 @@ def test_every_variable_a_handler_reads_is_set_for_its_function(stack_name):
 # ---- handler strings and the asset ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack_name", STACKS)
-def test_every_lambda_handler_string_resolves_to_a_callable(stack_name):
-    functions = program(stack_name).of_type(LAMBDA_FUNCTION)
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_lambda_handler_string_resolves_to_a_callable(configuration):
+    functions = program(configuration).of_type(LAMBDA_FUNCTION)
     assert functions
     for function in functions:
         module, _, attribute = function.inputs["handler"].rpartition(".")

@@ -26,6 +26,23 @@ HOSTILE_IDENTIFIERS = [
 ]
 
 
+# Existing alert topics: another region, account or partition, a FIFO topic, not an ARN, a key
+# without its topic (the dev stack deploys to us-east-1 in account 123456789012).
+TOPIC = "arn:aws:sns:us-east-1:123456789012:org-paging"
+INVALID_TOPIC_SETTINGS = [
+    ("criticalTopicArn", "arn:aws:sns:eu-west-1:123456789012:org-paging"),
+    ("warningTopicArn", "arn:aws:sns:us-east-1:210987654321:org-paging"),
+    ("criticalTopicArn", "arn:aws-us-gov:sns:us-east-1:123456789012:org-paging"),
+    ("criticalTopicArn", "arn:aws:sns:us-east-1:123456789012:org-paging.fifo"),
+    ("warningTopicArn", "org-paging"),
+    ("warningTopicArn", "arn:aws:sns:us-east-1:123456789012:org paging"),
+    ("criticalTopicArn", "arn:aws:sns:us-east-1:123456789012:" + "x" * 257),
+    ("warningTopicKmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/k"),
+    ("criticalTopicKmsKeyArn", "alias/aws/sns"),
+    ("criticalTopicArn", TOPIC),  # dev subscribes an email to the critical route
+]
+
+
 @pytest.mark.parametrize("value", [v for v in HOSTILE_IDENTIFIERS if v])  # "" = the default
 @pytest.mark.parametrize("setting", [EnvVar.RAW_TABLE, EnvVar.SCD_TABLE])
 def test_validator_rejects_hostile_table_names_naming_the_setting(setting, value):
@@ -60,6 +77,7 @@ def test_validator_rejects_hostile_column_names_naming_the_setting(setting, valu
         (f"{P}:criticalAlertWebhooks", '["http://hooks.example.com"]'),
         (f"{P}:dataLocations", '["not-an-s3-uri"]'),
         ("aws:region", "mars-1"),
+        *((f"{P}:{key}", value) for key, value in INVALID_TOPIC_SETTINGS),
     ],
 )
 def test_invalid_stack_config_is_rejected_before_any_resource_is_registered(key, value):

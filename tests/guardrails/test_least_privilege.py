@@ -4,12 +4,18 @@ succeeds, and dropping any single statement breaks something.
 
 "Breaks something" is one of: a handler path fails with AccessDenied in moto, or, for calls AWS
 makes with the function's credentials but moto does not simulate (see iam_enforcement), one of
-the documented requests in INDIRECT is no longer allowed by moto's policy evaluator. A statement
-that breaks nothing is an unused permission and fails the test.
+the documented requests in INDIRECT, or Athena's write and read of each query's results where
+Athena puts them, is no longer allowed by moto's policy evaluator. A statement that breaks
+nothing is an unused permission and fails the test.
+
+Besides the configurations (tests/infra/configurations.py), the validator runs on staging with a
+non-default results prefix and an existing workgroup that does not enforce a results location,
+so the location the validator itself sends must be where IAM allows.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -19,20 +25,24 @@ import pytest
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from handlers.contract import HandlerKey, function_name
+from handlers.contract import AlertRoute, HandlerKey, function_name
 from tests.guardrails.iam_enforcement import Principal
 from tests.guardrails.programs import function_named, identity_policies, program
 from tests.guardrails.world import (
+    athena_result_objects,
     forget_alerts,
     handler_paths,
     invoke,
     stack_account,
     stack_world,
 )
-from tests.infra.pulumi_harness import StackRun
+from tests.infra.configurations import EXISTING_TOPICS
+from tests.infra.pulumi_harness import StackRun, run_stack
 
 STACK = "dev"
 P = "sf-user-monitoring"
+RESULTS_ELSEWHERE = "staging-results-prefix"  # an existing workgroup, a non-default prefix
+RESULTS_PREFIX = "monitoring/athena-results"
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException"}
 Request = tuple[str, str]  # (action, resource ARN)
 
@@ -48,10 +58,18 @@ def _denied(error: BaseException | None) -> bool:
     return False
 
 
+def _degraded(result: Any) -> bool:
+    """The handler swallowed a failed call: metrics not published, or the error handler alerted
+    without its de-duplication store (it fails open)."""
+    return isinstance(result, dict) and (
+        result.get("metrics_published") is False or result.get("dedupe") == "unavailable"
+    )
+
+
 def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
-    """Path name -> "ok", "denied" or "degraded" (the handler swallowed a failed call), up to
-    the first path that is not ok. Every run starts with no alert sent yet, so the error
-    handler's paths publish (a de-duplicated repeat would need no SNS grant)."""
+    """Path name -> "ok", "denied" or "degraded" (`_degraded`), up to the first path that is not
+    ok. Every run starts with no alert sent yet, so the error handler's paths publish (a
+    de-duplicated repeat would need no SNS grant)."""
     forget_alerts(run)
     outcomes: dict[str, str] = {}
     for path in (p for p in handler_paths(run) if p.handler is handler):
@@ -62,7 +80,7 @@ def _outcomes(run: StackRun, handler: HandlerKey) -> dict[str, str]:
                 raise
             outcomes[path.name] = "denied"
             break
-        degraded = isinstance(result, dict) and result.get("metrics_published") is False
+        degraded = _degraded(result)
         outcomes[path.name] = "degraded" if degraded else "ok"
         if degraded:
             break
@@ -92,10 +110,12 @@ def _runtime(run: StackRun, handler: HandlerKey) -> list[Request]:
 
 
 def _alert_key(run: StackRun, handler: HandlerKey) -> list[Request]:
-    """Publishing to an SSE topic: SNS uses the topic's KMS key with the publisher's rights."""
+    """Publishing to an SSE topic: SNS uses the topic's KMS key with the publisher's rights.
+    The keys: those of the topics the stack creates, and each existing topic's configured key."""
     if handler is not HandlerKey.ERROR_HANDLER:
         return []
     keys = {t.inputs.get("kmsMasterKeyId") for t in run.of_type("aws:sns/topic:Topic")}
+    keys |= {run.config.get(f"{P}:{route.value}TopicKmsKeyArn") for route in AlertRoute}
     return [(action, key) for key in sorted(filter(None, keys))
             for action in ("kms:GenerateDataKey", "kms:Decrypt")]  # fmt: skip
 
@@ -121,12 +141,6 @@ def _athena_on_behalf(run: StackRun, handler: HandlerKey) -> list[Request]:
         bucket, _, prefix = uri.removeprefix("s3://").partition("/")
         requests += [("s3:GetObject", f"arn:aws:s3:::{bucket}/{prefix}part-0.parquet"),
                      ("s3:ListBucket", f"arn:aws:s3:::{bucket}")]  # fmt: skip
-    results = _config(run, "athenaResultsBucket")
-    for action in ("s3:GetBucketLocation", "s3:ListBucket"):
-        requests.append((action, f"arn:aws:s3:::{results}"))
-    for action in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
-                   "s3:ListMultipartUploadParts"):  # fmt: skip
-        requests.append((action, f"arn:aws:s3:::{results}/validator/q.csv"))
     if run.config.get(f"{P}:lakeFormationGoverned") == "true":
         requests.append(("lakeformation:GetDataAccess", "*"))
     return requests
@@ -146,6 +160,20 @@ def _async_failure_destination(run: StackRun, handler: HandlerKey) -> list[Reque
     return [("sqs:SendMessage", arn) for arn in destinations if arn]
 
 
+def athena_results(run: StackRun) -> list[Request]:
+    """Athena writes each query's results, and reads them for GetQueryResults, with the caller's
+    credentials where it puts them (`athena_result_objects`: moto records the location sent)."""
+    requests: list[Request] = []
+    for uri in athena_result_objects(run):
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        requests += [("s3:GetBucketLocation", f"arn:aws:s3:::{bucket}"),
+                     ("s3:ListBucket", f"arn:aws:s3:::{bucket}")]  # fmt: skip
+        for action in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
+                       "s3:ListMultipartUploadParts"):  # fmt: skip
+            requests += [(action, f"arn:aws:s3:::{bucket}/{key}")]
+    return requests
+
+
 INDIRECT: list[Callable[[StackRun, HandlerKey], list[Request]]] = [
     _runtime,
     _alert_key,
@@ -161,10 +189,25 @@ def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 
 # ---- the tests ---------------------------------------------------------------------------------
 
+# dev creates its topics; the others route alerts to existing topics (tests/infra/configurations).
+CONFIGURATIONS = (STACK, *EXISTING_TOPICS)
+# Every handler in every configuration; where only the validator differs, only the validator.
+CASES = [
+    *((configuration, handler) for configuration in CONFIGURATIONS for handler in HandlerKey),
+    (RESULTS_ELSEWHERE, HandlerKey.PIPELINE_VALIDATOR),
+]
 
-@pytest.fixture(scope="module")
-def run() -> StackRun:
-    return program(STACK)
+
+@functools.cache
+def _program(name: str) -> StackRun:
+    if name == RESULTS_ELSEWHERE:
+        return run_stack("staging", {f"{P}:athenaResultsPrefix": RESULTS_PREFIX})
+    return program(name)
+
+
+@pytest.fixture(params=[STACK, RESULTS_ELSEWHERE])
+def run(request: pytest.FixtureRequest) -> StackRun:
+    return _program(request.param)
 
 
 def _statements(run: StackRun, handler: HandlerKey) -> list[dict[str, Any]]:
@@ -177,8 +220,9 @@ SENTINEL = {"Sid": "SentinelUnused", "Effect": "Allow", "Action": ["sqs:SendMess
             "Resource": "arn:aws:sqs:us-east-1:123456789012:nothing"}  # fmt: skip
 
 
-@pytest.mark.parametrize("handler", list(HandlerKey), ids=str)
-def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, handler):
+@pytest.mark.parametrize(("configuration", "handler"), CASES, ids=str)
+def test_every_statement_is_needed_and_the_full_policy_runs_every_path(configuration, handler):
+    run = _program(configuration)
     statements = [*_statements(run, handler), SENTINEL]
     indirect = [request for requests in INDIRECT for request in requests(run, handler)]
     assert all(_allowed(statements, request) for request in indirect), "documented request denied"
@@ -188,6 +232,10 @@ def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, hand
         with principal.acting():
             full = _outcomes(run, handler)
             assert full and set(full.values()) == {"ok"}, full
+            if handler is HandlerKey.PIPELINE_VALIDATOR:
+                indirect += athena_results(run)
+                denied = [r for r in indirect if not _allowed(statements, r)]
+                assert denied == [], "Athena would be denied writing or reading results"
             unused = []
             for index, statement in enumerate(statements):
                 rest = statements[:index] + statements[index + 1 :]
@@ -200,7 +248,11 @@ def test_every_statement_is_needed_and_the_full_policy_runs_every_path(run, hand
 
 
 def test_conditions_moto_cannot_evaluate_are_on_the_documents(run):
-    """moto evaluates no condition keys, so the bounding conditions are asserted directly."""
+    """moto evaluates no condition keys, so the bounding conditions are asserted directly: the
+    metric namespace, and the key prefix of every bucket listing (the data locations; the
+    results prefix on the results bucket)."""
+    results_bucket = f"arn:aws:s3:::{_config(run, 'athenaResultsBucket')}"
+    results_prefix = run.config.get(f"{P}:athenaResultsPrefix", "validator")
     for handler in HandlerKey:
         for statement in _statements(run, handler):
             actions = statement["Action"]
@@ -208,7 +260,9 @@ def test_conditions_moto_cannot_evaluate_are_on_the_documents(run):
                 assert statement["Condition"] == {
                     "StringEquals": {"cloudwatch:namespace": "SfUserPipeline"}
                 }
-            if actions == ["s3:ListBucket"] and handler is HandlerKey.PIPELINE_VALIDATOR:
+            if "s3:ListBucket" in actions:
+                assert actions == ["s3:ListBucket"], statement  # the condition binds it alone
                 prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
-                if statement["Sid"].startswith("ReadPipelineData"):
-                    assert prefixes and all(p.endswith("*") for p in prefixes), statement
+                assert prefixes and all(p.endswith("*") for p in prefixes), statement
+                if statement["Resource"] == results_bucket:
+                    assert prefixes == [f"{results_prefix}/*"], statement

@@ -5,9 +5,11 @@ dbt artifacts and Athena results buckets, the validator's workgroup) under the A
 used, and answers Athena queries by running their SQL on a DuckDB warehouse (the validator's SQL
 is the same text on both engines; its `information_schema` lookup too). The warehouse has both
 tables: the ingestion validation reads the dimension's current users as well as the extracts.
-`handler_paths()` lists the invocations that cover each handler: every route, every artifact
-source, both validation types, the canary's self-test, and the error handler's de-duplication
-table.
+The workgroup is the program's own (enforcing its results location) or, when the stack names an
+existing one, one that does not enforce a location, so the location the validator sends is where
+Athena writes (`athena_result_objects`). `handler_paths()` lists the invocations that cover each
+handler: every route, every artifact source, both validation types, the canary's self-test, and
+the error handler's de-duplication table.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,7 +29,7 @@ from typing import Any, cast
 
 import duckdb
 import pytest
-from moto.athena.models import AthenaBackend, QueryResults
+from moto.athena.models import AthenaBackend, QueryResults, athena_backends
 from moto.dynamodb.models import dynamodb_backends
 
 from components.handler_table import HANDLERS as SPECS
@@ -190,6 +192,12 @@ def _create_bucket(name: str, region: str) -> None:
     )
 
 
+def _create_dedupe_table(run: StackRun) -> None:
+    """The de-duplication table as the stack creates it (Powertools' key and TTL attributes)."""
+    in_moto = cast(Emulator, SimpleNamespace(client=aws_clients.client))
+    create_handler_tables(in_moto, function_environment(run, HandlerKey.ERROR_HANDLER))
+
+
 def _create_targets(run: StackRun) -> None:
     region = run.config["aws:region"]
     topics = (EnvVar.CRITICAL_TOPIC_ARN, EnvVar.WARNING_TOPIC_ARN, EnvVar.SELF_TEST_TOPIC_ARN)
@@ -197,19 +205,76 @@ def _create_targets(run: StackRun) -> None:
         env = function_environment(run, handler)
         for variable in (v for v in topics if v in env):
             aws_clients.client("sns").create_topic(Name=env[variable].rsplit(":", 1)[-1])
-    # The de-duplication table as the stack creates it (Powertools' key and TTL attributes).
-    in_moto = cast(Emulator, SimpleNamespace(client=aws_clients.client))
-    create_handler_tables(in_moto, function_environment(run, HandlerKey.ERROR_HANDLER))
+    _create_dedupe_table(run)
     env = function_environment(run, HandlerKey.PIPELINE_VALIDATOR)
     s3 = aws_clients.client("s3")
     _create_bucket(env[EnvVar.S3_RESULTS_BUCKET], region)
-    aws_clients.client("athena").create_work_group(Name=env[EnvVar.ATHENA_WORKGROUP])
+    aws_clients.client("athena").create_work_group(
+        Name=env[EnvVar.ATHENA_WORKGROUP], Configuration=workgroup_configuration(run)
+    )
     artifacts = S3Reference(s3_uri=_artifact_uri({}, run, "x"))
     _create_bucket(artifacts.bucket, region)
     for name, fixture in (("run", "run_pass"), ("test", "build_warn")):
         reference = S3Reference(s3_uri=_artifact_uri({}, run, name))
         body = json.dumps(events.run_results(fixture)).encode()
         s3.put_object(Bucket=reference.bucket, Key=reference.key, Body=body)
+
+
+def workgroup_configuration(run: StackRun) -> dict[str, Any]:
+    """The validator's workgroup as Athena holds it: the one the program creates, or an existing
+    one that leaves the results location to each query."""
+    created = run.of_type("aws:athena/workgroup:Workgroup")
+    if not created:
+        return {"EnforceWorkGroupConfiguration": False}
+    configuration = created[0].inputs["configuration"]
+    return {
+        "EnforceWorkGroupConfiguration": configuration["enforceWorkgroupConfiguration"],
+        "ResultConfiguration": {
+            "OutputLocation": configuration["resultConfiguration"]["outputLocation"]
+        },
+    }
+
+
+def athena_result_objects(run: StackRun) -> list[str]:
+    """The S3 object of each query moto ran, where Athena writes its results: the workgroup's
+    location when the workgroup enforces one, else the query's own (Athena API reference,
+    `ResultConfiguration.OutputLocation`)."""
+    backend = athena_backends[stack_account(run)][run.config["aws:region"]]
+    objects = []
+    for execution in backend.executions.values():
+        workgroup = execution.workgroup.configuration if execution.workgroup else {}
+        enforced = workgroup.get("ResultConfiguration", {}).get("OutputLocation")
+        if workgroup.get("EnforceWorkGroupConfiguration") and enforced:
+            objects.append(f"{enforced.rstrip('/')}/{execution.id}.csv")
+        else:  # moto appends `<id>.csv` to the query's own location, as Athena does
+            location = (execution.config or {}).get("OutputLocation")
+            assert location, f"query {execution.id}: Athena would refuse it, no output location"
+            objects.append(location)
+    return objects
+
+
+@contextmanager
+def dedupe_table_missing(run: StackRun) -> Iterator[None]:
+    """The error handler's de-duplication table deleted (recreated, empty, afterwards)."""
+    table = function_environment(run, HandlerKey.ERROR_HANDLER)[EnvVar.IDEMPOTENCY_TABLE]
+    aws_clients.client("dynamodb").delete_table(TableName=table)
+    try:
+        yield
+    finally:
+        _create_dedupe_table(run)
+
+
+@dataclass(frozen=True)
+class FaultPath:
+    """A handler path under a fault of the world around it: what only such faults emit."""
+
+    path: HandlerPath
+    fault: Callable[[StackRun], AbstractContextManager[None]]
+
+
+def fault_paths(run: StackRun) -> list[FaultPath]:
+    [glue_catch] = [p for p in handler_paths(run) if p.name == "error-critical-route"]
+    return [FaultPath(glue_catch, dedupe_table_missing)]
 
 
 def forget_alerts(run: StackRun) -> None:
@@ -238,12 +303,12 @@ def stack_world(run: StackRun) -> Iterator[None]:
         patch.setenv("MOTO_ACCOUNT_ID", stack_account(run))
         patch.setenv("AWS_DEFAULT_REGION", run.config["aws:region"])
         patch.setattr(AthenaBackend, "start_query_execution", duckdb_answers(warehouse()))
-        aws_clients.client.cache_clear()
+        aws_clients.forget_clients()
         _create_targets(run)
         try:
             yield
         finally:
-            aws_clients.client.cache_clear()
+            aws_clients.forget_clients()
 
 
 @contextmanager

@@ -1,5 +1,5 @@
-"""Handler test fixtures: a Lambda context, cleared per-container settings caches, and moto
-alert topics with an SQS inbox each."""
+"""Handler test fixtures: a Lambda context, cleared per-container settings caches, moto alert
+topics with an SQS inbox each, and the error handler's de-duplication table."""
 
 import json
 from collections.abc import Iterator
@@ -10,6 +10,7 @@ from moto import mock_aws
 
 from handlers import aws_clients, error_handler, metrics_publisher
 from handlers.contract import EnvVar
+from tests.handlers import dedupe_table
 
 
 @dataclass
@@ -73,3 +74,10 @@ def topics(monkeypatch):
         monkeypatch.setenv(EnvVar.DASHBOARD_NAME, "sf-user-pipeline-dev")
         monkeypatch.setenv(EnvVar.RUNBOOK_BASE_URL, "https://runbooks.example.com/sf-user")
         yield created
+
+
+@pytest.fixture
+def table(topics, monkeypatch):
+    """The error handler's de-duplication table in moto, as the stack creates it."""
+    monkeypatch.setenv(EnvVar.IDEMPOTENCY_TABLE, dedupe_table.TABLE)
+    return dedupe_table.create()

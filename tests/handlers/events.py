@@ -175,6 +175,27 @@ def catch_payload(
     return payload
 
 
+def deep_json(depth: int) -> str:
+    """A JSON array nested `depth` levels deep (deeper than Python's decoder recurses)."""
+    return "[" * depth + "]" * depth
+
+
+def deep_array(depth: int) -> list[Any]:
+    """A list nested `depth` levels deep, built without recursion."""
+    root: list[Any] = []
+    node = root
+    for _ in range(depth - 1):
+        child: list[Any] = []
+        node.append(child)
+        node = child
+    return root
+
+
+def with_execution(event: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A copy of a Catch payload whose `$$.Execution` has `fields` replaced."""
+    return {**copy.deepcopy(event), "execution": {**EXECUTION, **fields}}
+
+
 def glue_catch() -> dict[str, Any]:
     return catch_payload(
         "States.TaskFailed", json.dumps(glue_job_run("FAILED", GLUE_ERROR_MESSAGE))

@@ -2,7 +2,7 @@ import pytest
 from botocore.stub import Stubber
 
 from handlers import aws_clients, error_handler
-from handlers.contract import NAMESPACE, EnvVar, Metric
+from handlers.contract import ALERT_DELIVERY_ERROR, NAMESPACE, EnvVar, Metric
 from handlers.settings import ConfigurationError
 from tests.handlers import events
 from tests.handlers.logs import invoke_logged
@@ -81,12 +81,14 @@ def test_huge_cause_is_truncated_but_delivered(topics, lambda_context):
     assert result["error_type"] == "dbt_run_failure"
 
 
-def test_a_failed_publish_raises_so_the_caller_retries(topics, lambda_context):
+def test_a_failed_publish_raises_the_declared_error_so_the_caller_retries(topics, lambda_context):
     sns = aws_clients.client("sns")
     with Stubber(sns) as stub:
         stub.add_client_error("publish", "InternalError", "SNS is down", 500)
-        with pytest.raises(sns.exceptions.ClientError, match="SNS is down"):
+        with pytest.raises(error_handler.AlertDeliveryError, match="SNS is down") as raised:
             error_handler.handler(events.glue_catch(), lambda_context)
+    assert isinstance(raised.value.__cause__, sns.exceptions.ClientError)
+    assert type(raised.value).__name__ == ALERT_DELIVERY_ERROR  # what the ASL retries
     assert _error_metrics() == []  # no alert, no metric
 
 

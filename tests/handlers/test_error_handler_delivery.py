@@ -16,31 +16,10 @@ from handlers.contract import NAMESPACE, EnvVar, Metric
 from handlers.settings import ConfigurationError
 from local.clock_alignment import follow_clock
 from tests.handlers import events
+from tests.handlers.dedupe_table import records as _records
 from tests.handlers.logs import invoke_logged
+from tests.handlers.readback import datapoints
 from tests.unit.chatbot_schema import ChatbotNotification
-
-TABLE = "sf-user-pipeline-dev-idempotency"
-
-
-@pytest.fixture
-def table(topics, monkeypatch):
-    dynamodb = aws_clients.client("dynamodb")
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_time_to_live(
-        TableName=TABLE,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
-    )
-    monkeypatch.setenv(EnvVar.IDEMPOTENCY_TABLE, TABLE)
-    return dynamodb
-
-
-def _records(dynamodb) -> list[dict]:
-    return dynamodb.scan(TableName=TABLE)["Items"]
 
 
 def _all_metrics() -> set[str]:
@@ -49,16 +28,7 @@ def _all_metrics() -> set[str]:
 
 
 def _job_success_samples() -> list[dict]:
-    now = clock.now()
-    return aws_clients.client("cloudwatch").get_metric_statistics(
-        Namespace=NAMESPACE,
-        MetricName=Metric.JOB_SUCCESS.name,
-        Dimensions=[{"Name": "Environment", "Value": "dev"}],
-        StartTime=now - timedelta(days=3650),
-        EndTime=now + timedelta(days=3650),
-        Period=86_400,
-        Statistics=["SampleCount", "Maximum"],
-    )["Datapoints"]
+    return datapoints(Metric.JOB_SUCCESS, "SampleCount", "Maximum")
 
 
 def _pipeline_failure(error_type: str, catch: dict) -> tuple[dict, dict]:
@@ -131,7 +101,7 @@ def test_a_failed_publish_leaves_no_record_so_the_retry_alerts(table, topics, la
     sns = aws_clients.client("sns")
     with Stubber(sns) as stub:
         stub.add_client_error("publish", "InternalError", "SNS is down", 500)
-        with pytest.raises(sns.exceptions.ClientError):
+        with pytest.raises(error_handler.AlertDeliveryError):
             error_handler.handler(events.glue_catch(), lambda_context)
     assert _records(table) == []  # Powertools deleted the in-progress record
     retried = error_handler.handler(events.glue_catch(), lambda_context)
@@ -202,7 +172,8 @@ def test_email_gets_text_and_chat_gets_a_valid_chatbot_notification(topics, lamb
     (sent,) = _sent("critical")
     structured = json.loads(sent[1])
     assert set(structured) == {"default", "https"}
-    assert envelope["Message"] == structured["default"] == result["message"]
+    assert envelope["Message"] == structured["default"]
+    assert envelope["MessageId"] == result["message_id"]
     assert "RECOMMENDED ACTIONS" in envelope["Message"]
     notification = ChatbotNotification.model_validate_json(structured["https"])
     assert notification.content.title.startswith("[HIGH] sf-user-pipeline-dev glue_job_failure")
@@ -213,7 +184,10 @@ def test_email_gets_text_and_chat_gets_a_valid_chatbot_notification(topics, lamb
 def test_every_alert_links_execution_glue_run_logs_insights_dashboard_runbook(
     topics, lambda_context
 ):
-    links = error_handler.handler(events.glue_catch(), lambda_context)["links"]
+    error_handler.handler(events.glue_catch(), lambda_context)
+    (envelope,) = topics.received("critical")
+    section = envelope["Message"].split("\nLINKS\n", 1)[1].split("\nRAW DETAIL\n", 1)[0]
+    links = dict(line.strip().split(": ", 1) for line in section.strip().splitlines())
     assert {
         "Step Functions execution",
         "Glue job run",

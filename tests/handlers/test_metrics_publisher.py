@@ -75,6 +75,7 @@ def test_full_run_publishes_every_metric_in_one_call(put_calls, lambda_context):
     assert result["published"] == {"metrics": 12, "calls": 1}
     assert set(result["metrics"]) == set(METRICS_BY_NAME) - {
         "DataFreshnessHours", "AthenaBytesScanned", "PipelineErrors", "MonitoringHeartbeat",
+        "AlertFallbacks",  # the error handler's
         "MaintenanceMode",  # set by operators, never by the publisher
         # The validator publishes its circuit breakers' measures itself.
         "ExtractVolumeChange", "PredictedDeletionShare", "MissingColumns",

@@ -1,13 +1,12 @@
 """Fixtures over the Pulumi mocks harness: one cached program run per stack file."""
 
-import functools
-
 import pytest
 
 from components.alarm_set import alarm_set
 from components.settings import Settings, parse_settings
 from handlers.contract import AlertRoute
-from tests.infra.pulumi_harness import STACKS, StackRun, run_stack
+from tests.infra.configurations import configured_run
+from tests.infra.pulumi_harness import STACKS, StackRun
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -15,14 +14,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws")
 
 
-@functools.cache
-def cached_run(stack: str) -> StackRun:
-    return run_stack(stack)
-
-
 @pytest.fixture(params=STACKS)
 def stack_run(request: pytest.FixtureRequest) -> StackRun:
-    return cached_run(request.param)
+    return configured_run(request.param)
 
 
 def settings_of(run: StackRun) -> Settings:

@@ -54,6 +54,8 @@ class RegisteredResource:
     parent_type: str  # type token of the parent ("pulumi:pulumi:Stack" at the top)
     dependencies: frozenset[str]  # logical names it depends on (depends_on and inputs)
     state: dict[str, Any] = field(default_factory=dict)  # inputs plus mocked outputs
+    delete_before_replace: bool = False  # the resource option
+    parent_name: str = ""  # the parent's Pulumi name
 
     def json_input(self, key: str) -> Any:
         """An input that holds a JSON document (policies, dashboard bodies), parsed."""
@@ -91,16 +93,19 @@ def _urn_name(urn: str) -> str:
 
 
 class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
-    """Keeps what MockResourceArgs drops: each registration's parent and explicit dependencies."""
+    """Keeps what MockResourceArgs drops: each registration's parent, explicit dependencies and
+    `delete_before_replace` option."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.recording = mocks
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        self.recording.links[(request.type, request.name)] = (
+        self.recording.links[(request.type, request.name)] = Links(
             _urn_type(request.parent),
             frozenset(_urn_name(urn) for urn in request.dependencies),
+            bool(request.deleteBeforeReplace),
+            _urn_name(request.parent),
         )
         return super().RegisterResource(request)
 
@@ -118,13 +123,23 @@ ARN_BY_TYPE: Final = {
 }
 
 
+@dataclass(frozen=True)
+class Links:
+    """What the monitor saw of one registration besides its inputs."""
+
+    parent_type: str = ""
+    dependencies: frozenset[str] = frozenset()
+    delete_before_replace: bool = False
+    parent_name: str = ""
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Records registrations and returns inputs plus realistic `arn` / `id` / `name` outputs."""
 
     def __init__(self, project: str, stack: str, region: str, account: str) -> None:
         self.project, self.stack, self.region, self.account = project, stack, region, account
         self.resources: list[RegisteredResource] = []
-        self.links: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+        self.links: dict[tuple[str, str], Links] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         physical = args.inputs.get("name") or args.inputs.get("alarmName") or args.name
@@ -135,16 +150,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["keyId"] = f"key-{args.name}"
         if args.typ == "aws:sqs/queue:Queue":
             state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{physical}"
-        parent_type, dependencies = self.links.get((args.typ, args.name), ("", frozenset()))
+        links = self.links.get((args.typ, args.name), Links())
         self.resources.append(
             RegisteredResource(
                 type=args.typ,
                 name=args.name,
                 inputs=dict(args.inputs),
                 custom=args.custom,
-                parent_type=parent_type,
-                dependencies=dependencies,
+                parent_type=links.parent_type,
+                dependencies=links.dependencies,
                 state=state,
+                delete_before_replace=links.delete_before_replace,
+                parent_name=links.parent_name,
             )
         )
         resource_id = state.get("keyId", f"{physical}-id")

@@ -1,4 +1,5 @@
-"""Alert topics: encrypted, and deliverable from CloudWatch alarms and EventBridge end to end."""
+"""Alert topics: encrypted, deliverable from this stack's CloudWatch alarms end to end, and
+admitting no publisher the stack does not have."""
 
 import fnmatch
 
@@ -6,10 +7,16 @@ import pytest
 
 from components.settings import SettingsError
 from handlers.contract import AlertRoute
+from tests.infra.configurations import CONFIGURATIONS, configured_run
 from tests.infra.override_run import WARNING_WEBHOOK, override_run
 from tests.infra.pulumi_harness import StackRunError, is_secret, run_stack, unsecret
 
 KMS_NEEDED = {"kms:Decrypt", "kms:GenerateDataKey*"}
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+ALARM_TYPES = (
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+)
 
 
 def _as_list(value):
@@ -26,7 +33,24 @@ def _allows(document, service, action, resource=None):
     ]  # fmt: skip
 
 
-def test_key_rotates_and_lets_publishers_encrypt(stack_run, stack_settings):
+def _service_principals(document):
+    return {
+        s["Principal"]["Service"]
+        for s in document["Statement"]
+        if s["Effect"] == "Allow" and "Service" in s.get("Principal", {})
+    }
+
+
+def _assert_scoped_to_this_stacks_alarms(statement, settings, alarm_names):
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": settings.account_id}
+    pattern = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    alarm_arn = f"arn:aws:cloudwatch:{settings.region}:{settings.account_id}"
+    for name in alarm_names:
+        assert fnmatch.fnmatchcase(f"{alarm_arn}:alarm:{name}", pattern)
+    assert not fnmatch.fnmatchcase(f"{alarm_arn}:alarm:someone-elses-alarm", pattern)
+
+
+def test_key_rotates_and_only_this_stacks_alarms_may_use_it(stack_run, stack_settings):
     (key,) = stack_run.of_type("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True
     policy = key.json_input("policy")
@@ -34,12 +58,11 @@ def test_key_rotates_and_lets_publishers_encrypt(stack_run, stack_settings):
     assert root["Principal"]["AWS"] == f"arn:aws:iam::{stack_settings.account_id}:root"
     (cloudwatch,) = _allows(policy, "cloudwatch.amazonaws.com", KMS_NEEDED)
     assert set(cloudwatch["Action"]) == KMS_NEEDED
-    assert cloudwatch["Condition"]["StringEquals"] == {
-        "aws:SourceAccount": stack_settings.account_id
-    }
-    (events,) = _allows(policy, "events.amazonaws.com", KMS_NEEDED)
-    assert set(events["Action"]) == KMS_NEEDED
-    assert "Condition" not in events  # EventBridge's KMS calls carry no source context keys
+    _assert_scoped_to_this_stacks_alarms(
+        cloudwatch, stack_settings, stack_run.outputs["alarmNames"]
+    )
+    # No EventBridge rule publishes to a topic, so EventBridge gets no use of the key.
+    assert _service_principals(policy) == {"cloudwatch.amazonaws.com"}
 
 
 def test_each_route_has_an_encrypted_topic_with_a_delivery_policy(stack_run, stack_settings):
@@ -58,18 +81,32 @@ def test_each_route_has_an_encrypted_topic_with_a_delivery_policy(stack_run, sta
         assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
         policy = policies[arn]
         (cloudwatch,) = _allows(policy, "cloudwatch.amazonaws.com", "sns:Publish", arn)
-        assert cloudwatch["Condition"]["StringEquals"]["aws:SourceAccount"] == (
-            stack_settings.account_id
+        _assert_scoped_to_this_stacks_alarms(
+            cloudwatch, stack_settings, stack_run.outputs["alarmNames"]
         )
-        pattern = cloudwatch["Condition"]["ArnLike"]["aws:SourceArn"]
-        for name in stack_run.outputs["alarmNames"]:
-            alarm_arn = f"arn:aws:cloudwatch:{stack_settings.region}:{stack_settings.account_id}"
-            assert fnmatch.fnmatchcase(f"{alarm_arn}:alarm:{name}", pattern)
-        assert not fnmatch.fnmatchcase(f"{alarm_arn}:alarm:someone-elses-alarm", pattern)
-        (events,) = _allows(policy, "events.amazonaws.com", "sns:Publish", arn)
-        assert events["Condition"]["StringEquals"]["aws:SourceAccount"] == (
-            stack_settings.account_id
-        )
+        assert _service_principals(policy) == {"cloudwatch.amazonaws.com"}
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_service_a_topic_or_key_admits_publishes_there(configuration):
+    """A grant nothing uses is removed: CloudWatch is admitted because alarms notify the
+    topics; no EventBridge rule targets a topic (its targets are the handlers), so no policy
+    admits EventBridge."""
+    run = configured_run(configuration)
+    topic_arns = {run.outputs[f"{route.value}TopicArn"] for route in AlertRoute}
+    targets = {t.inputs["arn"] for t in run.of_type(EVENT_TARGET)}
+    assert targets and not any(":sns:" in target for target in targets)
+    notified = {
+        action
+        for kind in ALARM_TYPES
+        for alarm in run.of_type(kind)
+        for action in [*alarm.inputs.get("alarmActions", []), *alarm.inputs.get("okActions", [])]
+    }
+    assert notified == topic_arns
+    documents = [k.json_input("policy") for k in run.of_type("aws:kms/key:Key")]
+    documents += [p.json_input("policy") for p in run.of_type("aws:sns/topicPolicy:TopicPolicy")]
+    for document in documents:
+        assert _service_principals(document) <= {"cloudwatch.amazonaws.com"}
 
 
 def test_subscriptions_exist_only_when_configured_and_are_secret(stack_run, stack_settings):
@@ -121,3 +158,13 @@ def test_bad_config_fails_before_any_resource_is_registered():
     assert "sf-user-monitoring:dataQualityThreshold: must be between 0 and 100, got -5" in str(
         failure.value.__cause__
     )
+
+
+def test_the_delivery_check_alarm_is_under_the_scoped_grant_but_not_a_real_alarm(
+    stack_run, stack_settings
+):
+    name = stack_run.outputs["deliveryCheckAlarmName"]
+    assert name not in stack_run.outputs["alarmNames"]  # verify-delivery deletes it after
+    (key,) = stack_run.of_type("aws:kms/key:Key")
+    (cloudwatch,) = _allows(key.json_input("policy"), "cloudwatch.amazonaws.com", KMS_NEEDED)
+    _assert_scoped_to_this_stacks_alarms(cloudwatch, stack_settings, [name])

@@ -128,7 +128,7 @@ def test_capture_rules_invoke_the_error_handler_with_retries_and_dead_letters(st
         assert permission["function"] == handler_name
         assert permission["action"] == "lambda:InvokeFunction"
     targets = stack_run.of_type(TARGET, CAPTURE)
-    assert {t.inputs["rule"] for t in targets} == {r.inputs["name"] for r in rules.values()}
+    assert {t.inputs["rule"] for t in targets} == {r.state["name"] for r in rules.values()}
     for target in targets:
         assert target.inputs["arn"] == handler_arn
         assert target.inputs["deadLetterConfig"] == {"arn": queue_arn}

@@ -8,7 +8,7 @@ from components.alarm_specs import AlarmKey
 from components.canary import failure_routed
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey, Metric
-from tests.guardrails.programs import identity_policies
+from tests.guardrails.programs import identity_policies, role_id, role_of
 from tests.infra.override_run import override_run
 
 RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -78,7 +78,7 @@ def test_async_failures_of_publisher_and_validator_reach_the_encrypted_queue(
         assert 0 <= config.inputs["maximumRetryAttempts"] <= 2
         grant = stack_run.named(f"canary-{handler.value}-failures")
         assert f"canary-{handler.value}-failures" in config.dependencies
-        assert grant.inputs["role"] == f"{functions[handler].inputs['name']}-role-id"
+        assert grant.inputs["role"] == role_id(role_of(stack_run, functions[handler]))
         (statement,) = grant.json_input("policy")["Statement"]
         assert (statement["Action"], statement["Resource"]) == (["sqs:SendMessage"],
                                                                 queue.state["arn"])  # fmt: skip
@@ -105,12 +105,12 @@ def test_self_test_topic_is_encrypted_and_the_error_handler_may_publish(stack_ru
     assert env[EnvVar.SELF_TEST_TOPIC_ARN] == topic.state["arn"]
     assert env[EnvVar.SELF_TEST_ALERTS] == stack_settings.canary_alerts.value
     grant = stack_run.named("canary-error-handler-self-test")
-    assert grant.inputs["role"] == f"{handler.inputs['name']}-role-id"
+    assert grant.inputs["role"] == role_id(role_of(stack_run, handler))
     (publish,) = grant.json_input("policy")["Statement"]
     assert publish["Resource"] == topic.state["arn"] and publish["Action"] == ["sns:Publish"]
     # The topic's key is the alert key: the role's one grant on it is in its alert policy.
     statements = [s for p in identity_policies(stack_run, handler) for s in p["Statement"]]
-    key_grants = [s for s in statements if s["Resource"] == key.state["arn"]]
+    key_grants = [s for s in statements if key.state["arn"] in s["Resource"]]
     assert [set(s["Action"]) for s in key_grants] == [{"kms:Decrypt", "kms:GenerateDataKey"}]
     # The key policy delegates to IAM, so the role's kms grant takes effect.
     key_policy = key.json_input("policy")["Statement"]
@@ -127,9 +127,13 @@ def test_monitoring_health_alarms_are_routed_and_watch_the_contract(stack_run, s
     assert heartbeat["treatMissingData"] == "breaching"
     assert heartbeat["period"] == 2 * stack_settings.canary_interval_seconds
     errors = alarms[arns.alarm_name(stack_settings, AlarmKey.MONITORING_HANDLER_ERRORS)]
-    watched = {q["metric"]["dimensions"]["FunctionName"]
-               for q in errors["metricQueries"] if "metric" in q}  # fmt: skip
+    queried = [q["metric"] for q in errors["metricQueries"] if "metric" in q]
+    watched = {m["dimensions"]["FunctionName"] for m in queried if m["namespace"] == "AWS/Lambda"}
     assert watched == {f.inputs["name"] for f in _functions(stack_run).values()}
+    fallbacks = [m for m in queried if m["namespace"] == contract.NAMESPACE]
+    assert [(m["metricName"], m["dimensions"]) for m in fallbacks] == [
+        (Metric.ALERT_FALLBACKS.name, Metric.ALERT_FALLBACKS.dimensions(env))
+    ]
     topic = stack_run.outputs["criticalTopicArn"]  # a blind monitoring pages
     for inputs in (heartbeat, errors):
         assert inputs["alarmActions"] == [topic] == inputs["okActions"]

@@ -9,6 +9,7 @@ from components.settings import LOG_RETENTION_DAYS_ALLOWED, LogGroupKind
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey
 from handlers.settings import environment_variables, load
+from tests.guardrails.programs import role_id, role_of
 from tests.infra.pulumi_harness import run_stack
 
 FUNCTION = "aws:lambda/function:Function"
@@ -48,7 +49,7 @@ def test_function_configuration(stack_run, stack_settings):
         assert inputs["layers"] == [stack_settings.powertools_layer_arn]
         assert inputs["architectures"] == ["x86_64"]
         assert inputs["tracingConfig"] == {"mode": "Active"}
-        assert inputs["role"].endswith(f"role/{inputs['name']}-role")
+        assert role_of(stack_run, function).name == f"handlers-{handler.value}-role"
 
 
 def test_validator_is_bigger_by_default(stack_run, stack_settings):
@@ -82,6 +83,7 @@ def test_validator_environment_carries_the_stack_settings(stack_run, stack_setti
     assert env[EnvVar.ATHENA_WORKGROUP] == arns.validator_workgroup(s)
     assert env[EnvVar.ATHENA_DATABASE] == s.athena_database
     assert env[EnvVar.S3_RESULTS_BUCKET] == s.athena_results_bucket
+    assert env[EnvVar.ATHENA_RESULTS_PREFIX] == s.athena_results_prefix  # where IAM allows
     assert env[EnvVar.RAW_TABLE].endswith(s.raw_table)
     assert env[EnvVar.SCD_TABLE].endswith(s.scd_table)
     assert env[EnvVar.QUERY_ENGINE] == "athena"
@@ -195,12 +197,12 @@ IDEMPOTENCY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateI
                        "dynamodb:DeleteItem"}  # fmt: skip
 
 
-def _allowed(run, role_name, resource):
+def _allowed(run, role, resource):
     """Actions any inline policy of the role allows on exactly this resource ARN."""
     statements = [
         statement
         for policy in run.of_type(ROLE_POLICY)
-        if policy.inputs["role"] == f"{role_name}-id"
+        if policy.inputs["role"] == role_id(role)
         for statement in policy.json_input("policy")["Statement"]
         if statement["Effect"] == "Allow"
     ]
@@ -212,7 +214,7 @@ def test_error_handler_may_use_what_its_environment_names(stack_run, stack_setti
     idempotency table and, with the canary on, publish to the encrypted self-test topic."""
     handler = _functions(stack_run, stack_settings)[HandlerKey.ERROR_HANDLER]
     env = handler.inputs["environment"]["variables"]
-    role = f"{handler.inputs['name']}-role"
+    role = role_of(stack_run, handler)
     (table,) = [t for t in stack_run.of_type("aws:dynamodb/table:Table")
                 if t.inputs["name"] == env[EnvVar.IDEMPOTENCY_TABLE]]  # fmt: skip
     assert _allowed(stack_run, role, table.state["arn"]) >= IDEMPOTENCY_ACTIONS

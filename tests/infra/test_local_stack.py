@@ -5,7 +5,7 @@ import pytest
 from components import arns
 from components.alarm_specs import AlarmKey
 from local.stack_settings import stack_settings
-from tests.infra.conftest import cached_run
+from tests.infra.configurations import configured_run
 from tests.infra.pulumi_harness import stack_file
 
 EMULATOR = "http://localhost:4566"
@@ -34,15 +34,18 @@ def test_settings_parse_with_the_local_environment_and_account():
     assert settings.prefix == "sf-user-pipeline-local"
 
 
-def test_provider_skips_real_aws_checks(config):
-    for key in ("skipCredentialsValidation", "skipRequestingAccountId", "skipMetadataApiCheck"):
+def test_provider_skips_real_aws_checks_but_still_checks_the_account(config):
+    for key in ("skipCredentialsValidation", "skipMetadataApiCheck"):
         assert config[f"aws:{key}"] is True
+    # It asks the emulator's STS for the account, which must be LocalStack's.
+    assert "aws:skipRequestingAccountId" not in config
+    assert config["aws:allowedAccountIds"] == ["000000000000"]
     assert config["aws:s3UsePathStyle"] is True
     assert (config["aws:accessKey"], config["aws:secretKey"]) == ("test", "test")
 
 
 def test_the_program_runs_on_the_local_stack_and_every_service_has_an_endpoint(config):
-    run = cached_run("local")
+    run = configured_run("local")
     (endpoints,) = config["aws:endpoints"]
     assert set(endpoints.values()) == {EMULATOR}
     used = {endpoint_key(r.type) for r in run.resources if r.type.startswith("aws:")}

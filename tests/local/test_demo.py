@@ -1,59 +1,44 @@
-"""`python -m local.demo` end to end on a smaller warehouse: exit status, report, preview image."""
+"""`python -m local.demo` end to end: exit status, today's three runs in the report, the preview,
+the README's CLI gate. (The history and the alarm timeline: test_history.py.)"""
 
 import contextlib
 import io
 import re
 
-import pytest
-
-from handlers import error_handler, metrics_publisher
 from handlers.validation import cli
 from local import demo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """One demo run for the module (it starts its own emulator, as `make demo` does)."""
-    build = tmp_path_factory.mktemp("build")
-    error_handler.settings.cache_clear()
-    metrics_publisher.settings.cache_clear()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-            monkeypatch.delenv(name, raising=False)
-        captured = io.StringIO()
-        with contextlib.redirect_stdout(captured):
-            status = demo.main(["--users", "150", "--days", "3", "--build-dir", str(build)])
-    error_handler.settings.cache_clear()
-    metrics_publisher.settings.cache_clear()
-    return status, captured.getvalue(), build
+def _section(report: str, start: str, end: str) -> str:
+    return report.split(start, 1)[1].split(end, 1)[0]
 
 
 def test_demo_exits_zero_and_writes_the_preview(demo_run):
-    status, report, build = demo_run
-    assert status == 0
-    preview = build / "dashboard-preview.png"
+    assert demo_run.status == 0
+    preview = demo_run.build / "dashboard-preview.png"
     assert preview.read_bytes().startswith(PNG_SIGNATURE)
-    assert "Dashboard preview (same widget specs as the deployed dashboard): " in report
-    assert str(preview.name) in report
-    assert "the local AWS is stopped" in report
+    assert demo_run.result.preview == preview
+    assert "Dashboard preview (same widget specs as the deployed dashboard): " in demo_run.report
+    assert str(preview.name) in demo_run.report
+    assert "the local AWS is stopped" in demo_run.report
 
 
 def test_healthy_run_passes_everything_and_alerts_nobody(demo_run):
-    _, report, _ = demo_run
-    healthy = report.split("Run 1 of 3: healthy", 1)[1].split("Run 2 of 3: broken", 1)[0]
+    report = demo_run.report
+    healthy = _section(report, "Run 1 of 3: healthy", "Run 2 of 3: broken")
     assert "FAIL " not in healthy
     assert "PASS  scd_integrity_score" in healthy
     assert "Alerts received in the SQS inbox (subscribed to both alert topics):\n  none" in healthy
-    assert "WOULD BREACH" not in healthy
+    assert "\n  ALARM " not in healthy
     assert "RecordsCreated" in healthy and "JobSuccess" in healthy
-    assert "healthy  SUCCEEDED  failed checks: 0  alerts: 0  alarms that would breach: 0" in report
+    assert "healthy  SUCCEEDED  failed checks: 0  alerts: 0  alarms in ALARM: 0" in report
 
 
-def test_broken_run_fails_the_planted_checks_and_alerts(demo_run):
-    _, report, _ = demo_run
-    broken = report.split("Run 2 of 3: broken", 1)[1].split("Run 3 of 3", 1)[0]
+def test_broken_run_fails_the_planted_checks_alerts_and_alarms(demo_run):
+    report = demo_run.report
+    broken = _section(report, "Run 2 of 3: broken", "Run 3 of 3: partial")
     for check in ("data_freshness", "current_record_uniqueness", "validity_continuity"):
         assert f"FAIL  {check}" in broken
     assert "PASS  data_quality_score" in broken  # staleness is not a row-level defect
@@ -64,38 +49,51 @@ def test_broken_run_fails_the_planted_checks_and_alerts(demo_run):
     ):
         assert f"{error_type}: severity {severity}, delivered via the {route} topic" in broken
     assert demo.FAILING_TEST in broken
-    assert "evaluated locally; the emulator does not evaluate alarms" in broken
-    assert "WOULD BREACH   sf-user-pipeline-local-SCDIntegrity" in broken
-    breaching = broken.count("WOULD BREACH")
-    summary = f"failed checks: 4  alerts: 3  alarms that would breach: {breaching}"
+    assert "the emulator evaluates no alarms" in broken
+    for alarm in ("SCDIntegrity", "DataFreshness", "StepFunctionsFailure", "DbtRunnerError"):
+        assert f"  ALARM              sf-user-pipeline-local-{alarm} " in broken
+    in_alarm = broken.count("\n  ALARM ")
+    summary = f"failed checks: 4  alerts: 3  alarms in ALARM: {in_alarm}"
     assert f"broken   FAILED     {summary}" in report
 
 
 def test_the_partial_extract_trips_the_breakers_and_stops_before_dbt(demo_run):
-    _, report, _ = demo_run
-    partial = report.split("Run 3 of 3: partial extract", 1)[1].split("Summary", 1)[0]
+    partial = _section(demo_run.report, "Run 3 of 3: partial", "Alarm timeline over the fortnight")
+    breaker = demo_run.result.breaker
+    assert breaker.dbt_invocations == 0
+    assert breaker.dimension_after == breaker.dimension_before
     assert "Stages: RunGlueJob ok -> ValidateIngestion FAILED\n" in partial
     assert "RunDbt, TestDbt, ValidateScd, PublishMetrics never ran" in partial
-    assert "dbt runner invocations: 0." in partial
     assert re.search(
-        r"Dimension \S+: (\d+) versions before the run, \1 after \(unchanged\)", partial
+        r"dbt runner invocations: 0; dimension \S+: (\d+) versions before, \1 after \(unchanged\)",
+        partial,
     )
-    for check in ("extract_volume_drop", "mass_deletion"):
+    for check, alarm in (
+        ("extract_volume_drop", "ExtractVolumeDrop"),
+        ("mass_deletion", "MassDeletion"),
+    ):
         assert f"FAIL  {check}" in partial
         assert f"- {check}: observed " in partial  # the alert's root cause says by how much
-        assert f"WOULD BREACH   sf-user-pipeline-local-{_alarm(check)}" in partial
+        assert f"  ALARM              sf-user-pipeline-local-{alarm} " in partial
     assert "PASS  expected_columns" in partial
+    assert "PASS  min_record_count" in partial
     assert "data_quality_failure: severity MEDIUM, delivered via the warning topic" in partial
-    assert "partial  FAILED" in report
+    assert "partial  FAILED     failed checks: 2  alerts: 1" in demo_run.report
 
 
-def _alarm(check: str) -> str:
-    return {"extract_volume_drop": "ExtractVolumeDrop", "mass_deletion": "MassDeletion"}[check]
+def test_simulated_values_are_labelled_in_the_report(demo_run):
+    healthy = _section(demo_run.report, "Run 1 of 3: healthy", "Run 2 of 3: broken")
+    (athena,) = [line for line in healthy.splitlines() if "AthenaBytesScanned" in line]
+    assert athena.endswith("(simulated)")
+    assert all(
+        line.endswith("(simulated)") is ("AthenaBytesScanned" in line)
+        for line in healthy.splitlines()
+        if "Environment=local" in line
+    )
 
 
 def test_the_readmes_cli_gate_fails_on_the_broken_warehouse_only(demo_run):
-    _, _, build = demo_run
     for warehouse, status in (("warehouse-healthy", 0), ("warehouse-broken", 1)):
-        path = build / "demo" / f"{warehouse}.duckdb"
+        path = demo_run.build / "demo" / f"{warehouse}.duckdb"
         with contextlib.redirect_stdout(io.StringIO()):
             assert cli.main(["--duckdb", str(path), "--type", "scd_integrity"]) == status

@@ -5,6 +5,7 @@ import os
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
 from handlers import aws_clients, clock, cloudwatch_metrics
@@ -114,7 +115,7 @@ def test_environment_is_restored_and_server_stopped_on_exit(monkeypatch):
     assert os.environ["AWS_ENDPOINT_URL"] == "http://before.invalid"
     stopped = boto3.client(
         "sqs", region_name="us-east-1", endpoint_url=running.endpoint_url,
-        config=aws_clients.Config(retries={"max_attempts": 1}, connect_timeout=1),
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
     )  # fmt: skip
     with pytest.raises(EndpointConnectionError):
         stopped.list_queues()

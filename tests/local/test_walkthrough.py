@@ -1,6 +1,7 @@
 """The stage walk evaluates the reference ASL's own payload templates and failure states."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -41,12 +42,12 @@ class Recorder:
         return {"validation_type": "ingestion", "passed": True, "checks": []}
 
 
-def _walk(recorder: Recorder, state: str = "SUCCEEDED", carry_on: bool = True):
-    walk = Walkthrough(recorder.functions(), "local", "us-east-1")
+def _walk(recorder: Recorder, state: str = "SUCCEEDED", **options):
+    walk = Walkthrough(recorder.functions(), "local", "us-east-1", **options)
     run = glue_job_run(
         walk.glue_job_name, clock.now(), state, "boom" if state != "SUCCEEDED" else None
     )
-    return walk.run("run-1", run, carry_on=carry_on)
+    return walk.run("run-1", run)
 
 
 def test_healthy_walk_gives_the_publisher_the_state_machine_payload():
@@ -61,17 +62,6 @@ def test_healthy_walk_gives_the_publisher_the_state_machine_payload():
     assert published["execution"]["Id"].endswith(":execution:sf-user-pipeline-local:run-1")
     assert published["dbt"]["test"]["results"][0]["unique_id"].startswith("test.")
     assert published["validation"]["scd"]["validation_type"] == "scd_integrity"
-
-
-def test_without_carry_on_the_walk_stops_at_the_first_failure_as_the_state_machine_does():
-    recorder = Recorder(dbt=DbtRunner({dbt_test_ids()[0]: 1}))
-    record = _walk(recorder, carry_on=False)
-
-    assert [(s.state, s.failed) for s in record.stages][-2:] == [
-        ("RunDbt", False), ("TestDbt", True),
-    ]  # fmt: skip
-    assert len(recorder.events["errors"]) == 1
-    assert len(recorder.events["validator"]) == 1  # ValidateScd never ran
 
 
 def test_failures_alert_as_the_catch_would_and_the_walk_goes_on():
@@ -90,6 +80,31 @@ def test_failures_alert_as_the_catch_would_and_the_walk_goes_on():
     assert scd_alert["context"]["validation"]["scd"]["Payload"]["passed"] is False
     assert "failure" not in scd_alert["context"]["validation"]
     assert "publisher" not in recorder.events  # PublishMetrics is reached only if all passed
+
+
+def test_like_the_state_machine_the_walk_can_stop_at_the_first_failure():
+    failing = dbt_test_ids()[0]
+    recorder = Recorder(validation_passes=False, dbt=DbtRunner({failing: 2}))
+    record = _walk(recorder, stop_at_first_failure=True)
+
+    assert [stage.state for stage in record.stages] == [
+        "RunGlueJob", "ValidateIngestion", "RunDbt", "TestDbt",
+    ]  # fmt: skip
+    assert [event["error_type"] for event in recorder.events["errors"]] == [
+        ErrorType.DBT_TEST_FAILURE
+    ]
+    assert [event["validation_type"] for event in recorder.events["validator"]] == ["ingestion"]
+
+
+def test_an_execution_may_start_before_the_walk(frozen_clock):
+    started = clock.now()
+    frozen_clock.advance(timedelta(minutes=12))  # the Glue job ran meanwhile
+    walk = Walkthrough(Recorder().functions(), "local", "us-east-1")
+    record = walk.run("run-1", glue_job_run(walk.glue_job_name, started, seconds=720), started)
+
+    assert record.started_at == started
+    assert record.execution["StartTime"] == started.isoformat()
+    assert record.finished_at == clock.now()
 
 
 def test_failed_glue_job_alerts_with_the_job_run_and_stops():

@@ -4,6 +4,7 @@ Every expectation is computed here with its own SQL over the raw extracts, indep
 SQL that builds the dimension (and of the validator's).
 """
 
+import itertools
 from datetime import timedelta
 
 import duckdb
@@ -13,8 +14,10 @@ from local.salesforce_users import ExtractPlan, UserRecord, generate_extracts, s
 from local.warehouse import (
     RAW_TABLE,
     SCD_TABLE,
+    append_raw,
     build_scd,
     build_warehouse,
+    latest_extract,
     load_raw,
     plant_duplicate_current_row,
     plant_overlapping_history,
@@ -204,3 +207,41 @@ def test_plant_partial_extract_truncates_the_latest_extract_and_keeps_the_previo
     assert _rows(connection, dimension) == _rows(expected, dimension)
     with pytest.raises(ValueError, match="between 0 and 1"):
         plant_partial_extract(connection, share=1.0)
+
+
+def test_a_dimension_of_chosen_extracts_ignores_the_others():
+    """An extract dbt never snapshotted (its run stopped before dbt) is in the raw table but
+    leaves no trace in the dimension: the users it left out are not marked deleted."""
+    day = [LATEST - timedelta(days=2 - d) for d in range(3)]
+    a, b = "005000000000001AAA", "005000000000002AAA"
+
+    def row(user_id, at):
+        return UserRecord(user_id, "u", "u@example.com", "Finance", "In Review", True, at)
+
+    connection = duckdb.connect()
+    load_raw(connection, [row(a, day[0]), row(b, day[0])])
+    append_raw(connection, [row(a, day[1])])  # a partial extract: b is missing
+    append_raw(connection, [row(a, day[2]), row(b, day[2])])
+    snapshotted = [day[0], day[2]]
+    build_scd(connection, snapshotted)
+
+    deleted = _rows(connection, f"SELECT count(*) FROM {SCD_TABLE} WHERE is_deleted")
+    assert deleted == [(0,)]
+    build_scd(connection)  # every extract: b was deleted on day 1 and came back
+    assert _rows(connection, f"SELECT user_id FROM {SCD_TABLE} WHERE is_deleted") == [(b,)]
+    assert latest_extract(connection) == day[2]
+
+
+def test_weekends_change_the_org_by_the_weekend_share():
+    plan = ExtractPlan(users=120, days=8, weekend_share=0.25, untracked_changes_per_day=0)
+    by_day: dict = {}
+    for row in generate_extracts(plan, LATEST):
+        by_day.setdefault(row.extracted_at, set()).add(row.user_id)
+    days = sorted(by_day)
+    for before, after in itertools.pairwise(days):
+        churn = plan.on(after)
+        assert len(by_day[after] - by_day[before]) == churn.hires_per_day
+        assert len(by_day[before] - by_day[after]) == churn.deletions_per_day
+    saturday = next(day for day in days if day.weekday() == 5)
+    assert plan.on(saturday).hires_per_day == round(plan.hires_per_day * 0.25)
+    assert plan.on(saturday - timedelta(days=1)) == plan

@@ -7,8 +7,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import statemachine
-from handlers import aws_clients
-from handlers.contract import ErrorType
+from handlers import aws_clients, error_handler
+from handlers.contract import ALERT_DELIVERY_ERROR, ErrorType
 from statemachine import Placeholder
 
 SUBSTITUTIONS = {
@@ -146,8 +146,24 @@ def test_lambda_tasks_use_the_optimised_integration_with_retries(states):
     for state in lambda_tasks:
         assert "Payload" in state["Parameters"]
         assert state["ResultSelector"] == {"Payload.$": "$.Payload"}
-        (retry,) = state["Retry"]
+        retry, *own = state["Retry"]
         assert set(retry["ErrorEquals"]) == LAMBDA_SERVICE_ERRORS
+        if state is not states["NotifyFailure"]:
+            assert own == []
+
+
+def test_the_error_handler_task_retries_its_declared_delivery_error_with_backoff(states):
+    """ "Raise so the caller retries" holds on the Catch path too: NotifyFailure retries the error
+    the handler raises when the alert was not delivered (the window is checked against the
+    function's timeout in tests/guardrails/test_no_alert_lost.py)."""
+    (retry,) = notify_failure_delivery_retries(states)
+    assert retry["ErrorEquals"] == [error_handler.AlertDeliveryError.__name__]
+    assert retry["MaxAttempts"] > 1 and retry["BackoffRate"] > 1
+    assert retry["JitterStrategy"] == "FULL"
+
+
+def notify_failure_delivery_retries(states: dict) -> list[dict]:
+    return [r for r in states["NotifyFailure"]["Retry"] if ALERT_DELIVERY_ERROR in r["ErrorEquals"]]
 
 
 def test_state_accumulates_under_distinct_result_paths(states):

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.alerting import alert
+from handlers.alerting import alert, bounds, receipt
 from handlers.alerting.inputs import normalise
 from handlers.alerting.message import (
     MAX_SUBJECT_CHARS,
@@ -12,6 +12,7 @@ from handlers.alerting.message import (
 )
 from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, ErrorType, Severity, runbook_slug
 from tests.frozen_time import FROZEN_NOW
+from tests.guardrails import fuzz
 from tests.handlers import events
 
 NOW = FROZEN_NOW + timedelta(minutes=8)
@@ -108,6 +109,52 @@ def test_garbage_still_yields_an_unknown_alert_with_the_raw_payload():
     assert "expected a JSON object" in built.root_cause
 
 
-def test_as_dict_is_json_serialisable():
-    data = _alert(events.dbt_run_catch()).as_dict()
-    assert json.loads(json.dumps(data))["error_type"] == "dbt_run_failure"
+def test_the_receipt_is_json_and_names_the_alert():
+    built = _alert(events.dbt_run_catch())
+    data = json.loads(json.dumps(receipt.of(built, "arn:aws:sns:eu-west-1:1:t", "m-1")))
+    assert data["error_type"] == "dbt_run_failure"
+    assert data["identity"] == str(built.identity)
+    assert (data["route"], data["message_id"]) == ("critical", "m-1")
+
+
+# ---- an alert builder that cannot raise -------------------------------------------------------
+
+HUGE_ID = events.EXECUTION_ARN + "x" * 150_000  # 150 KB
+HOSTILE = {
+    "5000-deep JSON array Cause": events.catch_payload(
+        "States.TaskFailed", events.deep_json(5_000)
+    ),
+    "5000-deep context": events.catch_payload("E", "c", context={"d": events.deep_array(5_000)}),
+    "150 KB execution.Id": events.with_execution(events.dbt_test_catch(), Id=HUGE_ID),
+    "300 KB Error name": events.catch_payload("E" * 300_000, "c"),
+    "300 KB Error name, no execution": {"error": {"Error": "E" * 300_000}},
+    "lone surrogate in the Cause": events.catch_payload("States.TaskFailed", "bad \ud800 cause"),
+    "StartTime at the start of the calendar": events.with_execution(
+        events.glue_catch(), StartTime="0001-01-01T00:00:00Z"
+    ),
+    "stopDate beyond the calendar": events.execution_status_change("FAILED")
+    | {"detail": {**events.execution_status_change("FAILED")["detail"], "stopDate": 2**62}},
+}
+
+
+@pytest.mark.parametrize("event", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_input_still_builds_one_alert_within_sns_limits(event):
+    built = _alert(event)
+    publish = {
+        "Subject": built.subject,
+        "Message": built.sns_message,
+        "MessageAttributes": built.message_attributes(),
+    }
+    assert fuzz.sns_limit_problems(publish) == []
+    metadata = built.chat["metadata"]
+    assert len(metadata["threadId"].encode()) <= 2 * bounds.IDENTIFIER_MAX_BYTES
+    assert all(len(r.encode()) <= bounds.IDENTIFIER_MAX_BYTES for r in metadata["relatedResources"])
+    assert not built.minimal  # the full alert, not the fallback
+
+
+def test_a_huge_execution_id_is_cut_but_keeps_the_identity_distinct():
+    other = HUGE_ID[:-1] + "y"
+    first = _alert(HOSTILE["150 KB execution.Id"])
+    second = _alert(events.with_execution(events.dbt_test_catch(), Id=other))
+    assert first.identity != second.identity
+    assert first.execution_arn and first.execution_arn.startswith(events.EXECUTION_ARN)

@@ -151,18 +151,26 @@ def test_no_heartbeat_alarm_without_the_canary():
     assert AlarmKey.MONITORING_HANDLER_ERRORS in keys
 
 
-def test_handler_errors_alarm_sums_the_three_functions():
+def test_handler_errors_alarm_sums_the_three_functions_and_alert_fallbacks():
     spec = specs.handler_errors_spec(make_settings())
     assert isinstance(spec.watches, MetricMath)
     inputs = metric_alarm_inputs(spec)
     assert inputs["threshold"] == 1 and "threshold_metric_id" not in inputs
     *metrics, total = inputs["metric_queries"]
     assert total["id"] == EXPRESSION_ID
-    assert {q["metric"]["dimensions"]["FunctionName"] for q in metrics} == {
+    errors = [q for q in metrics if q["metric"]["namespace"] == "AWS/Lambda"]
+    assert {q["metric"]["dimensions"]["FunctionName"] for q in errors} == {
         contract.function_name("dev", handler) for handler in HandlerKey
     }
     assert all(q["metric"]["metric_name"] == "Errors" and q["metric"]["stat"] == "Sum"
-               for q in metrics)  # fmt: skip
+               for q in errors)  # fmt: skip
+    (fallbacks,) = [q["metric"] for q in metrics if q not in errors]
+    assert (fallbacks["namespace"], fallbacks["metric_name"], fallbacks["stat"]) == (
+        contract.NAMESPACE,
+        Metric.ALERT_FALLBACKS.name,
+        "Sum",
+    )
+    assert fallbacks["dimensions"] == Metric.ALERT_FALLBACKS.dimensions("dev")
     assert not any(q["return_data"] for q in metrics) and total["return_data"] is True
     assert sorted(re.findall(r"[a-z_]+", total["expression"].removeprefix("SUM"))) == sorted(
         q["id"] for q in metrics

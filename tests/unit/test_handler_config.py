@@ -31,14 +31,14 @@ def _sizing(settings, handler):
 def test_each_handler_has_its_own_defaults():
     settings = make_settings()
     assert _sizing(settings, HandlerKey.METRICS_PUBLISHER) == (256, 60, -1)
-    assert _sizing(settings, HandlerKey.ERROR_HANDLER) == (256, 60, -1)
+    assert _sizing(settings, HandlerKey.ERROR_HANDLER) == (256, 120, -1)
     assert _sizing(settings, HandlerKey.PIPELINE_VALIDATOR) == (512, 300, -1)
 
 
 def test_a_partial_object_keeps_the_handlers_other_defaults(warnings):
     settings = make_settings(pipelineValidator=json.dumps({"memoryMb": 1024}))
     assert _sizing(settings, HandlerKey.PIPELINE_VALIDATOR) == (1024, 300, -1)
-    assert _sizing(settings, HandlerKey.ERROR_HANDLER) == (256, 60, -1)
+    assert _sizing(settings, HandlerKey.ERROR_HANDLER) == (256, 120, -1)
     assert warnings == []
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components import alarm_specs
+from components import alarm_specs, owner_grants_reference
 from components.alarm_reference import (
     BEGIN,
     END,
@@ -105,3 +105,10 @@ def test_alarm_runbook_prose_leaves_thresholds_and_defaults_to_the_block(page):
     assert not re.findall(r"\bdefault\s+\d", prose), page
     assert not re.findall(r"(?:>=|<=|>|<)\s*\d", prose), page
     assert not re.findall(r"\b\d+ (?:minutes?|hours?|min|h)\b", prose), page
+
+
+def test_the_topic_owners_example_statements_are_generated_from_the_grants():
+    text = owner_grants_reference.RUNBOOK.read_text()
+    expected = owner_grants_reference.block(owner_grants_reference.example_settings())
+    assert owner_grants_reference.with_block(text, expected) == text, "run make docs"
+    assert '"topicPolicyStatement"' in text

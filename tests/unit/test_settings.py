@@ -37,7 +37,7 @@ def test_derived_values():
     assert settings.table(settings.scd_table).qualified == "curated.dim_sf_user_scd"
     assert settings.table(settings.raw_table).qualified == "salesforce_raw.sf_user"
     assert settings.pipeline_validator.memory_mb == 512
-    assert settings.error_handler.timeout_seconds == 60
+    assert settings.error_handler.timeout_seconds == 120
 
 
 def test_config_strings_are_coerced():
@@ -90,7 +90,7 @@ BAD_VALUES = [
     (
         "criticalAlertEmails",
         json.dumps(["ok@example.com", "not-an-email"]),
-        f"{P}:criticalAlertEmails[1]: is not a valid email address, got <secret>",
+        f"{P}:criticalAlertEmails[1]: must be an email address (name@example.com), got <secret>",
     ),
     (
         "warningAlertWebhooks",
@@ -116,7 +116,7 @@ BAD_VALUES = [
         f"{P}:errorHandler.timeoutSeconds: must be between 1",
     ),
     ("errorHandler", json.dumps({"memory": 512}), f"{P}:errorHandler.memory: Extra inputs"),
-    ("errorHandler", "512", f"{P}:errorHandler: must be a dict, got 512"),
+    ("errorHandler", "512", f"{P}:errorHandler: must be a JSON object, got 512"),
     ("logLevel", "TRACE", f"{P}:logLevel: must be one of DEBUG, INFO"),
     (
         "createLogGroups",
@@ -136,6 +136,28 @@ BAD_VALUES = [
     ),
     ("maintenanceWaitPeriodSeconds", "-1", f"{P}:maintenanceWaitPeriodSeconds: must be greater"),
     ("maintenanceExtensionPeriodSeconds", "x", f"{P}:maintenanceExtensionPeriodSeconds: Input"),
+    (
+        "criticalTopicArn",
+        "arn:aws:sns:us-east-1:111122223333:paging.fifo",
+        f"{P}:criticalTopicArn: names a FIFO topic (.fifo): CloudWatch alarms cannot notify",
+    ),
+    (
+        "warningTopicArn",
+        "arn:aws:sns:us-west-2:111122223333:paging",
+        f"{P}:warningTopicArn: is in region us-west-2 but the stack deploys to us-east-1",
+    ),
+    (
+        "warningTopicArn",
+        "arn:aws:sns:us-east-1:444455556666:paging",
+        f"{P}:warningTopicArn: is in account 444455556666: alert topics must be in the "
+        "pipeline's account 111122223333",
+    ),
+    ("criticalTopicArn", "paging", f"{P}:criticalTopicArn: must be empty (the stack creates"),
+    (
+        "criticalTopicKmsKeyArn",
+        "arn:aws:kms:us-east-1:111122223333:key/k",
+        f"{P}:criticalTopicKmsKeyArn: applies only with {P}:criticalTopicArn",
+    ),
 ]
 
 
@@ -177,3 +199,40 @@ def test_a_dbt_snapshot_layout_reaches_the_validator_only():
     assert not any(name.startswith("COLUMN_") for name in publisher)
     seed = function_environment(make_settings(), HandlerKey.PIPELINE_VALIDATOR)
     assert load(ValidatorSettings, seed).columns.valid_from == "valid_from"
+
+
+PAGING = "arn:aws:sns:us-east-1:111122223333:paging"
+PAGING_KEY = "arn:aws:kms:us-east-1:111122223333:key/paging"
+
+
+def test_an_existing_topic_takes_no_subscriptions_of_its_route():
+    with pytest.raises(SettingsError) as error:
+        make_settings(
+            criticalTopicArn=PAGING,
+            criticalAlertEmails=json.dumps(["oncall@example.com"]),
+            criticalAlertWebhooks=json.dumps(["https://hooks.example.com/x"]),
+        )
+    assert (
+        f"{P}:criticalTopicArn: {P}:criticalAlertEmails and {P}:criticalAlertWebhooks subscribe "
+        "only a topic this stack creates"
+    ) in str(error.value)
+    assert "oncall" not in str(error.value)
+    # The other route's subscriptions stay: its topic is created.
+    make_settings(criticalTopicArn=PAGING, warningAlertEmails=json.dumps(["a@example.com"]))
+
+
+def test_routes_on_one_topic_share_its_key():
+    shared = {"criticalTopicArn": PAGING, "warningTopicArn": PAGING}
+    settings = make_settings(**shared, criticalTopicKmsKeyArn=PAGING_KEY)
+    for route in AlertRoute:
+        topic = settings.existing_topic(route)
+        assert topic is not None and (topic.arn, topic.kms_key_arn) == (PAGING, PAGING_KEY)
+    with pytest.raises(SettingsError, match=f"{P}:warningTopicKmsKeyArn: differs from"):
+        make_settings(
+            **shared, criticalTopicKmsKeyArn=PAGING_KEY, warningTopicKmsKeyArn=f"{PAGING_KEY}2"
+        )
+
+
+def test_without_existing_topics_every_route_is_created():
+    settings = make_settings()
+    assert [settings.existing_topic(route) for route in AlertRoute] == [None, None]

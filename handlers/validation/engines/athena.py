@@ -1,14 +1,18 @@
 """Athena engine: start the query, poll with capped exponential backoff, page through results.
 
 Results come back as strings; `convert` turns each into a Python value by the column's Athena
-type. A FAILED or CANCELLED query, or one still running at the deadline, raises QueryEngineError
-naming the state and Athena's reason, so the Lambda fails and Step Functions retries.
+type. A FAILED or CANCELLED query raises QueryEngineError naming the state and Athena's reason. So
+does a query still running at the poll deadline, after StopQueryExecution: the deadline is the
+Lambda's remaining time less what must still run (`handlers/deadline.py`), so the error is raised
+before Lambda would kill the function. The Lambda then fails with that error; the reference state
+machine does not retry it (its Retry covers Lambda service errors only) but catches it and sends
+it to the error handler, which alerts.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -16,29 +20,28 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from handlers import aws_clients
+from handlers.deadline import Deadline, ElapsedDeadline
 from handlers.validation.engines.base import QueryResult, QueryStats, Row
 from handlers.validation.errors import QueryEngineError
 from handlers.validation.settings import ValidatorSettings
 
-RESULTS_PREFIX: Final = "validator/"
 _TERMINAL_FAILURES: Final = frozenset({"FAILED", "CANCELLED"})
+# Outside Lambda (the CLI) nothing kills the process: wait as long as the function may run.
+UNBOUNDED_WAIT_SECONDS: Final = 900.0
 
 
 @dataclass(frozen=True)
 class Backoff:
-    """Poll delays: `initial`, doubling, never above `cap`; give up after `deadline` seconds."""
+    """Poll delays: `initial`, doubling, never above `cap`."""
 
     initial: float = 0.25
     cap: float = 5.0
-    deadline: float = 300.0
 
-    def delays(self) -> list[float]:
-        delays: list[float] = []
+    def delays(self) -> Iterator[float]:
         delay = self.initial
-        while sum(delays) + delay <= self.deadline:
-            delays.append(delay)
+        while True:
+            yield delay
             delay = min(delay * 2, self.cap)
-        return delays
 
 
 def _timestamp(text: str) -> datetime:
@@ -87,29 +90,31 @@ class AthenaEngine:
         output_location: str | None = None,
         result_reuse_minutes: int = 0,
         backoff: Backoff = Backoff(),
-        sleep: Callable[[float], None] = time.sleep,
+        deadline: Deadline | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
+        """`deadline`: when to stop waiting for a query (default: `UNBOUNDED_WAIT_SECONDS`
+        from now); `sleep`: default `time.sleep`, looked up at each wait."""
         self._client = client
         self._result_reuse_minutes = result_reuse_minutes
         self._workgroup = workgroup
         self._database = database
         self._output_location = output_location
         self._backoff = backoff
+        self._deadline = deadline or ElapsedDeadline(UNBOUNDED_WAIT_SECONDS)
         self._sleep = sleep
 
     @classmethod
-    def from_settings(cls, settings: ValidatorSettings) -> AthenaEngine:
-        output = (
-            f"s3://{settings.s3_results_bucket}/{RESULTS_PREFIX}"
-            if settings.s3_results_bucket
-            else None
-        )
+    def from_settings(
+        cls, settings: ValidatorSettings, deadline: Deadline | None = None
+    ) -> AthenaEngine:
         return cls(
             aws_clients.client("athena"),
             workgroup=settings.athena_workgroup,
             database=settings.athena_database,
-            output_location=output,
+            output_location=settings.athena_results_location,
             result_reuse_minutes=settings.athena_result_reuse_minutes,
+            deadline=deadline,
         )
 
     def run(self, name: str, sql: str) -> QueryResult:
@@ -146,7 +151,8 @@ class AthenaEngine:
         return str(self._client.start_query_execution(**request)["QueryExecutionId"])
 
     def _wait(self, name: str, query_id: str) -> dict[str, Any]:
-        for delay in [*self._backoff.delays(), None]:
+        """Poll until the query ends; stop it when the next poll would end past the deadline."""
+        for delay in self._backoff.delays():
             execution: dict[str, Any] = self._client.get_query_execution(QueryExecutionId=query_id)[
                 "QueryExecution"
             ]
@@ -159,12 +165,13 @@ class AthenaEngine:
                     "ErrorMessage", "no reason given"
                 )
                 raise QueryEngineError(f"Athena query {name} ({query_id}) {state}: {reason}")
-            if delay is not None:
-                self._sleep(delay)
+            if self._deadline.seconds_left() <= delay:
+                break
+            (self._sleep or time.sleep)(delay)
         self._client.stop_query_execution(QueryExecutionId=query_id)
         raise QueryEngineError(
-            f"Athena query {name} ({query_id}) still {state} after"
-            f" {self._backoff.deadline:.0f} s; stopped it"
+            f"Athena query {name} ({query_id}) still {state} at the poll deadline (the time the"
+            " function has left, less what must run after it); stopped it"
         )
 
     def _rows(self, query_id: str) -> list[Row]:

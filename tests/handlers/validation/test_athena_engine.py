@@ -1,7 +1,9 @@
 """The Athena engine against moto (queued results) and botocore's Stubber (pages, failures)."""
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -60,12 +62,38 @@ def test_moto_round_trip_sends_workgroup_database_and_output_location():
     )
 
 
-def _stubbed_engine(**kwargs):
+@mock_aws
+@pytest.mark.parametrize("prefix", ["monitoring/athena", "/monitoring/athena/"])
+def test_the_results_prefix_reaches_the_output_location(prefix):
+    aws_clients.client("athena").create_work_group(Name="wg")
+    environ = {EnvVar.S3_RESULTS_BUCKET: "results-bucket", EnvVar.ATHENA_RESULTS_PREFIX: prefix}
+    settings = load(ValidatorSettings, {EnvVar.ATHENA_WORKGROUP: "wg", **environ})
+    queue_athena_result(COLUMNS, [("6", None, None)])
+    query_id = create_engine(settings).run("ingestion", "SELECT 1").stats.query_id
+    execution = aws_clients.client("athena").get_query_execution(QueryExecutionId=query_id)
+    location = execution["QueryExecution"]["ResultConfiguration"]["OutputLocation"]
+    assert location.startswith("s3://results-bucket/monitoring/athena/")
+
+
+@dataclass
+class SleptDeadline:
+    """`seconds` away, less what the engine has slept (the sleeps are recorded, not waited)."""
+
+    seconds: float
+    slept: list[float] = field(default_factory=list)
+
+    def seconds_left(self) -> float:
+        return self.seconds - sum(self.slept)
+
+
+def _stubbed_engine(deadline_seconds: float = 3_600, **kwargs):
     client = boto3.client("athena", region_name="us-east-1")
     stubber = Stubber(client)
-    slept: list[float] = []
-    engine = AthenaEngine(client, workgroup="primary", sleep=slept.append, **kwargs)
-    return engine, stubber, slept
+    deadline = SleptDeadline(deadline_seconds)
+    engine = AthenaEngine(
+        client, workgroup="primary", sleep=deadline.slept.append, deadline=deadline, **kwargs
+    )
+    return engine, stubber, deadline.slept
 
 
 def _execution(state, reason=None, scanned=0, millis=0):
@@ -94,7 +122,7 @@ def _page(rows, token=None, with_header=False):
 
 
 def test_polls_with_capped_backoff_pages_results_and_reports_statistics():
-    engine, stubber, slept = _stubbed_engine(backoff=Backoff(initial=1, cap=2, deadline=60))
+    engine, stubber, slept = _stubbed_engine(backoff=Backoff(initial=1, cap=2))
     stubber.add_response(
         "start_query_execution",
         {"QueryExecutionId": "q-1"},
@@ -142,19 +170,32 @@ def test_failed_or_cancelled_query_raises_with_state_and_reason(state):
 
 
 def test_query_still_running_at_the_deadline_is_stopped_and_raises():
-    engine, stubber, slept = _stubbed_engine(backoff=Backoff(initial=1, cap=1, deadline=2))
+    """2.5 s to the deadline: two 1 s waits fit, a third would end past it, so the query is
+    stopped after the third poll instead."""
+    engine, stubber, slept = _stubbed_engine(2.5, backoff=Backoff(initial=1, cap=1))
     stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
     for _ in range(3):
         stubber.add_response("get_query_execution", _execution("RUNNING"))
     stubber.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
-    with stubber, pytest.raises(QueryEngineError, match="still RUNNING"):
+    with stubber, pytest.raises(QueryEngineError, match=r"q-1.*still RUNNING"):
         engine.run("scd_integrity", "SELECT 1")
     stubber.assert_no_pending_responses()
     assert slept == [1, 1]
 
 
-def test_backoff_delays_double_up_to_the_cap_within_the_deadline():
-    assert Backoff(initial=0.25, cap=1, deadline=4).delays() == [0.25, 0.5, 1, 1, 1]
+def test_a_deadline_already_passed_stops_the_query_after_one_poll():
+    engine, stubber, slept = _stubbed_engine(-1)
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+    stubber.add_response("get_query_execution", _execution("QUEUED"))
+    stubber.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
+    with stubber, pytest.raises(QueryEngineError, match="still QUEUED"):
+        engine.run("ingestion", "SELECT 1")
+    stubber.assert_no_pending_responses()
+    assert slept == []
+
+
+def test_backoff_delays_double_up_to_the_cap():
+    assert list(islice(Backoff(initial=0.25, cap=1).delays(), 5)) == [0.25, 0.5, 1, 1, 1]
 
 
 @pytest.mark.parametrize(

@@ -206,6 +206,8 @@ def test_a_raw_table_without_its_extraction_time_reports_instead_of_crashing(gro
         "unique_user_id",
         "data_quality_score",
     }
+    # Its age is unknown, not a lower bound: no DataFreshnessHours (SchemaDrift alarms instead).
+    assert (report.data_freshness_hours, report.missing_columns) == (None, 1)
 
 
 def test_a_tracked_column_the_checks_do_not_read_still_fails_expected_columns(grown):
@@ -226,9 +228,13 @@ def test_a_skipped_check_is_not_a_failed_check_for_the_readers(grown):
 
 
 def test_no_extract_in_the_lookback_window_leaves_the_breakers_nothing_to_compare(grown):
-    report = validate_ingestion(
-        grown.settings(min_record_count=100), grown.engine(), NOW + timedelta(days=3)
-    )
+    settings = grown.settings(min_record_count=100)
+    report = validate_ingestion(settings, grown.engine(), NOW + timedelta(days=3))
     assert set(report.failed_checks) == {"min_record_count", "data_freshness", "data_quality_score"}
     for name in BREAKERS[1:]:
         assert _check(report, name).observed is None
+    # Freshness is still reported, as a lower bound: the time since the lookback's start.
+    lookback_hours = settings.ingestion_lookback_days * 24
+    assert (
+        report.data_freshness_hours == _check(report, "data_freshness").observed >= lookback_hours
+    )

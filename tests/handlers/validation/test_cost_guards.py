@@ -12,7 +12,7 @@ from botocore.validate import validate_parameters
 from moto import mock_aws
 
 from handlers import aws_clients, pipeline_validator
-from handlers.contract import NAMESPACE, EnvVar, ValidationType
+from handlers.contract import DEFAULT_INGESTION_LOOKBACK_DAYS, NAMESPACE, EnvVar, ValidationType
 from handlers.settings import ConfigurationError, load
 from handlers.validation import schema, sql
 from handlers.validation.engines.athena import AthenaEngine
@@ -99,7 +99,8 @@ def test_extracts_older_than_the_window_are_not_read(seed_warehouse):
     )
     (count,) = [check for check in report.checks if check.name == "min_record_count"]
     assert (count.passed, count.observed) == (False, 0)
-    assert report.data_freshness_hours is None
+    # Still reported: at least the lookback (tests/handlers/validation/test_freshness_reported.py).
+    assert report.data_freshness_hours >= DEFAULT_INGESTION_LOOKBACK_DAYS * 24
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,10 @@ class FakeContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:validator"
     aws_request_id: str = "req-1"
+    remaining_ms: int = 300_000  # the validator's default timeout, at the start of the run
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
 
 
 def _metric_values(metric, environment="dev"):
