@@ -115,7 +115,8 @@ def _tag(job_run: GlueJobRun | None) -> str | None:
 def _read_schema(
     settings: ValidatorSettings, engine: QueryEngine, tag: str | None
 ) -> tuple[Schema, QueryStats]:
-    result = engine.run(COLUMNS_QUERY, schema.columns_query(settings, tag))
+    # The aggregate query follows in the same invocation: this wait leaves it its time.
+    result = engine.run(COLUMNS_QUERY, schema.columns_query(settings, tag), queries_after=1)
     found = Schema.from_rows(result.rows)
     found.require_raw_table(settings)
     return found, result.stats

@@ -130,11 +130,14 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 class ValidatorSettings(HandlerSettings):
     """Everything the validator reads from its environment; aliases are `EnvVar` names."""
 
-    # Per query (ingestion runs two: the columns lookup, then the aggregate): StartQueryExecution,
-    # the last GetQueryExecution (the poll deadline bounds the ones before it) and GetQueryResults
-    # (one page); then PutMetricData. At the deadline StopQueryExecution replaces the rest.
-    AWS_CALLS: ClassVar[int] = 7
-    # What the poll deadline keeps room for: the poll in flight and the two calls after it.
+    # Per query: StartQueryExecution, the last GetQueryExecution (the poll deadline bounds the
+    # ones before it) and GetQueryResults (one page: one aggregate row, or a table's columns).
+    CALLS_PER_QUERY: ClassVar[int] = 3
+    MAX_QUERIES: ClassVar[int] = 2  # the ingestion validation: the columns lookup, the aggregate
+    # Every query's calls, then PutMetricData; at a deadline StopQueryExecution replaces the rest.
+    AWS_CALLS: ClassVar[int] = MAX_QUERIES * CALLS_PER_QUERY + 1
+    # What the last query's poll deadline keeps room for: the poll in flight, GetQueryResults and
+    # PutMetricData (or StopQueryExecution). An earlier query's keeps each later query's calls too.
     CALLS_AFTER_POLL_DEADLINE: ClassVar[int] = 3
     KEEP_EMPTY: ClassVar[frozenset[str]] = frozenset(
         {

@@ -2,7 +2,7 @@
 attempts of the function's call budget, then the handler raises; no alert is ever lost silently.
 A missing, throttled or item-rejecting de-duplication table costs no alert either: the error
 handler fails open. An Athena query that never finishes is stopped, with its declared error,
-before Lambda's timeout."""
+before Lambda's timeout; the ingestion validation's two queries share one deadline."""
 
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ from moto.moto_api import state_manager
 from moto.sns.models import sns_backends
 
 from handlers import aws_clients, pipeline_validator
-from handlers.call_budget import MAX_BACKOFF_SECONDS, RETRY_AFTER_EXTRA_SECONDS
+from handlers.call_budget import MAX_BACKOFF_SECONDS, RESERVE_FRACTION, RETRY_AFTER_EXTRA_SECONDS
 from handlers.contract import EnvVar, HandlerKey
 from handlers.error_handler import AlertDeliveryError
 from handlers.settings import HandlerSettings, load
+from handlers.validation.engines.athena import Backoff
 from handlers.validation.errors import QueryEngineError
+from handlers.validation.settings import ValidatorSettings
 from tests.guardrails.faults import ITEM_TOO_LARGE, SERVER_ERROR, THROTTLE, inject, reject
 from tests.guardrails.programs import program
 from tests.guardrails.world import (
@@ -223,3 +225,68 @@ def test_a_query_that_never_finishes_is_stopped_before_the_lambda_times_out(
     left = CONTEXT_SECONDS - waited
     # It polled until the deadline, and stopped with the time the calls after it may take.
     assert waited > 0 and left >= budget.worst_case_seconds(), (waited, budget)
+
+
+# ---- the ingestion validation's two queries share the invocation's deadline ------------------
+
+LOOKUP_POLLS = 10  # the columns lookup's polls before it succeeds: about 29 s of backoff
+
+
+@pytest.fixture
+def only_the_columns_lookup_finishes(
+    monkeypatch: pytest.MonkeyPatch, queries_never_finish: None
+) -> None:
+    """On top of `queries_never_finish`: the columns lookup succeeds at its LOOKUP_POLLS-th poll."""
+    described = AthenaBackend.get_query_execution
+    polls: dict[str, int] = {}
+
+    def describe(self: AthenaBackend, exec_id: str) -> Any:
+        execution = described(self, exec_id)
+        if "information_schema" in execution.query:
+            polls[exec_id] = polls.get(exec_id, 0) + 1
+            if polls[exec_id] >= LOOKUP_POLLS:
+                execution.status = "SUCCEEDED"
+        return execution
+
+    monkeypatch.setattr(AthenaBackend, "get_query_execution", describe)
+
+
+def _ingestion_until_stopped(run: StackRun, sleeps: list[float]) -> tuple[str, float, float]:
+    """The ingestion validation with the whole timeout left: the query it stopped, the seconds
+    left when it raised, and the worst case of one AWS call."""
+    path = _path(run, "validator-ingestion")
+    with function_environment_applied(run, path.handler):
+        worst = aws_clients.call_budget().worst_case_seconds()
+        context = ShortContext(os.environ[EnvVar.POWERTOOLS_SERVICE_NAME], sleeps, TIMEOUT_SECONDS)
+        with real_time_limit(10), pytest.raises(QueryEngineError, match="still RUNNING") as raised:
+            pipeline_validator.handler(path.event, context)
+    stopped = str(raised.value).split("Athena query ", 1)[1].split(" ", 1)[0]
+    return stopped, TIMEOUT_SECONDS - sum(sleeps), worst
+
+
+TIMEOUT_SECONDS = 300  # the validator's default: both queries' calls fit only in the whole of it
+RESERVE = RESERVE_FRACTION * TIMEOUT_SECONDS  # taken once, from the time left at the start
+
+
+def test_the_columns_lookup_waits_leaving_the_aggregate_query_its_calls(
+    run, sleeps, queries_never_finish
+):
+    stopped, left, worst = _ingestion_until_stopped(run, sleeps)
+    assert stopped == "ingestion_columns"
+    # Its own poll, results and the metrics, and the aggregate's start, poll and results.
+    calls = ValidatorSettings.CALLS_AFTER_POLL_DEADLINE + ValidatorSettings.CALLS_PER_QUERY
+    margin = calls * worst + RESERVE
+    assert margin <= left <= margin + Backoff().cap, (left, margin)
+
+
+def test_the_aggregate_query_gets_what_the_columns_lookup_left_not_a_fresh_budget(
+    run, sleeps, only_the_columns_lookup_finishes
+):
+    stopped, left, worst = _ingestion_until_stopped(run, sleeps)
+    assert stopped == "ingestion"
+    lookup_waited = sum(sleeps[: LOOKUP_POLLS - 1])
+    assert lookup_waited > 20 and sum(sleeps) > lookup_waited  # both queries waited
+    # One deadline for the invocation: the same margin as a single query's, counted from the
+    # start (a deadline taken afresh for the aggregate would keep a smaller reserve).
+    margin = ValidatorSettings.CALLS_AFTER_POLL_DEADLINE * worst + RESERVE
+    assert margin <= left <= margin + Backoff().cap, (left, margin)

@@ -107,6 +107,9 @@ def test_the_poll_deadline_keeps_the_calls_after_it_and_the_reserve():
     assert deadline.seconds_left() == pytest.approx(300 - margin)
     context.remaining_ms = 100_000  # the deadline follows the invocation's clock
     assert deadline.seconds_left() == pytest.approx(100 - margin)
+    # A wait that two more calls follow keeps their worst case too, on the same clock.
+    later = 2 * budget.worst_case_seconds()
+    assert deadline.seconds_left(calls_after=2) == pytest.approx(100 - margin - later)
 
 
 def _sizing_rows() -> dict[str, list[str]]:

@@ -117,9 +117,11 @@ class AthenaEngine:
             deadline=deadline,
         )
 
-    def run(self, name: str, sql: str) -> QueryResult:
+    def run(self, name: str, sql: str, *, queries_after: int = 0) -> QueryResult:
+        """The query's rows and stats. Its wait keeps room for the calls of `queries_after`
+        later queries: they share the invocation's deadline."""
         query_id = self._start(sql)
-        execution = self._wait(name, query_id)
+        execution = self._wait(name, query_id, queries_after * ValidatorSettings.CALLS_PER_QUERY)
         statistics = execution.get("Statistics", {})
         stats = QueryStats(
             name=name,
@@ -150,8 +152,9 @@ class AthenaEngine:
             }
         return str(self._client.start_query_execution(**request)["QueryExecutionId"])
 
-    def _wait(self, name: str, query_id: str) -> dict[str, Any]:
-        """Poll until the query ends; stop it when the next poll would end past the deadline."""
+    def _wait(self, name: str, query_id: str, calls_after: int) -> dict[str, Any]:
+        """Poll until the query ends; stop it when the next poll would end past the deadline
+        (less `calls_after` calls of later queries)."""
         for delay in self._backoff.delays():
             execution: dict[str, Any] = self._client.get_query_execution(QueryExecutionId=query_id)[
                 "QueryExecution"
@@ -165,7 +168,7 @@ class AthenaEngine:
                     "ErrorMessage", "no reason given"
                 )
                 raise QueryEngineError(f"Athena query {name} ({query_id}) {state}: {reason}")
-            if self._deadline.seconds_left() <= delay:
+            if self._deadline.seconds_left(calls_after) <= delay:
                 break
             (self._sleep or time.sleep)(delay)
         self._client.stop_query_execution(QueryExecutionId=query_id)

@@ -31,8 +31,12 @@ class QueryResult:
 
 
 class QueryEngine(Protocol):
-    """Runs a query to completion; raises QueryEngineError when the engine cannot."""
+    """Runs a query to completion; raises QueryEngineError when the engine cannot.
+
+    `queries_after`: how many queries the caller runs after this one in the same invocation; an
+    engine that waits under a deadline keeps their time out of this query's wait.
+    """
 
     name: str
 
-    def run(self, name: str, sql: str) -> QueryResult: ...
+    def run(self, name: str, sql: str, *, queries_after: int = 0) -> QueryResult: ...

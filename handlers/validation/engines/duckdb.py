@@ -18,7 +18,8 @@ class DuckDBEngine:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def run(self, name: str, sql: str) -> QueryResult:
+    def run(self, name: str, sql: str, *, queries_after: int = 0) -> QueryResult:
+        """In-process and never waiting: `queries_after` changes nothing."""
         import duckdb  # noqa: PLC0415
 
         if not self.path.is_file():

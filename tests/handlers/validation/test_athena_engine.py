@@ -77,19 +77,21 @@ def test_the_results_prefix_reaches_the_output_location(prefix):
 
 @dataclass
 class SleptDeadline:
-    """`seconds` away, less what the engine has slept (the sleeps are recorded, not waited)."""
+    """`seconds` away, less what the engine has slept (the sleeps are recorded, not waited) and
+    `call_seconds` per call a later query still makes."""
 
     seconds: float
+    call_seconds: float = 0.0
     slept: list[float] = field(default_factory=list)
 
-    def seconds_left(self) -> float:
-        return self.seconds - sum(self.slept)
+    def seconds_left(self, calls_after: int = 0) -> float:
+        return self.seconds - sum(self.slept) - calls_after * self.call_seconds
 
 
-def _stubbed_engine(deadline_seconds: float = 3_600, **kwargs):
+def _stubbed_engine(deadline_seconds: float = 3_600, call_seconds: float = 0.0, **kwargs):
     client = boto3.client("athena", region_name="us-east-1")
     stubber = Stubber(client)
-    deadline = SleptDeadline(deadline_seconds)
+    deadline = SleptDeadline(deadline_seconds, call_seconds)
     engine = AthenaEngine(
         client, workgroup="primary", sleep=deadline.slept.append, deadline=deadline, **kwargs
     )
@@ -179,6 +181,20 @@ def test_query_still_running_at_the_deadline_is_stopped_and_raises():
     stubber.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
     with stubber, pytest.raises(QueryEngineError, match=r"q-1.*still RUNNING"):
         engine.run("scd_integrity", "SELECT 1")
+    stubber.assert_no_pending_responses()
+    assert slept == [1, 1]
+
+
+def test_a_query_another_follows_leaves_that_ones_calls_their_time():
+    """5.5 s to the deadline, 1 s per call: the later query's three calls take 3 s of it, so
+    this one waits as if 2.5 s were left (two 1 s waits), then stops."""
+    engine, stubber, slept = _stubbed_engine(5.5, call_seconds=1, backoff=Backoff(1, 1))
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+    for _ in range(3):
+        stubber.add_response("get_query_execution", _execution("RUNNING"))
+    stubber.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
+    with stubber, pytest.raises(QueryEngineError, match=r"q-1.*still RUNNING"):
+        engine.run("ingestion_columns", "SELECT 1", queries_after=1)
     stubber.assert_no_pending_responses()
     assert slept == [1, 1]
 
