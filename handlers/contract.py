@@ -68,7 +68,20 @@ class ErrorType(StrEnum):
     DBT_RUN_FAILURE = "dbt_run_failure"
     DBT_TEST_FAILURE = "dbt_test_failure"
     SCD_VALIDATION_FAILURE = "scd_validation_failure"
+    EXTRACT_BREAKER_TRIPPED = "extract_breaker_tripped"
     UNKNOWN = "unknown"
+
+
+class BreakerCheck(StrEnum):
+    """The ingestion checks that are circuit breakers: one that fails stops the run before dbt
+    turns a drifted, partial or destructive extract into history (`EXTRACT_BREAKER_TRIPPED`)."""
+
+    EXPECTED_COLUMNS = "expected_columns"
+    EXTRACT_VOLUME_DROP = "extract_volume_drop"
+    MASS_DELETION = "mass_deletion"
+
+
+BREAKER_CHECKS: Final = frozenset(check.value for check in BreakerCheck)
 
 
 class ValidationType(StrEnum):
@@ -104,14 +117,16 @@ class AlertRoute(StrEnum):
 
 
 # Severity rule: HIGH when consumers get no fresh dimension or a corrupt one (nothing loaded, the
-# model not rebuilt, SCD history broken) or when we cannot tell what happened; MEDIUM when data
-# arrived but fails quality gates; LOW is reserved for operator-initiated stops (an ABORTED
+# model not rebuilt, SCD history broken, an extract a circuit breaker stopped before dbt because
+# it is drifted, partial or would delete users) or when we cannot tell what happened; MEDIUM when
+# data arrived but fails quality gates; LOW is reserved for operator-initiated stops (an ABORTED
 # execution, a STOPPED Glue run), which the error handler downgrades to.
 ERROR_SEVERITY: Final = MappingProxyType(
     {
         ErrorType.GLUE_JOB_FAILURE: Severity.HIGH,
         ErrorType.DBT_RUN_FAILURE: Severity.HIGH,
         ErrorType.SCD_VALIDATION_FAILURE: Severity.HIGH,
+        ErrorType.EXTRACT_BREAKER_TRIPPED: Severity.HIGH,
         ErrorType.UNKNOWN: Severity.HIGH,
         ErrorType.DATA_QUALITY_FAILURE: Severity.MEDIUM,
         ErrorType.DBT_TEST_FAILURE: Severity.MEDIUM,

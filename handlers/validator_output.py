@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from handlers.contract import ValidationType
+from handlers.contract import BREAKER_CHECKS, ValidationType
 from handlers.events import ContractModel
 
 Observation = bool | int | float | str | None
@@ -42,3 +42,8 @@ class ValidatorOutput(ContractModel):
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:
         return tuple(check for check in self.checks if not check.passed and not check.skipped)
+
+    @property
+    def tripped_breakers(self) -> tuple[CheckResult, ...]:
+        """The failed checks that are circuit breakers (`contract.BreakerCheck`)."""
+        return tuple(check for check in self.failed_checks if check.name in BREAKER_CHECKS)

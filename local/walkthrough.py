@@ -1,8 +1,9 @@
 """Walk one pipeline run through the real handlers, stage by stage, in the state machine's order.
 
 The payloads come from the reference ASL itself: each Task's `Parameters`, `ResultSelector` and
-`ResultPath`, each Catch's Pass state and each Choice's failure state are evaluated here (the
-simple JSONPath subset the definition uses, plus `States.JsonToString`). A failed stage alerts
+`ResultPath`, each Catch's Pass state and each Choice's rules and failure states are evaluated
+here (the simple JSONPath subset the definition uses, plus `States.JsonToString`; the Choice
+operators `BooleanEquals`, `IsPresent` and `And`). A failed stage alerts
 through the error handler exactly as the `NotifyFailure` state would; then the walk either stops,
 as Step Functions does (`stop_at_first_failure`, the replayed history's runs), or carries on with
 the next stage, so that one broken run shows every defect. `PublishMetrics` runs only if no stage
@@ -116,6 +117,29 @@ def _assign(state: dict[str, Any], path: str, value: Any) -> None:
     node[last] = value
 
 
+def _matches(rule: Mapping[str, Any], state: Any) -> bool:
+    """One Choice rule (the definition's operators) against the state."""
+    if "And" in rule:
+        return all(_matches(part, state) for part in rule["And"])
+    try:
+        value = _lookup(rule["Variable"], state)
+    except KeyError:
+        return rule.get("IsPresent") is False
+    if "IsPresent" in rule:
+        return rule["IsPresent"] is True
+    if "BooleanEquals" in rule:
+        return value is rule["BooleanEquals"]
+    raise ValueError(f"Choice rule operator not supported by the walkthrough: {sorted(rule)}")
+
+
+def choose(choice: Mapping[str, Any], state: Any) -> str:
+    """The state a Choice goes to: its first matching rule's Next, else its Default."""
+    chosen: str = next(
+        (rule["Next"] for rule in choice["Choices"] if _matches(rule, state)), choice["Default"]
+    )
+    return chosen
+
+
 def render(template: Any, state: Any, context: Mapping[str, Any]) -> Any:
     """Evaluate an ASL `Parameters` / `ResultSelector` template (the definition's subset)."""
     if isinstance(template, list):
@@ -226,9 +250,9 @@ class Walkthrough:
         )
         choice = self._states[task["Next"]]
         if choice["Type"] == "Choice":
-            (rule,) = choice["Choices"]
-            if _lookup(rule["Variable"], state) is not rule["BooleanEquals"]:
-                return self._alert(name, output, choice["Default"], state, context)
+            chosen = choose(choice, state)
+            if self._states[chosen].get("Next") == NOTIFY_STATE:  # a Record* failure state
+                return self._alert(name, output, chosen, state, context)
         return StageResult(name, output, failed=False)
 
     def _failed(

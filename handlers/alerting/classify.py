@@ -1,5 +1,10 @@
 """Which error type a failure is, and how severe (pure).
 
+A payload that names `error_type` is taken at its word, with one exception: a failed ingestion
+validation named `validation_failure` or `data_quality_failure` (by a state machine that predates
+the breaker type) whose failed checks include a circuit breaker is `extract_breaker_tripped`, so
+it pages as the severity rule says and the Catch and the execution event agree on the identity.
+
 Inference, first match wins, when the payload does not name `error_type`:
 
 1. A Glue Job State Change event is a `glue_job_failure`.
@@ -10,6 +15,8 @@ Inference, first match wins, when the payload does not name `error_type`:
    - a Lambda error mentioning `dbt test`               -> dbt_test_failure
    - a Lambda error mentioning `dbt run`/`build`/`dbt`  -> dbt_run_failure
    - a failed `scd_integrity` validator result         -> scd_validation_failure
+   - a failed `ingestion` result with a failed circuit breaker (`contract.BreakerCheck`)
+                                                         -> extract_breaker_tripped
    - a failed `ingestion` result whose data_quality_score is below the threshold
                                                          -> data_quality_failure
    - any other failed `ingestion` result                -> validation_failure
@@ -34,6 +41,10 @@ from handlers.dbt_results import failing_nodes
 OPERATOR_STOPPED = frozenset({"ABORTED", "STOPPED"})
 TIMEOUT_ERROR = "States.Timeout"
 GLUE_ERROR_PREFIX = "Glue."
+# What a state machine without the breaker type names a failed ingestion validation.
+INGESTION_VALIDATION_TYPES = frozenset(
+    {ErrorType.VALIDATION_FAILURE, ErrorType.DATA_QUALITY_FAILURE}
+)
 
 _DBT_TEST = re.compile(r"dbt[\s_\-]*test", re.IGNORECASE)
 _DBT = re.compile(r"dbt", re.IGNORECASE)
@@ -75,6 +86,8 @@ def _from_validation(evidence: Evidence, data_quality_threshold: float) -> Error
     for output in evidence.failed_validations:
         if output.validation_type is ValidationType.SCD_INTEGRITY:
             return ErrorType.SCD_VALIDATION_FAILURE
+        if output.tripped_breakers:
+            return ErrorType.EXTRACT_BREAKER_TRIPPED
         score = output.data_quality_score
         if score is not None and score < data_quality_threshold:
             return ErrorType.DATA_QUALITY_FAILURE
@@ -114,6 +127,8 @@ def infer_error_type(
 ) -> ErrorType:
     """The failure's error type: as given, else inferred (see the module docstring)."""
     if failure.error_type is not None:
+        if failure.error_type in INGESTION_VALIDATION_TYPES and breaker_tripped(evidence):
+            return ErrorType.EXTRACT_BREAKER_TRIPPED
         return failure.error_type
     if failure.source is Source.GLUE_EVENT:
         return ErrorType.GLUE_JOB_FAILURE
@@ -122,6 +137,15 @@ def infer_error_type(
         or from_error_name(failure, evidence.context)
         or from_evidence(evidence.context, data_quality_threshold)
         or ErrorType.UNKNOWN
+    )
+
+
+def breaker_tripped(evidence: FailureEvidence) -> bool:
+    """A failed validation in the Cause or the context has a failed circuit breaker."""
+    return any(
+        output.tripped_breakers
+        for found in (evidence.cause, evidence.context)
+        for output in found.failed_validations
     )
 
 

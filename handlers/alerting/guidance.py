@@ -128,6 +128,34 @@ GUIDANCE: Final = MappingProxyType(
                 "Compare the SCDIntegrityScore trend on the dashboard to date the break.",
             ),
         ),
+        ErrorType.EXTRACT_BREAKER_TRIPPED: Guidance(
+            summary="A circuit breaker stopped the run before dbt: the latest extract lacks a "
+            "column the checks need, shrank against the previous one, or leaves out current "
+            "users dbt would mark deleted. The dimension was not touched; it is not refreshed "
+            "until a complete extract runs through.",
+            actions=(
+                "Do not redrive this execution, and do not run dbt by hand, until the extract is "
+                "complete: dbt would soft-delete every user the extract misses.",
+                "Confirm from salesforce_raw.sf_user which breaker is right: rows per "
+                "_extracted_at for the latest extracts, the previous extract's users missing "
+                "from the latest, or the column the expected_columns check names.",
+                "Repair the extract (the Glue job's paging or filter, the integration user's "
+                "visibility, a field mapping), then start a new execution: it re-extracts and "
+                "validates again.",
+                "If the change is real (a mass deactivation, a removed field), agree it with the "
+                "data owner, adjust the mapping or raise the breaker's limit for one run, and "
+                "set it back afterwards.",
+            ),
+            investigation=(
+                "Read each tripped check's observed value and limit in the root cause.",
+                "Query salesforce_raw.sf_user: count(*) by _extracted_at over the volume history "
+                "window, and the users of the previous extract absent from the latest.",
+                "Open the Glue job run: page errors in its logs, its record count, and changes to "
+                "the job, its connection or the integration user since the previous run.",
+                "Follow the ExtractVolumeDrop, MassDeletion or SchemaDrift runbook for the "
+                "breaker that tripped; each shows how to repair a dimension already damaged.",
+            ),
+        ),
         ErrorType.UNKNOWN: Guidance(
             summary="The pipeline failed in a way the error handler could not classify.",
             actions=(

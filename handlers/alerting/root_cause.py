@@ -4,6 +4,8 @@
 - dbt_*: the failing node ids with their status and message (or the dbt runner's error).
 - validation types: each failed validator result's scores against the thresholds, and every
   failed check with observed vs threshold.
+- extract_breaker_tripped: the tripped circuit breakers, each with observed vs threshold, then
+  any other failed check.
 - otherwise, or when the evidence is missing: the Step Functions Error and Cause.
 Problems reading the payload are always appended.
 """
@@ -18,7 +20,7 @@ from handlers.alerting.evidence import FailureEvidence
 from handlers.alerting.inputs import Failure
 from handlers.contract import ErrorType, Thresholds
 from handlers.dbt_results import failing_nodes
-from handlers.validator_output import ValidatorOutput
+from handlers.validator_output import CheckResult, Observation, ValidatorOutput
 
 MAX_LISTED = 20
 DBT_TYPES = frozenset({ErrorType.DBT_RUN_FAILURE, ErrorType.DBT_TEST_FAILURE})
@@ -107,6 +109,35 @@ def _validation(evidence: FailureEvidence, thresholds: Thresholds) -> RootCause 
     return None
 
 
+def _shown(value: Observation) -> str:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return f"{value:g}" if number else str(value)
+
+
+def _limit(check: CheckResult) -> str:
+    return f"{check.name} {_shown(check.observed)} (limit {_shown(check.threshold)})"
+
+
+def _breakers(evidence: FailureEvidence) -> RootCause | None:
+    for found in (evidence.cause, evidence.context):
+        for output in found.failed_validations:
+            tripped = output.tripped_breakers
+            if not tripped:
+                continue
+            others = [check for check in output.failed_checks if check not in tripped]
+            also = ("Other failed checks:", *_listed([c.describe() for c in others]))
+            return RootCause(
+                "stopped before dbt: " + ", ".join(map(_limit, tripped)),
+                (
+                    f"Circuit breakers of the {output.validation_type} validation tripped (dbt"
+                    " never ran; the dimension is as it was):",
+                    *_listed([check.describe() for check in tripped]),
+                    *(also if others else ()),
+                ),
+            )
+    return None
+
+
 def _generic(failure: Failure, evidence: FailureEvidence) -> RootCause:
     if failure.error == TIMEOUT_ERROR and evidence.context.state_names:
         return RootCause(f"State {evidence.context.state_names[0]} timed out ({TIMEOUT_ERROR})")
@@ -129,6 +160,8 @@ def describe(
         found = _dbt(evidence)
     elif error_type in VALIDATION_TYPES:
         found = _validation(evidence, thresholds)
+    elif error_type is ErrorType.EXTRACT_BREAKER_TRIPPED:
+        found = _breakers(evidence) or _validation(evidence, thresholds)
     cause = found or _generic(failure, evidence)
     if failure.problems:
         problems = ("The payload could not be fully read:", *_listed(failure.problems))

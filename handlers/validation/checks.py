@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from handlers.contract import BreakerCheck
 from handlers.events import GlueJobRun
 from handlers.validation.schema import ExpectedColumn, Source
 from handlers.validation.scoring import tolerated_violations
@@ -38,9 +39,9 @@ class CheckName(StrEnum):
     DATA_FRESHNESS = "data_freshness"
     DATA_QUALITY_SCORE = "data_quality_score"
     SCD_INTEGRITY_SCORE = "scd_integrity_score"
-    EXPECTED_COLUMNS = "expected_columns"
-    EXTRACT_VOLUME_DROP = "extract_volume_drop"
-    MASS_DELETION = "mass_deletion"
+    EXPECTED_COLUMNS = BreakerCheck.EXPECTED_COLUMNS.value
+    EXTRACT_VOLUME_DROP = BreakerCheck.EXTRACT_VOLUME_DROP.value
+    MASS_DELETION = BreakerCheck.MASS_DELETION.value
 
 
 @dataclass(frozen=True)

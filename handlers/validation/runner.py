@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from handlers.contract import ValidationType
+from handlers.contract import BREAKER_CHECKS, ValidationType
 from handlers.events import GlueJobRun
 from handlers.validation import checks, drift, schema, sql
 from handlers.validation.checks import Check, CheckName, Observed
@@ -74,6 +74,11 @@ class ValidationReport:
         return [check.name for check in self.checks if not check.passed and not check.skipped]
 
     @property
+    def breaker_tripped(self) -> bool:
+        """A circuit breaker failed: the reference state machine's own failure branch."""
+        return not BREAKER_CHECKS.isdisjoint(self.failed_checks)
+
+    @property
     def skipped_checks(self) -> list[str]:
         return [check.name for check in self.checks if check.skipped]
 
@@ -86,6 +91,7 @@ class ValidationReport:
         return {
             "validation_type": self.validation_type.value,
             "passed": self.passed,
+            "breaker_tripped": self.breaker_tripped,
             "data_quality_score": self.data_quality_score,
             "scd_integrity_score": self.scd_integrity_score,
             "data_freshness_hours": self.data_freshness_hours,

@@ -159,6 +159,23 @@ def validator_output(
             "checks": checks}  # fmt: skip
 
 
+def tripped_breakers_output(*, score: float = 100.0, skipped: bool = False) -> dict[str, Any]:
+    """A failed ingestion validation whose circuit breakers tripped on a partial extract (with
+    `skipped`: they could not run instead, and a column check failed that is no breaker)."""
+    output = validator_output("ingestion", passed=False, score=score, failed=1)
+    breakers = [
+        {"name": "extract_volume_drop", "passed": False, "observed": 29.63, "threshold": 20.0,
+         "message": "latest extract has 114 rows, the previous one 162"},
+        {"name": "mass_deletion", "passed": False, "observed": 29.63, "threshold": 5.0,
+         "message": "48 of 162 current users are missing from the latest extract"},
+    ]  # fmt: skip
+    if skipped:
+        for check in breakers:
+            check.update(observed=None, skipped=True)
+    output["checks"] += breakers
+    return output
+
+
 def catch_payload(
     error: str | None,
     cause: str | None,

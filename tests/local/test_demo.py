@@ -77,7 +77,7 @@ def test_the_partial_extract_trips_the_breakers_and_stops_before_dbt(demo_run):
         assert f"  ALARM              sf-user-pipeline-local-{alarm} " in partial
     assert "PASS  expected_columns" in partial
     assert "PASS  min_record_count" in partial
-    assert "data_quality_failure: severity MEDIUM, delivered via the warning topic" in partial
+    assert "extract_breaker_tripped: severity HIGH, delivered via the critical topic" in partial
     assert "partial  FAILED     failed checks: 2  alerts: 1" in demo_run.report
 
 

@@ -11,7 +11,7 @@ from components.alarm_specs import AlarmKey
 from components.anomaly_band import AnomalyBand
 from components.dashboard_body import widget_specs
 from components.metrics import MetricSpec
-from handlers.contract import Metric
+from handlers.contract import AlertRoute, ErrorType, Metric
 from local import report
 from local.history import EXTRACT_AFTER_START, HISTORY_DAYS, INCIDENTS, PARTIAL_SHARE, Incident
 from local.metric_store import period_values
@@ -90,6 +90,9 @@ def test_the_breakers_stop_the_partial_extract_before_dbt(result):
     assert failed == {"extract_volume_drop", "mass_deletion"}
     assert day.run.invocations_of(dbt_runner_name(SETTINGS.environment.value)) == 0
     (alert,) = day.alerts
+    assert (alert.route, alert.attributes["error_type"]) == (
+        AlertRoute.CRITICAL, ErrorType.EXTRACT_BREAKER_TRIPPED,
+    )  # fmt: skip
     cause = "\n".join(report.root_cause(alert))
     assert "extract_volume_drop: observed" in cause and "mass_deletion: observed" in cause
     # dbt snapshotted every other run's extract, never the partial one.

@@ -29,6 +29,7 @@ class Scenario:
     def __init__(self) -> None:
         self.glue = GlueRunOutcome()
         self.checks_pass = {"ingestion": True, "scd_integrity": True}
+        self.ingestion_fields: dict[str, Any] = {}  # beyond the ones every validator reports
         self.dbt_fails: set[str] = set()
         self.failing_handlers: set[str] = set()
         self.events: dict[str, list[Any]] = {}
@@ -53,8 +54,9 @@ class Scenario:
         passed = self.checks_pass[validation_type]
         check = {"name": "freshness", "passed": passed, "observed": 1, "threshold": 6}
         records = RECORDS if validation_type == "scd_integrity" else None
+        extra = self.ingestion_fields if validation_type == "ingestion" else {}
         return {"validation_type": validation_type, "passed": passed, "checks": [check],
-                "records": records}  # fmt: skip
+                "records": records, **extra}  # fmt: skip
 
     def metrics_publisher(self, event: dict, context: Any) -> dict:
         self._record("metrics", event)
@@ -142,14 +144,20 @@ def test_validator_gets_execution_context_and_glue_job_run(pipeline, scenario, r
          "RecordValidationFailure", ErrorType.VALIDATION_FAILURE),
         (lambda s: s.checks_pass.update(ingestion=False),
          "RecordDataQualityFailure", ErrorType.DATA_QUALITY_FAILURE),
+        (lambda s: (s.checks_pass.update(ingestion=False),
+                    s.ingestion_fields.update(breaker_tripped=False)),
+         "RecordDataQualityFailure", ErrorType.DATA_QUALITY_FAILURE),
+        (lambda s: (s.checks_pass.update(ingestion=False),
+                    s.ingestion_fields.update(breaker_tripped=True)),
+         "RecordExtractBreakerTripped", ErrorType.EXTRACT_BREAKER_TRIPPED),
         (lambda s: s.dbt_fails.add("run"), "RecordDbtRunFailure", ErrorType.DBT_RUN_FAILURE),
         (lambda s: s.dbt_fails.add("test"), "RecordDbtTestFailure", ErrorType.DBT_TEST_FAILURE),
         (lambda s: s.checks_pass.update(scd_integrity=False),
          "RecordScdValidationFailure", ErrorType.SCD_VALIDATION_FAILURE),
         (lambda s: s.failing_handlers.add("metrics"), "RecordMetricsFailure", ErrorType.UNKNOWN),
     ],
-    ids=["glue", "validator-crash", "ingestion-checks", "dbt-run", "dbt-test", "scd-checks",
-         "metrics"],
+    ids=["glue", "validator-crash", "ingestion-checks-without-breaker-flag", "ingestion-checks",
+         "breaker", "dbt-run", "dbt-test", "scd-checks", "metrics"],
 )  # fmt: skip
 def test_each_failure_reaches_the_error_handler_with_its_type(
     pipeline, scenario, request, setup, entered, error_type

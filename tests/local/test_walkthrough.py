@@ -16,10 +16,11 @@ SCD_OUTPUT = {"validation_type": "scd_integrity", "passed": True, "checks": [],
 
 
 class Recorder:
-    def __init__(self, validation_passes=True, dbt=None):
+    def __init__(self, validation_passes=True, dbt=None, ingestion=None):
         self.events: dict[str, list] = {}
         self.validation_passes = validation_passes
         self.dbt = dbt or DbtRunner()
+        self.ingestion = ingestion or {"passed": True}
 
     def functions(self) -> PipelineFunctions:
         def record(name, answer):
@@ -39,7 +40,7 @@ class Recorder:
     def _validate(self, event):
         if event["validation_type"] == "scd_integrity":
             return {**SCD_OUTPUT, "passed": self.validation_passes}
-        return {"validation_type": "ingestion", "passed": True, "checks": []}
+        return {"validation_type": "ingestion", "checks": [], **self.ingestion}
 
 
 def _walk(recorder: Recorder, state: str = "SUCCEEDED", **options):
@@ -62,6 +63,27 @@ def test_healthy_walk_gives_the_publisher_the_state_machine_payload():
     assert published["execution"]["Id"].endswith(":execution:sf-user-pipeline-local:run-1")
     assert published["dbt"]["test"]["results"][0]["unique_id"].startswith("test.")
     assert published["validation"]["scd"]["validation_type"] == "scd_integrity"
+
+
+@pytest.mark.parametrize(
+    ("ingestion", "error_type"),
+    [
+        ({"passed": False, "breaker_tripped": True}, ErrorType.EXTRACT_BREAKER_TRIPPED),
+        ({"passed": False, "breaker_tripped": False}, ErrorType.DATA_QUALITY_FAILURE),
+        ({"passed": False}, ErrorType.DATA_QUALITY_FAILURE),  # a validator without the flag
+    ],
+)
+def test_a_failed_ingestion_takes_the_choices_branch_for_it(ingestion, error_type):
+    recorder = Recorder(ingestion=ingestion)
+    record = _walk(recorder, stop_at_first_failure=True)
+
+    assert [(s.state, s.error_type) for s in record.stages] == [
+        ("RunGlueJob", None), ("ValidateIngestion", error_type),
+    ]  # fmt: skip
+    (alert,) = recorder.events["errors"]
+    assert alert["error_type"] == error_type
+    assert json.loads(alert["error"]["Cause"])["passed"] is False
+    assert "dbt" not in recorder.events
 
 
 def test_failures_alert_as_the_catch_would_and_the_walk_goes_on():

@@ -8,7 +8,8 @@ from moto import mock_aws
 
 import statemachine
 from handlers import aws_clients, error_handler
-from handlers.contract import ALERT_DELIVERY_ERROR, ErrorType
+from handlers.contract import ALERT_DELIVERY_ERROR, ErrorType, ValidationType
+from handlers.validation.runner import ValidationReport
 from statemachine import Placeholder
 
 SUBSTITUTIONS = {
@@ -33,9 +34,11 @@ TASK_ERROR_TYPE = {
     "ValidateScd": ErrorType.VALIDATION_FAILURE,
     "PublishMetrics": ErrorType.UNKNOWN,
 }
-FAILED_CHECK_ERROR_TYPE = {
-    "IngestionPassed": ErrorType.DATA_QUALITY_FAILURE,
-    "ScdPassed": ErrorType.SCD_VALIDATION_FAILURE,
+# The error type each Choice's failure branches report: its rules after the first (passed),
+# then its Default.
+FAILED_CHECK_ERROR_TYPES = {
+    "IngestionPassed": [ErrorType.EXTRACT_BREAKER_TRIPPED, ErrorType.DATA_QUALITY_FAILURE],
+    "ScdPassed": [ErrorType.SCD_VALIDATION_FAILURE],
 }
 
 
@@ -108,19 +111,35 @@ def test_every_task_catches_everything_and_reports_its_stage(states):
 
 
 def test_failed_checks_route_to_the_error_handler_with_their_type(states):
-    for name, error_type in FAILED_CHECK_ERROR_TYPE.items():
+    for name, error_types in FAILED_CHECK_ERROR_TYPES.items():
         choice = states[name]
-        (rule,) = choice["Choices"]
-        assert rule["Variable"].endswith(".Payload.passed") and rule["BooleanEquals"] is True
-        assert _recorded_error_type(states, choice["Default"]) == error_type
-        failure = states[choice["Default"]]["Parameters"]["error"]
-        assert failure["Cause.$"].startswith("States.JsonToString(")
+        passed, *failures = choice["Choices"]
+        assert passed["Variable"].endswith(".Payload.passed") and passed["BooleanEquals"] is True
+        branches = [rule["Next"] for rule in failures] + [choice["Default"]]
+        assert [_recorded_error_type(states, branch) for branch in branches] == error_types
+        for branch in branches:
+            failure = states[branch]["Parameters"]["error"]
+            assert failure["Cause.$"].startswith("States.JsonToString(")
+            assert states[branch]["Next"] == "NotifyFailure"
+
+
+def test_a_tripped_breaker_has_its_own_branch_on_the_validators_flag_when_present(states):
+    """The flag is the one the validator reports; a validator without it (older than the branch)
+    goes to the data-quality branch instead of failing the Choice on a missing path."""
+    _, breaker = states["IngestionPassed"]["Choices"]
+    present, tripped = breaker["And"]
+    flag = "$.validation.ingestion.Payload.breaker_tripped"
+    assert present == {"Variable": flag, "IsPresent": True}
+    assert tripped == {"Variable": flag, "BooleanEquals": True}
+    report = ValidationReport(ValidationType.INGESTION, (), ())
+    assert flag.rsplit(".", 1)[1] in report.as_dict()
 
 
 def test_every_error_type_in_the_definition_is_a_contract_value(states):
     recorded = {_recorded_error_type(states, name) for name in states if name.startswith("Record")}
     assert recorded <= {error_type.value for error_type in ErrorType}
-    assert recorded == set(TASK_ERROR_TYPE.values()) | set(FAILED_CHECK_ERROR_TYPE.values())
+    choices = {error_type for types in FAILED_CHECK_ERROR_TYPES.values() for error_type in types}
+    assert recorded == set(TASK_ERROR_TYPE.values()) | choices
 
 
 def test_error_handler_gets_the_contract_event_and_always_ends_in_fail(states):

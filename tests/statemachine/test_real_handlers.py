@@ -268,7 +268,9 @@ def test_duplicate_current_row_fails_scd_validation(loop, warehouses, request):
     assert _sum(loop, Metric.RECORDS_CREATED) is None
 
 
-def test_a_partial_extract_stops_before_dbt_in_the_data_quality_branch(loop, warehouses, request):
+def test_a_partial_extract_stops_before_dbt_in_the_breaker_branch_and_pages(
+    loop, warehouses, request
+):
     loop.environment[EnvVar.DUCKDB_PATH] = str(warehouses.partial_extract)
     with duckdb.connect(str(warehouses.partial_extract), read_only=True) as connection:
         dimension_before = connection.execute(f"SELECT * FROM {SCD_TABLE} ORDER BY ALL").fetchall()
@@ -277,12 +279,13 @@ def test_a_partial_extract_stops_before_dbt_in_the_data_quality_branch(loop, war
     result = loop.run(request)
 
     assert result.status == "FAILED"
-    assert result.error == ErrorType.DATA_QUALITY_FAILURE
+    assert result.error == ErrorType.EXTRACT_BREAKER_TRIPPED
     entered = result.entered_states()
-    assert entered[entered.index("ValidateIngestion") + 1 :][:3] == [
+    assert entered[entered.index("ValidateIngestion") + 1 :] == [
         "IngestionPassed",
-        "RecordDataQualityFailure",
+        "RecordExtractBreakerTripped",
         "NotifyFailure",
+        "PipelineFailed",
     ]
     assert "RunDbt" not in entered and "TestDbt" not in entered
     assert dbt_calls == []  # dbt was never invoked
@@ -291,7 +294,11 @@ def test_a_partial_extract_stops_before_dbt_in_the_data_quality_branch(loop, war
             dimension_before
         )
     (alert,) = loop.inbox.drain()
-    assert alert.attributes["error_type"] == ErrorType.DATA_QUALITY_FAILURE
+    assert alert.attributes == {
+        "severity": Severity.HIGH,
+        "error_type": ErrorType.EXTRACT_BREAKER_TRIPPED,
+    }
+    assert alert.route == AlertRoute.CRITICAL
     cause = _root_cause(alert)
     assert "extract_volume_drop: observed" in cause and "vs threshold 20" in cause
     assert "mass_deletion: observed" in cause and "vs threshold 5" in cause

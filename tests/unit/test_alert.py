@@ -70,6 +70,31 @@ def test_validation_alert_shows_observed_vs_threshold():
     assert "record_count: observed 17 vs threshold 100" in built.root_cause
 
 
+def test_a_tripped_breaker_pages_naming_each_breaker_against_its_limit():
+    output = events.tripped_breakers_output()
+    built = _alert(
+        events.catch_payload(
+            "ExtractBreakerTripped", json.dumps(output), error_type="extract_breaker_tripped"
+        )
+    )
+    assert (built.error_type, built.severity, built.route) == (
+        ErrorType.EXTRACT_BREAKER_TRIPPED, Severity.HIGH, AlertRoute.CRITICAL,
+    )  # fmt: skip
+    summary, *details = built.root_cause.splitlines()
+    assert summary == (
+        "stopped before dbt: extract_volume_drop 29.63 (limit 20), mass_deletion 29.63 (limit 5)"
+    )
+    text = "\n".join(details)
+    assert "\n- extract_volume_drop: observed 29.63 vs threshold 20.0 (latest extract" in text
+    assert "\n- mass_deletion: observed 29.63 vs threshold 5.0 (48 of 162" in text
+    # The check that is no breaker comes after them.
+    assert details[-2:] == [
+        "Other failed checks:",
+        "- record_count: observed 17 vs threshold 100 (rows in the latest extract)",
+    ]
+    assert "Do not redrive" in built.recommended_actions[0]
+
+
 def test_every_error_type_has_actions_a_guide_and_its_runbook():
     for error_type in ErrorType:
         built = _alert(events.catch_payload("E", "c", error_type=error_type.value))

@@ -78,6 +78,61 @@ CLASSIFICATION = [
         ErrorType.SCD_VALIDATION_FAILURE,
     ),
     (
+        "ingestion circuit breakers tripped",
+        events.catch_payload("ExtractBreakerTripped", json.dumps(events.tripped_breakers_output())),
+        ErrorType.EXTRACT_BREAKER_TRIPPED,
+    ),
+    (
+        "a tripped breaker outranks a low score",
+        events.catch_payload(
+            "IngestionValidationFailed", json.dumps(events.tripped_breakers_output(score=50.0))
+        ),
+        ErrorType.EXTRACT_BREAKER_TRIPPED,
+    ),
+    (
+        "skipped breakers did not trip",
+        events.catch_payload(
+            "IngestionValidationFailed", json.dumps(events.tripped_breakers_output(skipped=True))
+        ),
+        ErrorType.VALIDATION_FAILURE,
+    ),
+    (
+        "data_quality_failure named by an older state machine, breakers tripped",
+        events.catch_payload(
+            "IngestionValidationFailed",
+            json.dumps(events.tripped_breakers_output()),
+            error_type="data_quality_failure",
+        ),
+        ErrorType.EXTRACT_BREAKER_TRIPPED,
+    ),
+    (
+        "validation_failure named, a tripped breaker in the context",
+        events.catch_payload(
+            "ValidationFailed",
+            "see context",
+            error_type="validation_failure",
+            context={"validation": {"ingestion": events.tripped_breakers_output()}},
+        ),
+        ErrorType.EXTRACT_BREAKER_TRIPPED,
+    ),
+    (
+        "the execution event of an older state machine's Fail agrees with its Catch",
+        events.execution_status_change(
+            "FAILED", "data_quality_failure", json.dumps(events.tripped_breakers_output())
+        ),
+        ErrorType.EXTRACT_BREAKER_TRIPPED,
+    ),
+    (
+        "another named type is kept, whatever the evidence",
+        events.catch_payload(
+            "DbtTestsFailedError",
+            "dbt test failed",
+            error_type="dbt_test_failure",
+            context={"validation": {"ingestion": events.tripped_breakers_output()}},
+        ),
+        ErrorType.DBT_TEST_FAILURE,
+    ),
+    (
         "validator output in the context",
         events.catch_payload(
             "ValidationFailed",
@@ -188,6 +243,15 @@ def test_data_quality_threshold_decides_between_validation_and_quality():
 
 SEVERITY = [
     ("glue failure", events.glue_catch(), Severity.HIGH),
+    (
+        "tripped breaker",
+        events.catch_payload(
+            "ExtractBreakerTripped",
+            json.dumps(events.tripped_breakers_output()),
+            error_type="extract_breaker_tripped",
+        ),
+        Severity.HIGH,
+    ),
     ("dbt test failure", events.dbt_test_catch(), Severity.MEDIUM),
     ("aborted execution", events.execution_status_change("ABORTED"), Severity.LOW),
     (

@@ -75,6 +75,7 @@ def test_a_healthy_day_with_two_extracts_passes_every_breaker(grown):
     assert _check(report, "expected_columns").observed == 0
     assert report.extract_volume_change == round(100 / 204, 2)
     assert (report.predicted_deletion_share, report.missing_columns) == (0.0, 0)
+    assert report.as_dict()["breaker_tripped"] is False
 
 
 def test_a_partial_extract_trips_volume_and_deletion_but_not_the_record_count(grown):
@@ -89,6 +90,7 @@ def test_a_partial_extract_trips_volume_and_deletion_but_not_the_record_count(gr
     assert deletion.observed == round(100 * 80 / 205, 2)
     assert "80 of 205 current users" in deletion.message
     assert "dbt would mark them deleted" in deletion.message
+    assert report.as_dict()["breaker_tripped"] is True  # the state machine's breaker branch
 
 
 def test_same_volume_churn_trips_only_mass_deletion(grown):
@@ -101,6 +103,7 @@ def test_same_volume_churn_trips_only_mass_deletion(grown):
     )
     report = _validate(grown)
     assert report.failed_checks == ["mass_deletion"]
+    assert report.breaker_tripped
     assert _check(report, "extract_volume_drop").passed
     assert _check(report, "mass_deletion").observed == round(100 * 30 / 205, 2)
 
@@ -173,7 +176,7 @@ def test_a_dropped_required_column_fails_expected_columns_naming_it_and_skips_it
     drift = _check(report, "expected_columns")
     assert (drift.passed, drift.observed, drift.threshold) == (False, 1, 0)
     assert "username (required field) in salesforce_raw.sf_user" in drift.message
-    assert report.failed_checks == ["expected_columns"]
+    assert report.failed_checks == ["expected_columns"] and report.breaker_tripped
     assert report.skipped_checks == ["required_fields_present", "data_quality_score"]
     skipped = _check(report, "required_fields_present")
     assert (skipped.passed, skipped.observed) == (False, None)

@@ -64,6 +64,7 @@ def test_missing_required_field_fails_the_rule_and_scores_80(warehouse, blank):
     assert set(report.failed_checks) == {"required_fields_present", "data_quality_score"}
     assert _check(report, "required_fields_present").observed == 1
     assert report.data_quality_score == 80.0
+    assert not report.breaker_tripped  # a quality failure, not a circuit breaker
 
 
 def test_default_required_fields_are_user_id_and_the_tracked_attributes(seed_warehouse):
