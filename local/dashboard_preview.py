@@ -50,8 +50,9 @@ FILE_NAME: Final = "dashboard-preview.png"
 PANEL_INCHES: Final = (7.0, 3.0)
 TIMELINE_ROW_INCHES: Final = 0.28
 DPI: Final = 90
-TEXT_COLUMNS: Final = 80
-MAX_CAUSE_LINES: Final = 2  # the summary and the first finding
+TEXT_COLUMNS: Final = 92
+ALERTS_FONT_SIZE: Final = 6.5  # the history's alerts and today's three runs fit the panel
+MAX_CAUSE_LINES: Final = 1  # the summary, which names the failed checks: three runs fit
 STATE_COLOURS: Final = {
     AlarmState.ALARM: "crimson",
     AlarmState.OK: "#cfe8cf",
@@ -179,10 +180,7 @@ def _metric_panel(
             ha="right",
             va="bottom" if annotation.value == highest else "top",  # close lines: split labels
         )
-    if spec.y_range is not None:
-        axes.set_ylim(spec.y_range[0] - 2, spec.y_range[1] + 5)
-    else:  # counts, durations and bytes: from zero, with room for the threshold labels
-        axes.set_ylim(0, max(axes.get_ylim()[1], highest * ANNOTATION_HEADROOM))
+    axes.set_ylim(*y_limits(spec, *axes.get_ylim()))
     entries = len(axes.get_legend_handles_labels()[1])
     axes.legend(
         fontsize=6.5, loc="best", framealpha=0.7, ncol=2 if entries > MAX_LEGEND_ROWS else 1
@@ -190,25 +188,44 @@ def _metric_panel(
     axes.grid(alpha=0.3)
 
 
+def y_limits(spec: WidgetSpec, low: float, high: float) -> tuple[float, float]:
+    """The panel's y-axis from the data's (`low`, `high`): the spec's range, else from zero
+    (counts, durations, bytes) or below it (a change that dropped), with room for the threshold
+    labels either side."""
+    if spec.y_range is not None:
+        return spec.y_range[0] - 2, spec.y_range[1] + 5
+    values = [annotation.value for annotation in spec.annotations]
+    lowest, highest = min(values, default=0.0), max(values, default=0.0)
+    return (
+        min(0.0, low, lowest * ANNOTATION_HEADROOM),
+        max(high, highest * ANNOTATION_HEADROOM),
+    )
+
+
+def _alert_line(alert: Alert) -> str:
+    severity = alert.attributes.get("severity", "?")
+    return f"[{severity}] {alert.attributes.get('error_type', '?')} -> {alert.route} topic"
+
+
 def _alerts_panel(axes: Axes, fortnight: History, today: Sequence[Run]) -> None:
-    earlier = sum(len(day.alerts) for day in fortnight.days)
+    earlier = [(day, alert) for day in fortnight.days for alert in day.alerts]
     runs = sum(day.run is not None for day in fortnight.days)
-    lines = [f"Earlier {len(fortnight.days)} days: {runs} runs, {earlier} alert(s)", ""]
+    lines = [f"Earlier {len(fortnight.days)} days: {runs} runs, {len(earlier)} alert(s)"]
+    for day, alert in earlier:
+        when = fortnight.schedule.run_at(day.days_ago)
+        lines.append(f"  {when:%a %d %b}: {_alert_line(alert)}")
     for label, _, alerts in today:
         lines.append(f"today's {label} run: {len(alerts)} alert(s)")
         for alert in alerts:
-            severity = alert.attributes.get("severity", "?")
-            error_type = alert.attributes.get("error_type", "?")
-            lines.append(f"  [{severity}] {error_type} -> {alert.route} topic")
+            lines.append(f"  {_alert_line(alert)}")
             causes = [line for line in root_cause(alert) if not line.endswith(":")]
             for cause in causes[:MAX_CAUSE_LINES]:
                 lines += textwrap.wrap(
-                    cause, TEXT_COLUMNS, initial_indent="      ", subsequent_indent="        "
+                    cause, TEXT_COLUMNS, initial_indent="    ", subsequent_indent="      "
                 )
-        lines.append("")
     axes.text(
         0.01, 0.97, "\n".join(lines), transform=axes.transAxes, ha="left", va="top",
-        family="monospace", fontsize=7,
+        family="monospace", fontsize=ALERTS_FONT_SIZE,
     )  # fmt: skip
     axes.set_xticks([])
     axes.set_yticks([])
@@ -292,7 +309,7 @@ def write(
     _time_axis(strip, board.start, board.end)
     figure.suptitle(
         f"{arns.dashboard_name(settings)} - local preview of {HISTORY_DAYS} replayed days and"
-        " today's two runs (grey: weekends; dotted: planted incidents and today's runs)",
+        f" today's {len(today)} runs (grey: weekends; dotted: planted incidents and today's runs)",
         fontsize=11,
     )
     # Fixed margins: tight_layout would draw the whole figure once more to measure it.
