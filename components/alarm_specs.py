@@ -347,7 +347,11 @@ def absence_specs(settings: Settings) -> list[AlarmSpec]:
             threshold=settings.min_record_count,
             comparison=Comparison.LESS,
             treat_missing_data=MissingData.BREACHING,
-            missing_data_reason="no extract reported for a whole day means a missed run: alarm.",
+            missing_data_reason=(
+                "days with no extract count as breaching only once no reported day is left in "
+                "the evaluation range (CloudWatch evaluates the latest existing datapoints); a "
+                "single missed run is MissedRun's to catch."
+            ),
         ),
     ]
 

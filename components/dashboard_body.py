@@ -17,7 +17,7 @@ from handlers import contract
 from handlers.contract import HandlerKey, Metric
 
 from . import arns
-from .alarm_model import AlarmSpec
+from .alarm_model import AlarmSpec, MetricMath
 from .alarm_specs import AlarmKey, alarm_specs
 from .metrics import FIVE_MINUTES, MetricSpec, PipelineMetrics
 from .settings import Settings
@@ -77,6 +77,12 @@ def alarm_threshold(alarms: Alarms, key: AlarmKey, label: str) -> tuple[Annotati
     return (Annotation(label, spec.threshold),)
 
 
+def alarm_metrics(alarms: Alarms, key: AlarmKey) -> tuple[MetricSpec, ...]:
+    """Every metric the alarm watches, so the widget shows exactly what pages."""
+    watches = alarms[key].watches
+    return tuple(watches.metrics.values()) if isinstance(watches, MetricMath) else (watches,)
+
+
 def error_log_groups(settings: Settings) -> tuple[str, ...]:
     """The pipeline's and the handlers' log groups, searched by the recent-errors widget."""
     return (
@@ -112,8 +118,8 @@ def failures(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) -> Se
                 (metrics.glue_tasks("Completed"), metrics.glue_tasks("Failed")),
             ),
             WidgetSpec(
-                "Average execution duration (ms)",
-                (metrics.execution_time("Average"),),
+                "Execution duration, maximum (ms)",
+                (metrics.execution_time("Maximum"),),
                 annotations=alarm_threshold(
                     alarms, AlarmKey.STEP_FUNCTIONS_DURATION, "Timeout threshold"
                 ),
@@ -188,8 +194,11 @@ def self_health(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) ->
                 ),
             ),
             WidgetSpec(
-                "Monitoring: handler errors",
-                tuple(metrics.handler_errors(handler) for handler in HandlerKey),
+                "Monitoring: handler errors and alert fallbacks",
+                alarm_metrics(alarms, AlarmKey.MONITORING_HANDLER_ERRORS),
+                annotations=alarm_threshold(
+                    alarms, AlarmKey.MONITORING_HANDLER_ERRORS, "Pages at (sum of these)"
+                ),
             ),
             WidgetSpec(
                 "Monitoring: handler duration, maximum (ms)",

@@ -4,14 +4,14 @@ import pytest
 
 from components import alarm_specs as specs
 from components import arns
-from components.alarm_model import any_in_alarm
+from components.alarm_model import MetricMath, any_in_alarm
 from components.alarm_specs import AlarmKey
 from components.alert_topics import key_policy, topic_policy
 from components.dashboard_body import dashboard_body, dashboard_segments, widget_specs
 from components.handler_table import lambda_policy
 from components.iam_policies import AlertTargets
 from components.maintenance import maintenance_mode_spec
-from handlers.contract import AlertRoute, HandlerKey
+from handlers.contract import AlertRoute, HandlerKey, Metric
 from tests.unit.settings_fixtures import make_settings
 
 TARGETS = AlertTargets(
@@ -85,11 +85,21 @@ def test_threshold_lines_are_the_thresholds_of_the_alarms_they_show():
         "Largest allowed drop": alarms[AlarmKey.EXTRACT_VOLUME_DROP].threshold,
         "Largest allowed share": alarms[AlarmKey.MASS_DELETION].threshold,
         "Expected per interval": alarms[AlarmKey.MONITORING_HEARTBEAT].threshold,
+        "Pages at (sum of these)": alarms[AlarmKey.MONITORING_HANDLER_ERRORS].threshold,
     }
     assert _annotations(settings)["Data quality threshold"] == 90
     assert _annotations(settings)["Timeout threshold"] == 7_200_000
     # No alarm, no line: without the canary nothing fires on a missing heartbeat.
     assert "Expected per interval" not in _annotations(make_settings(canaryEnabled="false"))
+
+
+def test_the_handler_errors_widget_shows_every_metric_its_alarm_sums():
+    settings = make_settings()
+    alarm = {a.key: a for a in specs.alarm_specs(settings)}[AlarmKey.MONITORING_HANDLER_ERRORS]
+    (widget,) = [w for w in widget_specs(settings) if w.title.startswith("Monitoring: handler err")]
+    assert isinstance(alarm.watches, MetricMath)
+    assert widget.metrics == tuple(alarm.watches.metrics.values())
+    assert Metric.ALERT_FALLBACKS.name in {metric.metric_name for metric in widget.metrics}
 
 
 def test_a_widget_shows_metrics_of_one_period():
