@@ -254,7 +254,8 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     fallbacks = int(alert.minimal) + _warn_if_store_failed(delivered, ALERT_SECTION)
     if delivered.duplicate:
         logger.info("duplicate of an alert already sent", identity=str(alert.identity))
-    result = {**delivered.result, "duplicate": delivered.duplicate, "dedupe": delivered.store.value}
+    first = receipt.recorded(delivered.result) if delivered.duplicate else delivered.result
+    result = {**first, "duplicate": delivered.duplicate, "dedupe": delivered.store.value}
     run = identity.failed_run(failure) if failure else None
     if run is not None:
         counted = _run_failed_once(dedupe, run, config.environment, when)

@@ -11,6 +11,7 @@ RESULT_MAX_BYTES whatever the input was.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from handlers.alerting.alert import Alert
@@ -22,6 +23,7 @@ IDENTITY_MAX_JSON_BYTES: Final = 4_096
 ROOT_CAUSE_MAX_JSON_BYTES: Final = 2_048
 MAX_PROBLEMS: Final = 5
 PROBLEM_MAX_JSON_BYTES: Final = 512
+FIELD_MAX_JSON_BYTES: Final = 512  # any other text field of a record read back
 
 
 def of(alert: Alert, topic_arn: str, message_id: str) -> dict[str, Any]:
@@ -43,3 +45,30 @@ def of(alert: Alert, topic_arn: str, message_id: str) -> dict[str, Any]:
         "topic_arn": topic_arn,
         "message_id": message_id,
     }
+
+
+RECEIPT_FIELDS: Final = (
+    "identity", "error_type", "severity", "route", "environment", "source", "subject",
+    "root_cause", "occurred_at", "problems", "minimal", "topic_arn", "message_id",
+    "metrics_published",
+)  # fmt: skip
+
+
+def recorded(record: Any) -> dict[str, Any]:
+    """A duplicate's stored result, as a receipt: only a receipt's fields, each bounded.
+
+    A record written by an earlier version of the handler holds the whole alert (up to
+    DynamoDB's 400 KB), too big for the result a duplicate returns into the execution's state.
+    """
+    if not isinstance(record, Mapping):
+        return {}
+    return {key: _bounded(key, record[key]) for key in RECEIPT_FIELDS if key in record}
+
+
+def _bounded(key: str, value: Any) -> Any:
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, list):
+        return [json_text(str(item), PROBLEM_MAX_JSON_BYTES) for item in value[:MAX_PROBLEMS]]
+    limit = {"identity": IDENTITY_MAX_JSON_BYTES, "root_cause": ROOT_CAUSE_MAX_JSON_BYTES}
+    return json_text(str(value), limit.get(key, FIELD_MAX_JSON_BYTES))

@@ -142,6 +142,19 @@ def test_the_receipt_is_json_and_names_the_alert():
     assert (data["route"], data["message_id"]) == ("critical", "m-1")
 
 
+def test_a_duplicate_returns_its_record_as_a_bounded_receipt():
+    built = _alert(events.dbt_run_catch())
+    current = {**receipt.of(built, "arn:aws:sns:eu-west-1:1:t", "m-1"), "metrics_published": True}
+    assert receipt.recorded(current) == current
+    # A record an earlier version wrote: the whole alert, near DynamoDB's 400 KB item limit.
+    earlier = {**current, "message": "x" * 250_000, "root_cause": "y" * 100_000, "links": {}}
+    earlier["problems"] = ["z" * 10_000] * 50
+    read_back = receipt.recorded(earlier)
+    assert set(read_back) == set(current)
+    assert len(json.dumps(read_back)) <= receipt.RESULT_MAX_BYTES
+    assert receipt.recorded("not a record") == {}
+
+
 # ---- an alert builder that cannot raise -------------------------------------------------------
 
 HUGE_ID = events.EXECUTION_ARN + "x" * 150_000  # 150 KB
