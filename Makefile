@@ -13,14 +13,18 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# One worker per CPU (pytest-xdist); PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: venv
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # The suite again with the system clock moved (needs Debian's faketime): nothing may depend on
 # the date it runs. CLOCK_SHIFT=-400d runs it in the past.
 CLOCK_SHIFT ?= +400d
 test-shifted-clock: venv
-	faketime -f $(CLOCK_SHIFT) $(BIN)/python -m pytest
+	faketime -f $(CLOCK_SHIFT) $(PYTEST)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -191,9 +191,13 @@ def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 
 # dev creates its topics; the others route alerts to existing topics (tests/infra/configurations).
 CONFIGURATIONS = (STACK, *EXISTING_TOPICS)
-# Every handler in every configuration; where only the validator differs, only the validator.
+# Topics reach only the error handler's policy (test_only_the_error_handler_depends_on_topics), so
+# the existing-topic configurations run the error handler; the results location reaches only the
+# validator's.
+TOPIC_HANDLERS = (HandlerKey.ERROR_HANDLER,)
 CASES = [
-    *((configuration, handler) for configuration in CONFIGURATIONS for handler in HandlerKey),
+    *((STACK, handler) for handler in HandlerKey),
+    *((configuration, handler) for configuration in EXISTING_TOPICS for handler in TOPIC_HANDLERS),
     (RESULTS_ELSEWHERE, HandlerKey.PIPELINE_VALIDATOR),
 ]
 
@@ -245,6 +249,29 @@ def test_every_statement_is_needed_and_the_full_policy_runs_every_path(configura
                 if not (broken_path or broken_request):
                     unused.append(statement.get("Sid", statement))
     assert unused == [SENTINEL["Sid"]], f"statements nothing needs: {unused}"
+
+
+TOPIC_SERVICES = ("sns:", "kms:")
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else action
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_only_the_error_handler_depends_on_topics(configuration):
+    """No other handler is granted anything on a topic or a key, so the existing-topic
+    configurations need not run them again."""
+    run = _program(configuration)
+    touching = {
+        handler
+        for handler in HandlerKey
+        for statement in _statements(run, handler)
+        for action in _actions(statement)
+        if action.startswith(TOPIC_SERVICES)
+    }
+    assert touching == set(TOPIC_HANDLERS)
 
 
 def test_conditions_moto_cannot_evaluate_are_on_the_documents(run):

@@ -42,3 +42,11 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     metrics_publisher.settings.cache_clear()
     (result,) = results
     return DemoRun(status, captured.getvalue(), build, result)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`), every test of the demo run goes to one worker,
+    so the run happens once."""
+    for item in items:
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo_run"))
