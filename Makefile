@@ -31,7 +31,8 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy components handlers local statemachine ops
+	$(BIN)/mypy components handlers local statemachine ops __main__.py
+	MYPYPATH=policies $(BIN)/mypy -p sfuser_guardrails
 
 check: lint typecheck test
 
