@@ -7,6 +7,7 @@ from components.alarms import PipelineAlarms
 from components.alert_topics import AlertTopics
 from components.athena_workgroup import ValidatorWorkgroup
 from components.canary import Canary
+from components.config_loading import load_settings
 from components.dashboard import PipelineDashboard
 from components.deploy_account import require_deploy_account
 from components.event_capture import EventCapture
@@ -15,7 +16,6 @@ from components.idempotency_table import IdempotencyTable
 from components.lambdas import RESOURCE_NAME as LAMBDAS
 from components.lambdas import MonitoringLambdas
 from components.results_lifecycle import ResultsLifecycle
-from components.settings import load_settings
 from handlers.contract import HandlerKey
 
 settings = load_settings()  # fails with the offending config keys before any resource exists

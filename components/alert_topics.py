@@ -24,10 +24,11 @@ import pulumi_aws as aws
 from handlers.contract import AlertRoute
 
 from . import arns
+from .config_values import ExistingTopic
 from .existing_topic_policy import ExistingTopicStatement
 from .iam_policies import AlertTargets
 from .replacement import fixed_identity
-from .settings import ExistingTopic, Settings
+from .settings import Settings
 from .topic_grants import (
     created_routes,
     existing_topic_statement,

@@ -8,7 +8,8 @@ from __future__ import annotations
 from handlers import contract
 from handlers.contract import AlertRoute, HandlerKey
 
-from .settings import S3Location, Settings, TableName
+from .config_values import S3Location, TableName
+from .settings import Settings
 
 
 def _arn(settings: Settings, service: str, resource: str, *, region: bool = True) -> str:

@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 from pydantic import SecretStr
 
-from .settings import HandlerConfig, Settings, deprecated_keys, field_aliases, is_object_field
+from .config_loading import deprecated_keys, field_aliases, is_object_field
+from .settings import HandlerConfig, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PULUMI_YAML = PROJECT_ROOT / "Pulumi.yaml"

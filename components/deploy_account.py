@@ -24,7 +24,9 @@ from typing import Final
 
 import pulumi
 
-from .settings import Settings, SettingsError, config_key
+from .config_loading import SettingsError
+from .config_values import config_key
+from .settings import Settings
 
 ALLOWED_ACCOUNTS_KEY: Final = "aws:allowedAccountIds"
 SKIP_ACCOUNT_ID_KEY: Final = "aws:skipRequestingAccountId"

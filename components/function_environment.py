@@ -26,7 +26,9 @@ from pydantic import ValidationError
 from handlers.contract import HandlerKey
 from handlers.settings import HandlerSettings, alias, problems
 
-from .settings import Settings, SettingsError, config_path, field_aliases
+from .config_loading import SettingsError, field_aliases
+from .config_values import config_path
+from .settings import Settings
 
 SettingsT = TypeVar("SettingsT", bound=HandlerSettings)
 

@@ -21,9 +21,11 @@ from handlers.settings import HandlerSettings
 from handlers.validation.settings import LAYOUT_COLUMNS, ValidatorSettings
 
 from . import arns, iam_policies
+from .config_loading import SettingsError, field_aliases
+from .config_values import config_path
 from .function_environment import handler_settings
 from .iam_policies import AlertTargets, PolicyDocument, Statement
-from .settings import HandlerConfig, Settings, SettingsError, config_path, field_aliases
+from .settings import HandlerConfig, Settings
 
 
 class AsyncFailures(StrEnum):

@@ -16,7 +16,8 @@ from handlers import contract
 from handlers.contract import AlertRoute, HandlerKey
 
 from . import arns
-from .settings import S3Location, Settings, parse_s3_uri
+from .config_values import S3Location, parse_s3_uri
+from .settings import Settings
 
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]

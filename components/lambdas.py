@@ -14,11 +14,12 @@ from handlers.contract import HandlerKey
 from handlers.settings import HandlerSettings, environment_variables
 
 from . import arns
+from .config_values import LogGroupKind
 from .handler_table import HANDLERS, lambda_policy
 from .iam_policies import AlertTargets, lambda_assume_role_policy
 from .lambda_package import handler_archive
 from .replacement import fixed_identity
-from .settings import LogGroupKind, Settings
+from .settings import Settings
 
 RUNTIME: Final = "python3.12"
 ARCHITECTURE: Final = "x86_64"  # must match the Powertools layer ARN's architecture

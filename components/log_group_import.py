@@ -23,8 +23,9 @@ import sys
 from collections.abc import Collection, Sequence
 from typing import Any, Final
 
+from .config_loading import secret_aliases
 from .lambdas import COMPONENT_TYPE, RESOURCE_NAME, log_group_resource_name, managed_log_groups
-from .settings import Settings, secret_aliases
+from .settings import Settings
 from .stack_file import stack_settings
 
 LOG_GROUP_TYPE: Final = "aws:cloudwatch/logGroup:LogGroup"

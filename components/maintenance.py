@@ -27,8 +27,9 @@ from handlers.contract import AlertRoute, Metric
 from . import arns
 from .alarm_model import AlarmSpec, Comparison, CompositeAlarmSpec, MissingData
 from .alarm_specs import AlarmKey, keyed_spec, runbook_url
+from .config_values import CREATE_SUPPRESSOR
 from .metrics import PipelineMetrics
-from .settings import CREATE_SUPPRESSOR, Settings
+from .settings import Settings
 
 MAINTENANCE_PERIOD_SECONDS: Final = 60
 Action = TypeVar("Action")

@@ -14,7 +14,8 @@ from typing import Final
 from handlers.contract import AlertRoute
 
 from .alarm_reference import EXAMPLE_STACK, RUNBOOKS
-from .settings import Settings, parse_settings
+from .config_loading import parse_settings
+from .settings import Settings
 from .topic_grants import OWNER_RUNBOOK, owner_grants
 
 RUNBOOK: Final = RUNBOOKS / f"{OWNER_RUNBOOK}.md"

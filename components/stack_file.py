@@ -15,7 +15,9 @@ from typing import Any, Final
 
 import yaml
 
-from .settings import PROJECT, REGION_KEY, Settings, parse_settings
+from .config_loading import parse_settings
+from .config_values import PROJECT, REGION_KEY
+from .settings import Settings
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 

@@ -26,8 +26,9 @@ from typing import Any, Final
 from handlers.contract import AlertRoute, HandlerKey
 
 from . import arns
+from .config_values import ExistingTopic
 from .iam_policies import PolicyDocument, Statement, deny_without_tls, document
-from .settings import ExistingTopic, Settings
+from .settings import Settings
 
 CLOUDWATCH_PRINCIPAL: Final = "cloudwatch.amazonaws.com"
 KMS_PUBLISH_ACTIONS: Final = ["kms:Decrypt", "kms:GenerateDataKey*"]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.settings import SettingsError
+from components.config_loading import SettingsError
 from handlers.contract import EnvVar
 from handlers.settings import ConfigurationError, load
 from handlers.validation.settings import ValidatorSettings

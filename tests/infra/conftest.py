@@ -3,7 +3,8 @@
 import pytest
 
 from components.alarm_set import alarm_set
-from components.settings import Settings, parse_settings
+from components.config_loading import parse_settings
+from components.settings import Settings
 from handlers.contract import AlertRoute
 from tests.infra.configurations import configured_run
 from tests.infra.pulumi_harness import STACKS, StackRun

@@ -5,7 +5,7 @@ import fnmatch
 
 import pytest
 
-from components.settings import SettingsError
+from components.config_loading import SettingsError
 from handlers.contract import AlertRoute
 from tests.infra.configurations import CONFIGURATIONS, configured_run
 from tests.infra.override_run import WARNING_WEBHOOK, override_run

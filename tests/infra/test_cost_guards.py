@@ -4,7 +4,7 @@ clean-up and reserved concurrency, for each stack file and one override run."""
 import pytest
 
 from components import arns
-from components.settings import SettingsError
+from components.config_loading import SettingsError
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey
 from tests.infra.override_run import RESULTS_KEY, P, override_run

@@ -3,8 +3,8 @@ whose guard is missing, names another account or cannot work stops before any re
 
 import pytest
 
+from components.config_loading import SettingsError
 from components.deploy_account import ALLOWED_ACCOUNTS_KEY, SKIP_ACCOUNT_ID_KEY
-from components.settings import SettingsError
 from tests.infra.pulumi_harness import STACKS, StackRunError, run_stack, stack_file
 
 P = "sf-user-monitoring"

@@ -5,8 +5,8 @@ import functools
 
 import pytest
 
+from components.config_loading import SettingsError
 from components.handler_table import HANDLERS
-from components.settings import SettingsError
 from handlers.contract import EnvVar, HandlerKey, function_name
 from handlers.settings import environment_variables, load
 from tests.infra.pulumi_harness import StackRun, StackRunError, run_stack

@@ -3,9 +3,9 @@
 import pytest
 
 from components import arns
+from components.config_values import LOG_RETENTION_DAYS_ALLOWED, LogGroupKind
 from components.handler_table import HANDLERS, configured_handlers
 from components.iam_policies import UNSCOPED_ACTIONS, XRAY_ACTIONS
-from components.settings import LOG_RETENTION_DAYS_ALLOWED, LogGroupKind
 from handlers import contract
 from handlers.contract import EnvVar, HandlerKey
 from handlers.settings import environment_variables, load

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
+from components.config_loading import secret_aliases
 from components.log_group_import import LOG_GROUP_TYPE, import_file, main
-from components.settings import secret_aliases
 from components.stack_file import PROJECT_ROOT, stack_settings
 from tests.infra.configurations import configured_run
 from tests.infra.conftest import settings_of

@@ -2,8 +2,9 @@
 
 import json
 
+from components.config_loading import parse_settings
 from components.handler_table import HANDLERS
-from components.settings import Settings, parse_settings
+from components.settings import Settings
 from handlers.contract import HandlerKey
 from handlers.settings import environment_variables
 

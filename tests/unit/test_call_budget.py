@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 from botocore.retries.standard import ExponentialBackoff, RetryContext
 
+from components.config_loading import SettingsError
 from components.handler_table import HANDLERS
-from components.settings import SettingsError
 from handlers import call_budget
 from handlers.call_budget import BUDGETS, CallBudget, fitting, minimum_timeout_seconds
 from handlers.contract import HandlerKey

@@ -4,6 +4,7 @@ the defaults and the reference are generated from the model."""
 import pytest
 import yaml
 
+from components.config_loading import deprecated_keys, field_aliases, is_list_field, is_object_field
 from components.config_reference import (
     PROJECT_ROOT,
     config_value,
@@ -11,14 +12,8 @@ from components.config_reference import (
     settings_defaults,
     sync_defaults,
 )
-from components.settings import (
-    PROJECT,
-    Settings,
-    deprecated_keys,
-    field_aliases,
-    is_list_field,
-    is_object_field,
-)
+from components.config_values import PROJECT
+from components.settings import Settings
 
 PULUMI_TYPES = {bool: "boolean", int: "integer", float: "integer", str: "string"}
 

@@ -3,8 +3,9 @@
 import pytest
 
 from components import arns
+from components.config_loading import SettingsError
+from components.config_values import schedule_interval_seconds
 from components.handler_table import HANDLERS, configured_handlers
-from components.settings import SettingsError, schedule_interval_seconds
 from tests.unit.settings_fixtures import make_settings
 
 P = "sf-user-monitoring"

@@ -13,7 +13,7 @@ import pytest
 from components.alarm_model import max_evaluation_range
 from components.alarm_specs import AlarmKey, alarm_specs
 from components.config_reference import settings_defaults
-from components.settings import (
+from components.config_values import (
     ATHENA_MIN_CUTOFF_BYTES,
     MAX_CANARY_INTERVAL_SECONDS,
     MAX_MISSED_RUN_HOURS,

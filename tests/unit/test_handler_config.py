@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from components.config_loading import SettingsError
 from components.handler_table import HANDLERS
-from components.settings import SettingsError
 from handlers.contract import HandlerKey
 from local.stack_settings import stack_settings as load_stack
 from tests.unit.settings_fixtures import make_settings

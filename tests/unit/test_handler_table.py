@@ -4,9 +4,10 @@ import importlib
 
 import pytest
 
+from components.config_loading import is_object_field
 from components.function_environment import handler_settings
 from components.handler_table import HANDLERS
-from components.settings import HandlerConfig, Settings, is_object_field
+from components.settings import HandlerConfig, Settings
 from handlers.contract import HandlerKey
 from handlers.validation.settings import ValidatorSettings
 from tests.unit.settings_fixtures import make_settings

@@ -4,12 +4,8 @@ import json
 
 import pytest
 
-from components.settings import (
-    LOG_RETENTION_DAYS_ALLOWED,
-    LogGroupKind,
-    SettingsError,
-    parse_settings,
-)
+from components.config_loading import SettingsError, parse_settings
+from components.config_values import LOG_RETENTION_DAYS_ALLOWED, LogGroupKind
 from handlers.contract import DEFAULT_THRESHOLDS, AlertRoute, HandlerKey
 from handlers.settings import load
 from handlers.validation.settings import ValidatorSettings

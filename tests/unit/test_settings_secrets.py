@@ -11,7 +11,7 @@ import traceback
 
 import pytest
 
-from components.settings import SettingsError, secret_aliases
+from components.config_loading import SettingsError, secret_aliases
 from tests.infra.pulumi_harness import StackRunError, run_stack
 from tests.unit.settings_fixtures import make_settings
 
