@@ -16,14 +16,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import clock, cloudwatch_metrics, self_test, tracing
+from handlers import clock, cloudwatch_metrics, log_context, self_test, tracing
 from handlers.contract import Environment, Metric
 from handlers.publishing import artifacts, run_metrics
 from handlers.publishing.event import PublisherEvent
 from handlers.publishing.settings import PublisherSettings
 from handlers.settings import load
-
-EXECUTION_ARN_PATH = "execution.Id"
 
 logger = Logger()
 tracer = tracing.tracer()
@@ -43,9 +41,10 @@ def _heartbeat(environment: Environment, now: datetime) -> dict[str, Any]:
     return self_test.result(metrics=[Metric.MONITORING_HEARTBEAT.name])
 
 
-@logger.inject_lambda_context(correlation_id_path=EXECUTION_ARN_PATH)
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    logger.set_correlation_id(log_context.execution_id(event))
     environment = settings().environment
     now = clock.now()
     if self_test.requested(event):

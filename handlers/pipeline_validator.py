@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import clock, cloudwatch_metrics, self_test, tracing
+from handlers import clock, cloudwatch_metrics, log_context, self_test, tracing
 from handlers.contract import ValidationType
 from handlers.deadline import LambdaDeadline
 from handlers.events import ContractModel, ExecutionContext, GlueJobRun
@@ -64,9 +64,10 @@ def _self_test(engine: QueryEngine, now: datetime) -> dict[str, Any]:
     return self_test.result(engine=engine.name, queries=[result.stats.as_dict()])
 
 
-@logger.inject_lambda_context(correlation_id_path="execution.Id")
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    logger.set_correlation_id(log_context.execution_id(event))
     settings = load(ValidatorSettings)
     now = clock.now()
     if self_test.requested(event):

@@ -6,6 +6,7 @@ from moto import mock_aws
 from pydantic import ValidationError
 
 from handlers import aws_clients, metrics_publisher
+from handlers.alerting import bounds
 from handlers.contract import METRICS_BY_NAME, NAMESPACE, EnvVar
 from handlers.events import ExecutionContext
 from handlers.publishing.artifacts import ArtifactError
@@ -135,3 +136,12 @@ def test_logs_carry_the_execution_arn_as_correlation_id(put_calls, lambda_contex
     assert lines
     assert {line["correlation_id"] for line in lines} == {events.EXECUTION_ARN}
     assert any("skipped" in line for line in lines)
+
+
+def test_a_long_execution_id_is_logged_bounded(put_calls, lambda_context):
+    long_id = events.EXECUTION_ARN + "x" * 200_000
+    event = {**events.publisher_event(), "execution": {**events.EXECUTION, "Id": long_id}}
+    _, lines = invoke_logged(metrics_publisher, event, lambda_context)
+    assert lines
+    assert {line["correlation_id"] for line in lines} == {bounds.text(long_id)}
+    assert all(len(json.dumps(line)) < 20_000 for line in lines)
