@@ -1,4 +1,4 @@
-"""Fuzz every handler with 10,000 hypothesis-generated hostile events (the issue's full count).
+"""Fuzz every handler with FULL_EXAMPLES hypothesis-generated hostile events.
 
 CI runs a smaller count (tests/guardrails/test_fuzz_handlers.py); this runs the full one and
 prints examples per second. `python -m bench.fuzz [examples]`. Same property as the tests: only

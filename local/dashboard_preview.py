@@ -289,7 +289,6 @@ def write(
     grid = figure.add_gridspec(
         rows + 1, columns, height_ratios=[PANEL_INCHES[1]] * rows + [strip_inches]
     )
-    panels: list[Axes] = []
     for index, spec in enumerate(specs):
         axes = figure.add_subplot(grid[index // columns, index % columns])
         if spec.kind == "log":
@@ -302,7 +301,6 @@ def write(
         _incidents(axes, fortnight, label=False)
         _metric_panel(axes, spec, store, board, alarms)
         _time_axis(axes, board.start, board.end)
-        panels.append(axes)
     strip = figure.add_subplot(grid[rows, :])
     _timeline_strip(strip, board, settings)
     _incidents(strip, fortnight, label=True)

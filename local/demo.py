@@ -43,6 +43,7 @@ import duckdb
 
 from components.alarm_set import alarm_set
 from components.settings import Settings
+from components.stack_file import PROJECT_ROOT, stack_settings
 from handlers import clock
 from handlers.contract import SELF_TEST_KEY, HandlerKey
 from local import dashboard_preview, history, report, simulated_metrics
@@ -63,7 +64,6 @@ from local.replay import (
     run_pipeline,
 )
 from local.salesforce_users import ExtractPlan
-from local.stack_settings import PROJECT_ROOT, stack_settings
 from local.stepfunctions_runner import dbt_runner_name
 from local.walkthrough import Walkthrough
 from local.warehouse import (
@@ -81,9 +81,16 @@ STALE_HOURS: Final = 30
 DUPLICATED_USERS: Final = 5
 FAILING_TEST: Final = next(test for test in dbt_test_ids() if ".unique_orders_order_id." in test)
 FAILING_TEST_ROWS: Final = 3
-# Today's runs after the scheduled (healthy) one: each ends before now, in its own alarm periods.
+# Today's runs after the scheduled (healthy) one: each ends before the next starts and the last
+# before now, in its own alarm periods (`max_users` keeps them so).
 BROKEN_AFTER: Final = timedelta(minutes=30)
 PARTIAL_AFTER: Final = timedelta(minutes=45)
+TODAYS_SLOTS: Final = (
+    BROKEN_AFTER,
+    PARTIAL_AFTER - BROKEN_AFTER,
+    history.RUN_BEFORE_NOW - PARTIAL_AFTER,
+)
+MOST_ALERTS: Final = 3  # the broken run's
 NOISY_LOGGERS: Final = ("werkzeug", "moto", "botocore", "urllib3", "aws_lambda_powertools")
 HEALTHY_DESCRIPTION: Final = [
     "Nothing is broken: every check passes, scores are 100, no alert is sent."
@@ -368,11 +375,31 @@ def report_lines(result: DemoResult, emulator: Emulator, users: int) -> list[str
     ]
 
 
+def max_users() -> int:
+    """The most users whose runs still fit today's slots, even at their longest."""
+    slot = min(TODAYS_SLOTS).total_seconds()
+    users = 0
+    while StageSeconds.longest_run(users + 1, MOST_ALERTS) <= slot:
+        users += 1
+    return users
+
+
+def _users(text: str) -> int:
+    users, most = int(text), max_users()
+    if not 1 <= users <= most:
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and {most}: today's runs start "
+            f"{min(TODAYS_SLOTS).total_seconds() / 60:.0f} minutes apart and more users make a "
+            "run longer than that"
+        )
+    return users
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local.demo", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--users", type=int, default=ExtractPlan.users, help="generated users")
+    parser.add_argument("--users", type=_users, default=ExtractPlan.users, help="generated users")
     parser.add_argument("--build-dir", type=Path, default=BUILD_DIR, help="output directory")
     args = parser.parse_args(argv)
     quiet_logs()

@@ -1,14 +1,14 @@
 """A fortnight of the pipeline's daily runs before today's: the history the dashboard preview
 and the alarm timeline show.
 
-Thirteen daily runs come before today's (CloudWatch accepts PutMetricData timestamps up to two
-weeks old, and the oldest here is younger than that). Each goes through the real handlers on a
-replayed clock (`replay`), in the state machine's order and, as the state machine does, stopping
-at the first failed stage. One generated Salesforce org (`salesforce_users`, with less churn at
-weekends) evolves day by day: each run's Glue stand-in appends that day's extract to the raw
-table, and its dbt stand-in snapshots the extract into the dimension, so the validator checks
-and the publisher reports each day as it was. The canary runs its self-tests before each day's
-run, and what AWS itself would publish is simulated (`simulated_metrics`).
+Thirteen days come before today's, twelve runs and the missed day (CloudWatch accepts PutMetricData
+timestamps up to two weeks old, and the oldest here is younger than that). Each goes through the
+real handlers on a replayed clock (`replay`), in the state machine's order and, as the state machine
+does, stopping at the first failed stage. One generated Salesforce org (`salesforce_users`, with
+less churn at weekends) evolves day by day: each run's Glue stand-in appends that day's extract to
+the raw table, and its dbt stand-in snapshots the extract into the dimension, so the validator
+checks and the publisher reports each day as it was. The canary runs its self-tests before each
+day's run, and what AWS itself would publish is simulated (`simulated_metrics`).
 
 Incidents are planted so that the alarms have something to show (`INCIDENTS`, by days ago):
 - a missed run: the pipeline does not run at all that day (the next extract then holds two days

@@ -30,6 +30,7 @@ from local.emulator import AlertInbox
 from local.lambda_runtime import Invocation as LambdaOutcome
 from local.lambda_runtime import LocalFunction, LocalLambdaContext, invoke
 from local.monitoring import local_function
+from local.stepfunctions_runner import lambda_arn
 from local.walkthrough import PipelineFunctions, RunRecord, Walkthrough, glue_job_run
 
 # Typical stage lengths in seconds: a Glue extract of a few hundred users through the
@@ -86,6 +87,21 @@ class StageSeconds:
             dbt_test=around(DBT_TEST_SECONDS),
             scd=around(SCD_SECONDS),
         )
+
+    @classmethod
+    def longest_run(cls, rows: int, alerts: int) -> float:
+        """The most a whole run extracting `rows` rows and sending `alerts` alerts can take."""
+        typical = (
+            GLUE_BASE_SECONDS
+            + GLUE_SECONDS_PER_ROW * rows
+            + INGESTION_SECONDS
+            + DBT_RUN_SECONDS
+            + DBT_TEST_SECONDS
+            + SCD_SECONDS
+            + PUBLISH_SECONDS
+            + ALERT_SECONDS * alerts
+        )
+        return typical * (1 + JITTER)
 
     def of(self, event: Mapping[str, Any]) -> float:
         """The length of the invocation the state machine (or the canary) sends `event` in."""
@@ -217,6 +233,6 @@ def run_canary(
     for handler in HandlerKey:
         function = pace.timed(local_function(settings, handler, inbox, warehouse))
         name = function_name(settings.environment.value, handler)
-        context = LocalLambdaContext(name, f"arn:aws:lambda:{settings.region}:local:{name}")
+        context = LocalLambdaContext(name, lambda_arn(name, settings.region))
         outcomes[handler] = invoke(function, json.dumps(dict(SELF_TEST_EVENT)), context)
     return CanaryRun(outcomes, pace.take())

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 import statemachine
 from handlers.contract import HandlerKey, function_name, resource_prefix
@@ -21,7 +22,7 @@ from local.lambda_runtime import Handler, LocalFunction, resolve_handler
 from local.moto_integrations import GlueJobDouble, in_process_integrations
 from statemachine import Placeholder
 
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = DEFAULT_ACCOUNT_ID  # moto's
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/sf-user-pipeline-states"
 TERMINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 POLL_SECONDS = 0.02
@@ -66,14 +67,6 @@ class ExecutionResult:
             for event in self.history
             if "stateEnteredEventDetails" in event
         ]
-
-    def state_input(self, state: str) -> Any:
-        """The (parsed) input of the first time the execution entered `state`."""
-        for event in self.history:
-            details = event.get("stateEnteredEventDetails")
-            if details and details["name"] == state:
-                return json.loads(details["input"])
-        raise KeyError(f"the execution never entered {state}; it entered {self.entered_states()}")
 
 
 class LocalPipeline:

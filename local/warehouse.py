@@ -45,8 +45,6 @@ class Column(StrEnum):
     IS_DELETED = "is_deleted"
 
 
-TRACKED_COLUMNS: Final = (Column.DIVISION, Column.AUDIT_PHASE)
-
 _RAW_DDL: Final = f"""
 CREATE SCHEMA IF NOT EXISTS {RAW_TABLE.split(".")[0]};
 CREATE OR REPLACE TABLE {RAW_TABLE} (

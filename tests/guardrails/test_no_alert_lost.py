@@ -18,6 +18,7 @@ from moto import mock_aws
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 import statemachine
+from components.stack_file import stack_settings
 from handlers.contract import ALERT_DELIVERY_ERROR, ErrorType, HandlerKey, function_name
 from handlers.error_handler import AlertDeliveryError
 from local.dbt_runner import DbtRunner
@@ -29,7 +30,6 @@ from local.monitoring import (
     handler_path,
 )
 from local.moto_integrations import GlueRunOutcome
-from local.stack_settings import stack_settings
 from local.stepfunctions_runner import PipelineComponents, local_pipeline
 from tests.guardrails.faults import SERVER_ERROR, THROTTLE, inject, reject
 from tests.guardrails.programs import function_named, program

@@ -4,7 +4,7 @@ import pytest
 
 from components import arns
 from components.alarm_specs import AlarmKey
-from local.stack_settings import stack_settings
+from components.stack_file import stack_settings
 from tests.infra.configurations import configured_run
 from tests.infra.pulumi_harness import stack_file
 

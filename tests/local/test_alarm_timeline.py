@@ -9,11 +9,11 @@ from components.alarm_model import MetricMath
 from components.alarm_set import alarm_set
 from components.alarm_specs import AlarmKey
 from components.metrics import MetricSpec
+from components.stack_file import stack_settings
 from local.alarm_evaluation import AlarmState, evaluation_range
 from local.alarm_timeline import AlarmBoard, MetricAlarm
 from local.band_approximation import MIN_TRAINING_POINTS
 from local.metric_store import MetricStore, stream_key
-from local.stack_settings import stack_settings
 from tests.frozen_time import ago
 
 ALARMS = alarm_set(stack_settings("local"))

@@ -1,8 +1,8 @@
 """The preview's y-axis shows every value and threshold: a drop below zero is not clipped."""
 
 from components.dashboard_body import widget_specs
+from components.stack_file import stack_settings
 from local.dashboard_preview import ANNOTATION_HEADROOM, y_limits
-from local.stack_settings import stack_settings
 
 SPECS = {spec.title: spec for spec in widget_specs(stack_settings("local"))}
 VOLUME = next(spec for title, spec in SPECS.items() if "extract volume change" in title)

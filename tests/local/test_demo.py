@@ -3,10 +3,16 @@ the README's CLI gate. (The history and the alarm timeline: test_history.py.)"""
 
 import contextlib
 import io
+import random
 import re
+from dataclasses import fields
+
+import pytest
 
 from handlers.validation import cli
 from local import demo
+from local.replay import StageSeconds
+from local.salesforce_users import ExtractPlan
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -97,3 +103,24 @@ def test_the_readmes_cli_gate_fails_on_the_broken_warehouse_only(demo_run):
         path = demo_run.build / "demo" / f"{warehouse}.duckdb"
         with contextlib.redirect_stdout(io.StringIO()):
             assert cli.main(["--duckdb", str(path), "--type", "scd_integrity"]) == status
+
+
+def test_users_beyond_what_todays_slots_hold_are_refused_by_name(capsys):
+    most = demo.max_users()
+    assert most >= ExtractPlan.users
+    with pytest.raises(SystemExit) as exit_:
+        demo.main(["--users", str(most + 1)])
+    assert exit_.value.code == 2
+    assert f"--users: must be between 1 and {most}" in capsys.readouterr().err
+
+
+def test_the_longest_run_bounds_every_drawn_run():
+    for seed in range(200):
+        stages = StageSeconds.typical(random.Random(seed), rows=demo.max_users())
+        total = sum(getattr(stages, f.name) for f in fields(stages) if f.name != "self_test")
+        total += stages.alert * (demo.MOST_ALERTS - 1)
+        assert total <= StageSeconds.longest_run(demo.max_users(), demo.MOST_ALERTS)
+    assert (
+        StageSeconds.longest_run(demo.max_users() + 1, demo.MOST_ALERTS)
+        > min(demo.TODAYS_SLOTS).total_seconds()
+    )

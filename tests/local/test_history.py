@@ -11,12 +11,12 @@ from components.alarm_specs import AlarmKey
 from components.anomaly_band import AnomalyBand
 from components.dashboard_body import widget_specs
 from components.metrics import MetricSpec
+from components.stack_file import stack_settings
 from handlers.contract import AlertRoute, ErrorType, Metric
 from local import report
 from local.history import EXTRACT_AFTER_START, HISTORY_DAYS, INCIDENTS, PARTIAL_SHARE, Incident
 from local.metric_store import period_values
 from local.simulated_metrics import is_simulated
-from local.stack_settings import stack_settings
 from local.stepfunctions_runner import dbt_runner_name
 
 SETTINGS = stack_settings("local")

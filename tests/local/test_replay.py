@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from components.metrics import PipelineMetrics
+from components.stack_file import stack_settings
 from handlers import clock
 from handlers.contract import SELF_TEST_EVENT
 from local.history import CANARY_BEFORE_RUN, HISTORY_DAYS, Schedule
 from local.lambda_runtime import LocalFunction, LocalLambdaContext, invoke
 from local.replay import Pace, ReplayedRun, StageSeconds
 from local.simulated_metrics import execution_data, invocation_data, is_simulated
-from local.stack_settings import stack_settings
 from local.walkthrough import RunRecord, StageResult
 from tests.frozen_time import FROZEN_NOW
 

@@ -18,6 +18,7 @@ from moto import mock_aws
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from components.stack_file import stack_settings
 from handlers import clock, error_handler, metrics_publisher
 from handlers.contract import (
     NAMESPACE,
@@ -39,7 +40,6 @@ from local.monitoring import (
 )
 from local.moto_integrations import GlueRunOutcome
 from local.salesforce_users import ExtractPlan
-from local.stack_settings import stack_settings
 from local.stepfunctions_runner import LocalPipeline, PipelineComponents, local_pipeline
 from local.warehouse import (
     RAW_TABLE,

@@ -9,8 +9,8 @@ import pytest
 
 from components.config_loading import SettingsError
 from components.handler_table import HANDLERS
+from components.stack_file import stack_settings as load_stack
 from handlers.contract import HandlerKey
-from local.stack_settings import stack_settings as load_stack
 from tests.unit.settings_fixtures import make_settings
 
 P = "sf-user-monitoring"

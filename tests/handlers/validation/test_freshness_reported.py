@@ -8,11 +8,11 @@ import pytest
 from moto import mock_aws
 
 from components.alarm_specs import AlarmKey, alarm_specs
+from components.stack_file import stack_settings
 from handlers import aws_clients, clock, pipeline_validator
 from handlers.contract import EnvVar
 from handlers.validation import checks, sql
 from local.alarm_evaluation import AlarmState, alarm_state, breaches, evaluation_range
-from local.stack_settings import stack_settings
 from tests.frozen_time import ago, naive
 
 from .conftest import NOW
