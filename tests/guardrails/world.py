@@ -27,6 +27,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+import botocore.exceptions
 import duckdb
 import pytest
 from moto.athena.models import AthenaBackend, QueryResults, athena_backends
@@ -272,9 +273,27 @@ class FaultPath:
     fault: Callable[[StackRun], AbstractContextManager[None]]
 
 
+@contextmanager
+def dedupe_save_refused(run: StackRun) -> Iterator[None]:
+    """The de-duplication store takes the in-progress record but refuses to save the result
+    (UpdateItem fails after the alert went out), as an item over DynamoDB's size limit would."""
+    del run
+    events = aws_clients.client("dynamodb").meta.events
+
+    def refuse(**_: Any) -> None:
+        error = {"Code": "ValidationException", "Message": "Item size has exceeded the maximum"}
+        raise botocore.exceptions.ClientError({"Error": error}, "UpdateItem")
+
+    events.register("before-call.dynamodb.UpdateItem", refuse)
+    try:
+        yield
+    finally:
+        events.unregister("before-call.dynamodb.UpdateItem", refuse)
+
+
 def fault_paths(run: StackRun) -> list[FaultPath]:
     [glue_catch] = [p for p in handler_paths(run) if p.name == "error-critical-route"]
-    return [FaultPath(glue_catch, dedupe_table_missing)]
+    return [FaultPath(glue_catch, dedupe_table_missing), FaultPath(glue_catch, dedupe_save_refused)]
 
 
 def forget_alerts(run: StackRun) -> None:
