@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from botocore.retries.standard import ExponentialBackoff, RetryContext
 
+import statemachine
 from components.config_loading import SettingsError
 from components.handler_table import HANDLERS
 from handlers import call_budget
@@ -112,8 +113,12 @@ def test_the_poll_deadline_keeps_the_calls_after_it_and_the_reserve():
     assert deadline.seconds_left(calls_after=2) == pytest.approx(100 - margin - later)
 
 
+def _sizing_text() -> str:
+    return (Path(__file__).resolve().parents[2] / "docs" / "sizing.md").read_text()
+
+
 def _sizing_rows() -> dict[str, list[str]]:
-    text = (Path(__file__).resolve().parents[2] / "docs" / "sizing.md").read_text()
+    text = _sizing_text()
     section = text.split("## AWS call budgets", 1)[1]
     rows = re.findall(r"^\| ((?:metrics|error|pipeline) [a-z]+) \| (.+) \|$", section, re.M)
     return {name: [cell.strip() for cell in cells.split("|")] for name, cells in rows}
@@ -141,7 +146,36 @@ def test_the_sizing_guide_states_how_long_the_validator_may_wait_for_athena():
     spec = HANDLERS[HandlerKey.PIPELINE_VALIDATOR]
     budget, seconds = spec.call_budget(settings), spec.config(settings).timeout_seconds
     waiting = seconds - call_budget.worst_case_seconds(budget, spec.model.AWS_CALLS, seconds)
-    text = (Path(__file__).resolve().parents[2] / "docs" / "sizing.md").read_text()
+    text = _sizing_text()
     stated = re.findall(r"waits\s+for\s+Athena\s+at\s+least\s+([\d.]+) s", text)
     stated += re.findall(r"the time they leave \(([\d.]+) s by default\)", text)
     assert stated == [f"{waiting:.1f}"] * 2
+
+
+def _retry_seconds(retrier: dict[str, int], timeout: int) -> int:
+    """An ASL retrier's worst case: every attempt runs to the timeout, every wait is the longest."""
+    retries = retrier["MaxAttempts"]
+    waits = (
+        min(retrier["IntervalSeconds"] * retrier["BackoffRate"] ** n, retrier["MaxDelaySeconds"])
+        for n in range(retries)
+    )
+    return (retries + 1) * timeout + int(sum(waits))
+
+
+def test_the_sizing_guide_states_the_monitorings_share_of_the_longest_run():
+    settings = make_settings()
+    seconds = {key: spec.config(settings).timeout_seconds for key, spec in HANDLERS.items()}
+    [delivery] = [
+        retrier
+        for retrier in statemachine.template()["States"]["NotifyFailure"]["Retry"]
+        if retrier["ErrorEquals"] == ["AlertDeliveryError"]
+    ]
+    longest = (
+        2 * seconds[HandlerKey.PIPELINE_VALIDATOR]
+        + seconds[HandlerKey.METRICS_PUBLISHER]
+        + _retry_seconds(delivery, seconds[HandlerKey.ERROR_HANDLER])
+    )
+    text = " ".join(_sizing_text().split())
+    [stated] = re.findall(r"take at most ([\d,]+) s of it on the longest failing path", text)
+    assert int(stated.replace(",", "")) == longest
+    assert longest < settings.pipeline_timeout_ms / 1000
