@@ -9,9 +9,11 @@ Optional, against real AWS, with credentials for the stack's account. From the s
    managed (an AWS-managed key such as `alias/aws/sns` drops alarm notifications without an
    error) and is a key the error handler is granted (else its alerts fail to publish).
 2. Subscribes a temporary SQS queue to every topic (only those topics may send to it).
-3. Creates the alarm `deliveryCheckAlarmName`, which notifies every topic, and sets it to ALARM
-   with SetAlarmState. Its name is under the stack's alarm prefix, so the topics' CloudWatch
-   grant, scoped to this stack's alarms, admits it exactly as it admits the real ones.
+3. Creates an alarm named `deliveryCheckAlarmName` plus a suffix of this run, which notifies
+   every topic, and sets it to ALARM with SetAlarmState. The name is under the stack's alarm
+   prefix, so the topics' CloudWatch grant, scoped to this stack's alarms, admits it exactly as
+   it admits the real ones; the suffix makes the change to ALARM a new one (SetAlarmState
+   notifies only on a change) and keeps two checks at once apart.
 4. Waits for CloudWatch's notification from each topic: a bounded number of SQS long polls.
 5. Deletes the alarm, the subscriptions and the queue, whatever happened.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import sys
 import uuid
@@ -175,10 +178,11 @@ def verify(
 ) -> DeliveryReport:
     clients = clients or _clients(check.region)
     sns, sqs, cloudwatch = clients["sns"], clients["sqs"], clients["cloudwatch"]
+    check = dataclasses.replace(check, alarm_name=f"{check.alarm_name}-{uuid.uuid4().hex[:8]}")
     report = DeliveryReport(problems=_preflight(clients, check))
     with contextlib.ExitStack() as cleanup:  # every step runs, whatever fails before or in it
         queue_url = sqs.create_queue(
-            QueueName=f"{check.alarm_name}-{uuid.uuid4().hex[:8]}",
+            QueueName=check.alarm_name,
             Attributes={"SqsManagedSseEnabled": "true"},
         )["QueueUrl"]
         cleanup.callback(sqs.delete_queue, QueueUrl=queue_url)

@@ -76,6 +76,23 @@ def test_the_stacks_own_topics_deliver_its_alarms(aws):
     _assert_cleaned_up(aws)
 
 
+def test_an_alarm_left_in_alarm_by_another_check_neither_hides_delivery_nor_is_deleted(aws):
+    """SetAlarmState notifies only on a change, and a check running beside this one, or one
+    killed before its clean-up, leaves its alarm in ALARM: each run uses an alarm of its own."""
+    outputs = created_topics(aws, configured_run("dev"))
+    other = outputs["deliveryCheckAlarmName"]
+    aws["cloudwatch"].put_metric_alarm(
+        AlarmName=other, Namespace="x", MetricName="x", Statistic="Maximum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    aws["cloudwatch"].set_alarm_state(AlarmName=other, StateValue="ALARM", StateReason="other")
+    with cloudwatch_runs_alarm_actions():
+        report = verify(_check(outputs), **FAST)
+    assert report.ok, report
+    [left] = aws["cloudwatch"].describe_alarms()["MetricAlarms"]
+    assert (left["AlarmName"], left["StateValue"]) == (other, "ALARM")
+
+
 def test_an_alarm_outside_the_stacks_prefix_is_refused_by_the_scoped_grant(aws):
     """Why the check's alarm is named under the stack's prefix."""
     outputs = created_topics(aws, configured_run("dev"))
