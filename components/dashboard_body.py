@@ -187,11 +187,13 @@ def self_health(settings: Settings, metrics: PipelineMetrics, alarms: Alarms) ->
         "Self-health: the monitoring itself",
         (
             WidgetSpec(
-                "Monitoring: canary heartbeat",
-                (metrics.heartbeats().over(settings.canary_interval_seconds),),
-                annotations=alarm_threshold(
-                    alarms, AlarmKey.MONITORING_HEARTBEAT, "Expected per interval"
+                "Monitoring: canary heartbeats",
+                (
+                    alarm_metrics(alarms, AlarmKey.MONITORING_HEARTBEAT)
+                    if AlarmKey.MONITORING_HEARTBEAT in alarms
+                    else (metrics.heartbeats().over(settings.canary_interval_seconds),)
                 ),
+                annotations=alarm_threshold(alarms, AlarmKey.MONITORING_HEARTBEAT, "Pages below"),
             ),
             WidgetSpec(
                 "Monitoring: handler errors and alert fallbacks",

@@ -84,13 +84,13 @@ def test_threshold_lines_are_the_thresholds_of_the_alarms_they_show():
         "SCD integrity threshold": alarms[AlarmKey.SCD_INTEGRITY].threshold,
         "Largest allowed drop": alarms[AlarmKey.EXTRACT_VOLUME_DROP].threshold,
         "Largest allowed share": alarms[AlarmKey.MASS_DELETION].threshold,
-        "Expected per interval": alarms[AlarmKey.MONITORING_HEARTBEAT].threshold,
+        "Pages below": alarms[AlarmKey.MONITORING_HEARTBEAT].threshold,
         "Pages at (sum of these)": alarms[AlarmKey.MONITORING_HANDLER_ERRORS].threshold,
     }
     assert _annotations(settings)["Data quality threshold"] == 90
     assert _annotations(settings)["Timeout threshold"] == 7_200_000
     # No alarm, no line: without the canary nothing fires on a missing heartbeat.
-    assert "Expected per interval" not in _annotations(make_settings(canaryEnabled="false"))
+    assert "Pages below" not in _annotations(make_settings(canaryEnabled="false"))
 
 
 def test_the_handler_errors_widget_shows_every_metric_its_alarm_sums():
@@ -102,9 +102,20 @@ def test_the_handler_errors_widget_shows_every_metric_its_alarm_sums():
     assert Metric.ALERT_FALLBACKS.name in {metric.metric_name for metric in widget.metrics}
 
 
+def test_the_heartbeat_widget_shows_what_its_alarm_watches_and_the_beats_without_it():
+    settings = make_settings()
+    alarm = {a.key: a for a in specs.alarm_specs(settings)}[AlarmKey.MONITORING_HEARTBEAT]
+    (widget,) = [w for w in widget_specs(settings) if "heartbeat" in w.title]
+    assert widget.metrics == (alarm.watches,)
+    assert widget.period_seconds == 2 * settings.canary_interval_seconds
+    assert [a.value for a in widget.annotations] == [alarm.threshold]
+    quiet = make_settings(canaryEnabled="false")
+    (widget,) = [w for w in widget_specs(quiet) if "heartbeat" in w.title]
+    assert (widget.period_seconds, widget.annotations) == (quiet.canary_interval_seconds, ())
+
+
 def test_a_widget_shows_metrics_of_one_period():
     (heartbeat,) = [w for w in widget_specs(make_settings()) if "heartbeat" in w.title]
-    assert heartbeat.period_seconds == make_settings().canary_interval_seconds
     with pytest.raises(ValueError, match="share one period"):
         type(heartbeat)("mixed", (*heartbeat.metrics, heartbeat.metrics[0].over(60)))
 
