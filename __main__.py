@@ -23,7 +23,7 @@ require_deploy_account(settings)  # the provider refuses credentials of another 
 handler_settings = configured_handlers(settings)  # so does a value a handler would refuse
 
 topics = AlertTopics("alerts", settings)
-workgroup = ValidatorWorkgroup("athena", settings)
+ValidatorWorkgroup("athena", settings)
 ResultsLifecycle("athena-results", settings)
 lambdas = MonitoringLambdas(LAMBDAS, settings, handler_settings, alert_targets=topics.alert_targets)
 canary = Canary(

@@ -317,8 +317,8 @@ def absence_specs(settings: Settings) -> list[AlarmSpec]:
     hours = settings.missed_run_hours
     return [
         # A window of `hours` one-hour periods that must ALL breach: one success in the window
-        # keeps it OK. One-hour periods may span up to 7 days (PutMetricAlarm's limit on Period x
-        # EvaluationPeriods); one period as long as the window would exceed a day, which we avoid.
+        # keeps it OK. The window may span up to 7 days (PutMetricAlarm's limit on Period x
+        # EvaluationPeriods).
         keyed_spec(
             settings,
             AlarmKey.MISSED_RUN,

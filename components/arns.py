@@ -167,8 +167,3 @@ def idempotency_table_name(settings: Settings) -> str:
 
 def dynamodb_table_arn(settings: Settings, name: str) -> str:
     return _arn(settings, "dynamodb", f"table/{name}")
-
-
-def event_rule_arn(settings: Settings, name: str) -> str:
-    """A rule on the account's default event bus."""
-    return _arn(settings, "events", f"rule/{name}")

@@ -1,6 +1,6 @@
 """Stack settings from a `Pulumi.<stack>.yaml` file, without the Pulumi CLI.
 
-Values are handed to `settings.parse_settings` the way Pulumi hands config to the program
+Values are handed to `config_loading.parse_settings` the way Pulumi hands config to the program
 (strings; lists as JSON), so tools outside `pulumi up` (the local demo, the log-group import
 file) read the same validated settings a deployment of that stack would use. Keys the file leaves
 out take the settings' defaults, which are the project defaults in Pulumi.yaml.
