@@ -109,6 +109,12 @@ class AlarmSpec:
         return self.watches.period_seconds
 
     @property
+    def metrics(self) -> tuple[MetricSpec, ...]:
+        """Every metric the alarm watches."""
+        watches = self.watches
+        return tuple(watches.metrics.values()) if isinstance(watches, MetricMath) else (watches,)
+
+    @property
     def description(self) -> str:
         return describe(self.summary, self.runbook_url, self.missing_data_reason)
 

@@ -17,7 +17,7 @@ from handlers import contract
 from handlers.contract import HandlerKey, Metric
 
 from . import arns
-from .alarm_model import AlarmSpec, MetricMath
+from .alarm_model import AlarmSpec
 from .alarm_specs import AlarmKey, alarm_specs
 from .metrics import FIVE_MINUTES, MetricSpec, PipelineMetrics
 from .settings import Settings
@@ -79,8 +79,7 @@ def alarm_threshold(alarms: Alarms, key: AlarmKey, label: str) -> tuple[Annotati
 
 def alarm_metrics(alarms: Alarms, key: AlarmKey) -> tuple[MetricSpec, ...]:
     """Every metric the alarm watches, so the widget shows exactly what pages."""
-    watches = alarms[key].watches
-    return tuple(watches.metrics.values()) if isinstance(watches, MetricMath) else (watches,)
+    return alarms[key].metrics
 
 
 def error_log_groups(settings: Settings) -> tuple[str, ...]:

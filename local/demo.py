@@ -52,7 +52,7 @@ from local.dbt_runner import DbtRunner, dbt_test_ids
 from local.emulator import Alert, AlertInbox, Emulator, create_alert_inbox, running_emulator
 from local.metric_store import MetricStore
 from local.monitoring import LOCAL_LOG_LEVEL, create_handler_tables, handler_environment
-from local.readback import Reading, read_back
+from local.readback import Reading, alarm_statistics, read_back
 from local.replay import (
     CanaryRun,
     Pace,
@@ -242,7 +242,9 @@ class Loop:
         # This run's datapoints only: from the second it started to the second after it ended.
         start = record.started_at.replace(microsecond=0)
         end = record.finished_at.replace(microsecond=0) + timedelta(seconds=1)
-        return RunResult(label, run, read_back(self.emulator, start, end), self.inbox.drain())
+        statistics = alarm_statistics(alarm_set(settings).metric_alarms)
+        readings = read_back(self.emulator, start, end, statistics)
+        return RunResult(label, run, readings, self.inbox.drain())
 
 
 def introduction(emulator: Emulator, warehouses: Warehouses, users: int) -> list[str]:

@@ -1,20 +1,20 @@
 """Read the custom metrics back from the emulator's CloudWatch, one reading per metric stream.
 
-A stream is a metric name with one exact set of dimensions, as ListMetrics returns it. Scores are
-read as their Minimum (the validator and the publisher both publish them), freshness as its
-Maximum, everything else as a Sum.
+A stream is a metric name with one exact set of dimensions, as ListMetrics returns it. A metric
+an alarm watches is read with that alarm's statistic (a score as its Minimum, freshness as its
+Maximum), any other as a Sum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.contract import METRICS_BY_NAME, NAMESPACE, Unit
+from components.alarm_model import AlarmSpec
+from handlers.contract import NAMESPACE
 from local.emulator import Emulator
 
-STAT_BY_UNIT = {Unit.PERCENT: "Minimum", Unit.NONE: "Maximum"}
 DEFAULT_STAT = "Sum"
 
 
@@ -30,9 +30,14 @@ class Reading:
         return ", ".join(f"{name}={value}" for name, value in sorted(self.dimensions.items()))
 
 
-def statistic_for(metric_name: str) -> str:
-    metric = METRICS_BY_NAME.get(metric_name)
-    return STAT_BY_UNIT.get(metric.unit, DEFAULT_STAT) if metric else DEFAULT_STAT
+def alarm_statistics(alarms: Iterable[AlarmSpec]) -> dict[str, str]:
+    """Custom metric name -> the statistic the alarms watching it take."""
+    return {
+        metric.metric_name: metric.statistic
+        for alarm in alarms
+        for metric in alarm.metrics
+        if metric.namespace == NAMESPACE
+    }
 
 
 def streams(emulator: Emulator) -> list[tuple[str, dict[str, str]]]:
@@ -46,12 +51,15 @@ def streams(emulator: Emulator) -> list[tuple[str, dict[str, str]]]:
     return [(name, dict(dimensions)) for name, dimensions in sorted(found)]
 
 
-def read_back(emulator: Emulator, start: datetime, end: datetime) -> list[Reading]:
-    """One reading per stream with data in [start, end), in one period."""
+def read_back(
+    emulator: Emulator, start: datetime, end: datetime, statistics: Mapping[str, str]
+) -> list[Reading]:
+    """One reading per stream with data in [start, end), in one period, with the statistic
+    `statistics` names for it (`alarm_statistics`) or a Sum."""
     period = max(1, int((end - start).total_seconds()) + 1)
     readings = []
     for name, dimensions in streams(emulator):
-        stat = statistic_for(name)
+        stat = statistics.get(name, DEFAULT_STAT)
         series = emulator.metric_series(
             NAMESPACE, name, dimensions, stat=stat, start=start, end=end, period_seconds=period
         )
