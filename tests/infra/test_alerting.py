@@ -10,6 +10,7 @@ import pytest
 
 from components import arns
 from components.alarm_specs import AlarmKey
+from components.handler_table import HANDLERS, AsyncFailures
 from handlers import contract
 from handlers.contract import AlertRoute, EnvVar, HandlerKey
 from tests.infra.cloudwatch_api import put_composite_alarm_params, put_metric_alarm_params, validate
@@ -156,6 +157,25 @@ def test_async_failures_of_the_error_handler_reach_the_encrypted_dead_letter_que
     role_policy = stack_run.named("handlers-error-handler-policy").json_input("policy")
     senders = [s for s in role_policy["Statement"] if "sqs:SendMessage" in s["Action"]]
     assert [s["Resource"] for s in senders] == [queue.state["arn"]]
+
+
+def test_each_function_has_one_async_destination_the_one_its_spec_names(stack_run):
+    """Lambda takes one invoke config per function: the handler table says which component
+    gives it (EventCapture for ALERT_DEAD_LETTERS, Canary for CANARY_QUEUE)."""
+    owners = {
+        AsyncFailures.ALERT_DEAD_LETTERS: CAPTURE,
+        AsyncFailures.CANARY_QUEUE: "sfuser:monitoring:Canary",
+    }
+    configs = stack_run.of_type(INVOKE_CONFIG)
+    names = [config.inputs["functionName"] for config in configs]
+    assert len(names) == len(set(names))
+    canary = stack_run.config.get("sf-user-monitoring:canaryEnabled", "true") == "true"
+    for key, spec in HANDLERS.items():
+        wanted = owners[spec.async_failures]
+        if wanted == CAPTURE or canary:
+            function = stack_run.outputs["functionNames"][key.value]
+            (config,) = [c for c in configs if c.inputs["functionName"] == function]
+            assert config.parent_type == wanted, key
 
 
 def test_idempotency_table_is_what_the_error_handler_is_told_and_allowed(stack_run):
