@@ -29,6 +29,11 @@ def function_role_arn(settings: Settings, handler: HandlerKey) -> str:
     return _arn(settings, "iam", f"role/{function_role_name(settings, handler)}", region=False)
 
 
+def account_root_arn(settings: Settings) -> str:
+    """The pipeline's account as a policy principal (`arn:<partition>:iam::<account>:root`)."""
+    return _arn(settings, "iam", "root", region=False)
+
+
 def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
     return contract.function_log_group(settings.environment, handler)
 
