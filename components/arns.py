@@ -5,6 +5,8 @@ Every name starts with the stack's resource prefix (`settings.prefix`, from the 
 
 from __future__ import annotations
 
+import hashlib
+
 from handlers import contract
 from handlers.contract import AlertRoute, HandlerKey
 
@@ -146,9 +148,16 @@ def stack_sid(settings: Settings, suffix: str) -> str:
     return "".join(word.capitalize() for word in settings.prefix.split("-")) + suffix
 
 
-def topic_statement_sid(settings: Settings) -> str:
-    """The statement this stack adds to an existing topic's policy (manageExistingTopicPolicy)."""
-    return stack_sid(settings, "AlarmsPublish")
+def topic_digest(topic_arn: str) -> str:
+    """Eight hex digits that stand for an existing topic in names and Sids (letters and digits,
+    any length of ARN)."""
+    return hashlib.sha256(topic_arn.encode()).hexdigest()[:8]
+
+
+def topic_statement_sid(settings: Settings, topic_arn: str) -> str:
+    """The statement this stack adds to an existing topic's policy (manageExistingTopicPolicy):
+    the stack's and the topic's, such as `SfUserPipelineDevAlarmsPublish1a2b3c4d`."""
+    return stack_sid(settings, f"AlarmsPublish{topic_digest(topic_arn)}")
 
 
 def alert_key_alias(settings: Settings) -> str:

@@ -10,13 +10,15 @@ organisation's paging topic), so the stack may touch its own statement and nothi
   account ids an action list, nothing else: no service principal and no condition, so they cannot
   say "cloudwatch.amazonaws.com, for this stack's alarms only".
 
-So a Pulumi dynamic resource reads the policy, puts this stack's statement by its Sid (stack
-specific, `arns.topic_statement_sid`), replacing only its own earlier version, writes it back, and
-on delete removes only that statement. If the statement was the policy's last one, SNS's default
-policy for a new topic is written back (a policy cannot be empty). The read-modify-write is not
-atomic: an edit the owner makes between the read and the write of one `pulumi up` is lost, so
-coordinate changes. `pulumi refresh` reads the statement back; an owner who removed it sees it
-put back by the next `pulumi up`.
+So a Pulumi dynamic resource reads the policy, puts this stack's statement by its Sid (specific to
+the stack and the topic, `arns.topic_statement_sid`), replacing only its own earlier version, writes
+it back, and on delete removes only that statement. The stack has one such resource per topic, named
+after the topic (`alert_topics`), so no two of its resources ever hold the same statement and a
+create-first replacement never deletes one that another still needs. If the statement was the
+policy's last one, SNS's default policy for a new topic is written back (a policy cannot be empty).
+The read-modify-write is not atomic: an edit the owner makes between the read and the write of one
+`pulumi up` is lost, so coordinate changes. `pulumi refresh` reads the statement back; an owner who
+removed it sees it put back by the next `pulumi up`.
 
 The provider runs in Pulumi's dynamic-provider host, which unpickles it by reference: the host
 runs `python -m pulumi.dynamic` from the project directory with the project's virtualenv, so

@@ -112,8 +112,10 @@ def topic_policy(settings: Settings, topic_arn: str) -> PolicyDocument:
 
 
 def existing_topic_statement(settings: Settings, topic_arn: str) -> Statement:
-    """The one statement an existing topic needs from this stack (its Sid is the stack's)."""
-    return cloudwatch_publish_statement(settings, topic_arn, arns.topic_statement_sid(settings))
+    """The one statement an existing topic needs from this stack (its Sid names the stack and
+    the topic: `arns.topic_statement_sid`)."""
+    sid = arns.topic_statement_sid(settings, topic_arn)
+    return cloudwatch_publish_statement(settings, topic_arn, sid)
 
 
 def error_handler_key_statement(settings: Settings) -> Statement:

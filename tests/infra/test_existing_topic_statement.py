@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from components import arns
 from components.existing_topic_policy import (
     STATEMENT,
     TOPIC_ARN,
@@ -67,7 +68,8 @@ def test_create_adds_the_statement_and_keeps_the_owners(topic_arn):
     policy = _policy(topic_arn)
     assert policy["Statement"] == [*OWNER_STATEMENTS, statement]
     assert policy["Id"] == "owner"
-    assert result.id == f"{topic_arn}#SfUserPipelineDevAlarmsPublish"
+    assert result.id == f"{topic_arn}#{statement['Sid']}"
+    assert statement["Sid"] == f"SfUserPipelineDevAlarmsPublish{arns.topic_digest(topic_arn)}"
 
 
 def test_a_repeated_create_replaces_its_own_statement_only(topic_arn):
