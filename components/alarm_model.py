@@ -167,8 +167,9 @@ def describe(summary: str, runbook_url: str, missing_data_reason: str = "") -> s
 
 
 def _check_length(text: str) -> str:
-    if len(text) >= MAX_DESCRIPTION_CHARS:
-        raise ValueError(f"alarm description is {len(text)} chars, the limit is 1024: {text!r}")
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        limit = MAX_DESCRIPTION_CHARS
+        raise ValueError(f"alarm description is {len(text)} chars, the limit is {limit}: {text!r}")
     return text
 
 

@@ -60,10 +60,10 @@ class AlertTopics(pulumi.ComponentResource):
             route: topic for route in AlertRoute if (topic := settings.existing_topic(route))
         }
         self.owner_grants = {}
-        for route, topic in existing.items():
+        for topic in existing.values():
             if topic.arn not in self.owner_grants:  # both routes may name one topic
                 self.owner_grants[topic.arn] = owner_grants(settings, topic)
-                self._existing_topic(route, topic)
+                self._existing_topic(topic)
         self.topic_arns = {
             route: self.topics[route].arn
             if route in self.topics
@@ -148,13 +148,20 @@ class AlertTopics(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-    def _existing_topic(self, route: AlertRoute, topic: ExistingTopic) -> None:
+    def _existing_topic(self, topic: ExistingTopic) -> None:
         """This stack's statement in the topic's policy (if it manages it); else a warning that
         names what the owner must add, on every preview and update."""
         settings = self._settings
         if topic.manage_policy:
+            # What the resource changes in AWS is (topic, Sid), so it is named after the topic,
+            # not a route: a route moving between topics, or leaving one the other route keeps,
+            # leaves this resource alone. Had two of this stack's resources ever held the same
+            # (topic, Sid), Pulumi's create-first update would delete the old one after the new
+            # one wrote its statement, removing that statement. The Sid carries the topic too, so
+            # it also differs from the stack-wide Sid of the route-named resources of earlier
+            # versions, whose deletion on the first update after theirs removes only their own.
             ExistingTopicStatement(
-                f"{self._name}-{route.value}-existing-statement",
+                f"{self._name}-existing-statement-{arns.topic_digest(topic.arn)}",
                 topic.arn,
                 existing_topic_statement(settings, topic.arn),
                 opts=pulumi.ResourceOptions(parent=self),

@@ -5,6 +5,8 @@ Every name starts with the stack's resource prefix (`settings.prefix`, from the 
 
 from __future__ import annotations
 
+import hashlib
+
 from handlers import contract
 from handlers.contract import AlertRoute, HandlerKey
 
@@ -27,6 +29,11 @@ def function_role_name(settings: Settings, handler: HandlerKey) -> str:
 
 def function_role_arn(settings: Settings, handler: HandlerKey) -> str:
     return _arn(settings, "iam", f"role/{function_role_name(settings, handler)}", region=False)
+
+
+def account_root_arn(settings: Settings) -> str:
+    """The pipeline's account as a policy principal (`arn:<partition>:iam::<account>:root`)."""
+    return _arn(settings, "iam", "root", region=False)
 
 
 def lambda_log_group(settings: Settings, handler: HandlerKey) -> str:
@@ -141,9 +148,16 @@ def stack_sid(settings: Settings, suffix: str) -> str:
     return "".join(word.capitalize() for word in settings.prefix.split("-")) + suffix
 
 
-def topic_statement_sid(settings: Settings) -> str:
-    """The statement this stack adds to an existing topic's policy (manageExistingTopicPolicy)."""
-    return stack_sid(settings, "AlarmsPublish")
+def topic_digest(topic_arn: str) -> str:
+    """Eight hex digits that stand for an existing topic in names and Sids (letters and digits,
+    any length of ARN)."""
+    return hashlib.sha256(topic_arn.encode()).hexdigest()[:8]
+
+
+def topic_statement_sid(settings: Settings, topic_arn: str) -> str:
+    """The statement this stack adds to an existing topic's policy (manageExistingTopicPolicy):
+    the stack's and the topic's, such as `SfUserPipelineDevAlarmsPublish1a2b3c4d`."""
+    return stack_sid(settings, f"AlarmsPublish{topic_digest(topic_arn)}")
 
 
 def alert_key_alias(settings: Settings) -> str:

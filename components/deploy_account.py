@@ -14,6 +14,13 @@ before any resource is registered, is that the guard is set and cannot pass by a
 name exactly the pipeline's account, and `aws:skipRequestingAccountId` must be off (without the
 caller's account the provider would refuse every deployment, with an empty account in the
 message). Only the default provider reads these keys: an explicit `aws.Provider` needs its own.
+
+The one resource the provider does not handle, `existing_topic_policy.ExistingTopicStatement`
+(`manageExistingTopicPolicy`), is a dynamic resource that calls SNS with the deploying shell's
+boto3 credentials, which no `aws:` key governs. Its provider guards itself the same way: in
+create, update, delete and read it asks STS for the caller's account and refuses, naming both
+accounts, unless it is the topic's account (the pipeline's: config validation refuses topics of
+other accounts), before it reads or changes the topic's policy.
 """
 
 from __future__ import annotations

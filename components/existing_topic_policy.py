@@ -10,19 +10,23 @@ organisation's paging topic), so the stack may touch its own statement and nothi
   account ids an action list, nothing else: no service principal and no condition, so they cannot
   say "cloudwatch.amazonaws.com, for this stack's alarms only".
 
-So a Pulumi dynamic resource reads the policy, puts this stack's statement by its Sid (stack
-specific, `arns.topic_statement_sid`), replacing only its own earlier version, writes it back, and
-on delete removes only that statement. If the statement was the policy's last one, SNS's default
-policy for a new topic is written back (a policy cannot be empty). The read-modify-write is not
-atomic: an edit the owner makes between the read and the write of one `pulumi up` is lost, so
-coordinate changes. `pulumi refresh` reads the statement back; an owner who removed it sees it
-put back by the next `pulumi up`.
+So a Pulumi dynamic resource reads the policy, puts this stack's statement by its Sid (specific to
+the stack and the topic, `arns.topic_statement_sid`), replacing only its own earlier version, writes
+it back, and on delete removes only that statement. The stack has one such resource per topic, named
+after the topic (`alert_topics`), so no two of its resources ever hold the same statement and a
+create-first replacement never deletes one that another still needs. If the statement was the
+policy's last one, SNS's default policy for a new topic is written back (a policy cannot be empty).
+The read-modify-write is not atomic: an edit the owner makes between the read and the write of one
+`pulumi up` is lost, so coordinate changes. `pulumi refresh` reads the statement back; an owner who
+removed it sees it put back by the next `pulumi up`.
 
 The provider runs in Pulumi's dynamic-provider host, which unpickles it by reference: the host
 runs `python -m pulumi.dynamic` from the project directory with the project's virtualenv, so
 `components` imports there as it does for the program. It calls SNS with boto3 in the topic's
 region and the deploying shell's AWS credentials (environment, profile, SSO), not through the
-`aws` provider's configuration.
+`aws` provider's configuration, so the provider's `aws:allowedAccountIds` does not guard it: it
+asks STS whose credentials those are and refuses, before it reads or writes a policy, any account
+but the topic's (which config validation makes the pipeline's).
 """
 
 from __future__ import annotations
@@ -81,8 +85,25 @@ def default_topic_policy(topic_arn: str) -> PolicyDocument:
     }
 
 
+def _region(topic_arn: str) -> str:
+    return topic_arn.split(":")[3]
+
+
 def _sns(topic_arn: str) -> Any:
-    return boto3.client("sns", region_name=topic_arn.split(":")[3])
+    return boto3.client("sns", region_name=_region(topic_arn))
+
+
+def require_topic_account(topic_arn: str) -> None:
+    """Raise unless the credentials in use belong to the topic's account."""
+    topic_account = topic_arn.split(":")[4]
+    sts = boto3.client("sts", region_name=_region(topic_arn))
+    caller_account = sts.get_caller_identity()["Account"]
+    if caller_account != topic_account:
+        raise RuntimeError(
+            f"{topic_arn}: the AWS credentials in use are account {caller_account}'s, not the "
+            f"topic's account {topic_account}; nothing was changed. Run with credentials of "
+            f"account {topic_account}, the pipeline's (aws:allowedAccountIds)."
+        )
 
 
 def read_policy(topic_arn: str) -> PolicyDocument | None:
@@ -121,6 +142,7 @@ class ExistingTopicStatementProvider(ResourceProvider):
     """CRUD of one statement; the resource id is `<topic ARN>#<Sid>`."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        require_topic_account(props[TOPIC_ARN])
         statement = json.loads(props[STATEMENT])
         put_statement(props[TOPIC_ARN], statement)
         return CreateResult(f"{props[TOPIC_ARN]}#{statement['Sid']}", outs=props)
@@ -131,6 +153,7 @@ class ExistingTopicStatementProvider(ResourceProvider):
         return DiffResult(changes=changed, replaces=replaces, delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        require_topic_account(news[TOPIC_ARN])
         old_sid = json.loads(olds[STATEMENT])["Sid"] if olds.get(STATEMENT) else None
         statement = json.loads(news[STATEMENT])
         if old_sid is not None and old_sid != statement["Sid"]:
@@ -139,12 +162,14 @@ class ExistingTopicStatementProvider(ResourceProvider):
         return UpdateResult(outs=news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        require_topic_account(props[TOPIC_ARN])
         remove_statement(props[TOPIC_ARN], json.loads(props[STATEMENT])["Sid"])
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """What the topic holds now: a statement the owner removed reads as empty (drift); a
         topic that is gone reads as a resource that is gone."""
         topic_arn, _, sid = id_.partition("#")
+        require_topic_account(topic_arn)  # else another account's "no such topic" reads as gone
         policy = read_policy(topic_arn)
         if policy is None:
             return ReadResult(None, {})

@@ -93,8 +93,11 @@ class MonitoringLambdas(pulumi.ComponentResource):
         self.roles = {}
         self.functions = {}
         for handler, spec in HANDLERS.items():
-            # Named: an existing alert topic's owner grants its key to the error handler's role
-            # by ARN (topic_grants.owner_grants), so the ARN must not change with a replacement.
+            # Named, so its ARN stays the same across a replacement: an existing encrypted
+            # topic's key policy admits the error handler by an `aws:PrincipalArn` condition on
+            # that ARN (topic_grants.error_handler_key_statement). A stable name alone would not
+            # keep a key policy that named the role as Principal working: KMS stores that as the
+            # role's unique id, which a recreated role does not have.
             role = aws.iam.Role(
                 f"{name}-{handler.value}-role",
                 name=arns.function_role_name(settings, handler),

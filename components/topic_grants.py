@@ -16,7 +16,14 @@ as EventBridge's KMS requests carry no source keys).
 
 The error handler publishes with its role. Topics must be in the pipeline's account, where an IAM
 grant suffices for SNS, and for KMS too when the key policy delegates to IAM (the account-root
-statement); `owner_grants` spells out the key statement for keys that do not.
+statement); `owner_grants` spells out the key statement for keys that do not. That statement names
+the account root as Principal and the role in an `aws:PrincipalArn` condition, never the role as
+Principal: a key policy stores a role principal as the role's unique id, so once the role is
+deleted and recreated (destroy and up, or its replacement) a principal grant no longer matches and
+the error handler's Publish fails with KMS AccessDenied; a condition on the ARN keeps matching
+(KMS developer guide, "Allows access to the AWS account and enables IAM policies"; IAM user guide,
+"AWS JSON policy elements: Principal", IAM roles). The role's IAM grant (`iam_policies`) is what
+the statement lets count.
 """
 
 from __future__ import annotations
@@ -83,11 +90,10 @@ def cloudwatch_key_statement(
 def key_policy(settings: Settings) -> PolicyDocument:
     """The stack's key: account administration (IAM grants of the error handler's role count),
     plus CloudWatch's use only while an alarm publishes to a topic the key encrypts."""
-    account_root = f"arn:{settings.partition}:iam::{settings.account_id}:root"
     administration: Statement = {
         "Sid": "AccountAdministersKeyThroughIam",
         "Effect": "Allow",
-        "Principal": {"AWS": account_root},
+        "Principal": {"AWS": arns.account_root_arn(settings)},
         "Action": "kms:*",
         "Resource": "*",
     }
@@ -106,8 +112,27 @@ def topic_policy(settings: Settings, topic_arn: str) -> PolicyDocument:
 
 
 def existing_topic_statement(settings: Settings, topic_arn: str) -> Statement:
-    """The one statement an existing topic needs from this stack (its Sid is the stack's)."""
-    return cloudwatch_publish_statement(settings, topic_arn, arns.topic_statement_sid(settings))
+    """The one statement an existing topic needs from this stack (its Sid names the stack and
+    the topic: `arns.topic_statement_sid`)."""
+    sid = arns.topic_statement_sid(settings, topic_arn)
+    return cloudwatch_publish_statement(settings, topic_arn, sid)
+
+
+def error_handler_key_statement(settings: Settings) -> Statement:
+    """For a key whose policy does not delegate to IAM: let the error handler's role's IAM grant
+    count, matched by the role's ARN, which survives the role being recreated (module doc)."""
+    return {
+        "Sid": arns.stack_sid(settings, "ErrorHandlerUsesKey"),
+        "Effect": "Allow",
+        "Principal": {"AWS": arns.account_root_arn(settings)},
+        "Action": ERROR_HANDLER_KEY_ACTIONS,
+        "Resource": "*",
+        "Condition": {
+            "ArnEquals": {
+                "aws:PrincipalArn": arns.function_role_arn(settings, HandlerKey.ERROR_HANDLER)
+            }
+        },
+    }
 
 
 def owner_runbook_url(settings: Settings) -> str:
@@ -122,13 +147,7 @@ def owner_grants(settings: Settings, topic: ExistingTopic) -> dict[str, Any]:
     runbook show this data."""
     key_statements = [
         cloudwatch_key_statement(settings, arns.stack_sid(settings, "AlarmsUseKey")),
-        {
-            "Sid": arns.stack_sid(settings, "ErrorHandlerUsesKey"),
-            "Effect": "Allow",
-            "Principal": {"AWS": arns.function_role_arn(settings, HandlerKey.ERROR_HANDLER)},
-            "Action": ERROR_HANDLER_KEY_ACTIONS,
-            "Resource": "*",
-        },
+        error_handler_key_statement(settings),
     ]
     return {
         "topicPolicyStatement": existing_topic_statement(settings, topic.arn),

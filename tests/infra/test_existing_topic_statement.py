@@ -4,11 +4,13 @@ statement and nothing else, whatever the owner's policy holds."""
 from __future__ import annotations
 
 import json
+import re
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from components import arns
 from components.existing_topic_policy import (
     STATEMENT,
     TOPIC_ARN,
@@ -20,6 +22,7 @@ from components.topic_grants import existing_topic_statement
 from tests.unit.settings_fixtures import make_settings
 
 ACCOUNT = "111122223333"  # settings_fixtures' pipeline account
+OTHER_ACCOUNT = "123456789012"  # moto's default account
 OWNER_STATEMENTS = [
     {
         "Sid": "OrgAccountsPublish",
@@ -67,7 +70,8 @@ def test_create_adds_the_statement_and_keeps_the_owners(topic_arn):
     policy = _policy(topic_arn)
     assert policy["Statement"] == [*OWNER_STATEMENTS, statement]
     assert policy["Id"] == "owner"
-    assert result.id == f"{topic_arn}#SfUserPipelineDevAlarmsPublish"
+    assert result.id == f"{topic_arn}#{statement['Sid']}"
+    assert statement["Sid"] == f"SfUserPipelineDevAlarmsPublish{arns.topic_digest(topic_arn)}"
 
 
 def test_a_repeated_create_replaces_its_own_statement_only(topic_arn):
@@ -167,3 +171,28 @@ def test_an_empty_policy_gets_a_version_and_loses_nothing_it_had():
         "Statement": [{"Sid": "Ours"}],
     }
     assert without_statement({"Statement": [{"Sid": "Ours"}]}, "Ours") is None
+
+
+@pytest.mark.parametrize("operation", ["create", "update", "delete", "read"])
+def test_credentials_of_another_account_change_nothing_and_are_named(
+    topic_arn, monkeypatch, operation
+):
+    """The provider calls SNS with the shell's credentials, beyond `aws:allowedAccountIds`."""
+    provider = ExistingTopicStatementProvider()
+    old = existing_topic_statement(make_settings(), topic_arn)
+    new = {**old, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+    created = provider.create(_props(topic_arn, old))
+    before = _policy(topic_arn)
+    calls = {
+        "create": lambda: provider.create(_props(topic_arn, new)),
+        "update": lambda: provider.update(created.id, created.outs, _props(topic_arn, new)),
+        "delete": lambda: provider.delete(created.id, created.outs),
+        "read": lambda: provider.read(created.id, created.outs),
+    }
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", OTHER_ACCOUNT)
+    refused = f"account {OTHER_ACCOUNT}'s, not the topic's account {ACCOUNT}; nothing was changed"
+    with pytest.raises(RuntimeError, match=re.escape(f"{topic_arn}: ")) as error:
+        calls[operation]()
+    assert refused in str(error.value)
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
+    assert _policy(topic_arn) == before

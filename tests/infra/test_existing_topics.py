@@ -165,8 +165,11 @@ def test_the_owner_is_told_what_to_add_in_an_output_and_in_the_update_log(caplog
     cloudwatch, error_handler = grants["keyPolicyStatementsIfEncrypted"]
     assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert cloudwatch["Condition"] == grants["topicPolicyStatement"]["Condition"]
+    # The role by ARN in a condition, not as Principal: KMS would store a role principal as the
+    # role's unique id, which a recreated role (destroy and up, a replacement) does not match.
     role = arns.function_role_arn(settings, HandlerKey.ERROR_HANDLER)
-    assert error_handler["Principal"] == {"AWS": role}
+    assert error_handler["Principal"] == {"AWS": f"arn:aws:iam::{settings.account_id}:root"}
+    assert error_handler["Condition"] == {"ArnEquals": {"aws:PrincipalArn": role}}
     runbook = f"{settings.runbook_base_url}/existing-alert-topics.md"
     assert grants["instructions"] == runbook
     (warning,) = [r.getMessage() for r in caplog.records if PAGING_TOPIC in r.getMessage()]

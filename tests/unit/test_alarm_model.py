@@ -2,13 +2,16 @@
 
 import dataclasses
 
+import botocore.session
 import pytest
 
 from components import alarm_specs as specs
 from components.alarm_model import (
     EXPRESSION_ID,
+    MAX_DESCRIPTION_CHARS,
     AlarmSpec,
     MetricMath,
+    describe,
     metric_alarm_inputs,
     period_text,
 )
@@ -84,3 +87,18 @@ def test_the_metrics_of_one_alarm_share_its_period():
 
 def test_periods_read_naturally():
     assert [period_text(s) for s in (86_400, 7200, 300, 45)] == ["1 d", "2 h", "5 min", "45 s"]
+
+
+def test_a_description_may_be_as_long_as_cloudwatch_accepts_and_no_longer():
+    limit = (
+        botocore.session.get_session()
+        .get_service_model("cloudwatch")
+        .shape_for("AlarmDescription")
+        .metadata["max"]
+    )
+    assert limit == MAX_DESCRIPTION_CHARS
+    runbook = "https://example.com/r.md"
+    fixed = len(describe("", runbook))
+    assert len(describe("x" * (limit - fixed), runbook)) == limit
+    with pytest.raises(ValueError, match=f"is {limit + 1} chars, the limit is {limit}"):
+        describe("x" * (limit - fixed + 1), runbook)
