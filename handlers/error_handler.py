@@ -3,8 +3,10 @@
 Inputs: the Step Functions Catch payload, or the EventBridge "Step Functions Execution Status
 Change" / "Glue Job State Change" events (`handlers.alerting.inputs`). Thin shell over
 `handlers.alerting`: read the failure, build the alert, publish it to the topic its severity
-routes to, then publish the error metrics. A terminal pipeline failure also publishes
-JobSuccess = 0, so success-rate and missed-run views see failed runs. The result is the alert's
+routes to, then publish the error metrics (stamped when the failure occurred). A terminal
+pipeline failure also publishes JobSuccess = 0, stamped with the run's start as the publisher
+stamps JobSuccess = 1, so success-rate and missed-run views see failed runs on the run they
+describe. The result is the alert's
 receipt (`handlers.alerting.receipt`), small enough for any Step Functions state.
 
 De-duplication (`handlers.alerting.dedupe`, on when IDEMPOTENCY_TABLE is set): the alert and its
@@ -257,8 +259,10 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     first = receipt.recorded(delivered.result) if delivered.duplicate else delivered.result
     result = {**first, "duplicate": delivered.duplicate, "dedupe": delivered.store.value}
     run = identity.failed_run(failure) if failure else None
-    if run is not None:
-        counted = _run_failed_once(dedupe, run, config.environment, when)
+    if failure is not None and run is not None:
+        # On the run's start, where the publisher stamps a succeeded run's JobSuccess = 1.
+        started = failure.started_at or now
+        counted = _run_failed_once(dedupe, run, config.environment, started)
         if counted is not None:
             fallbacks += _warn_if_store_failed(counted, RUN_OUTCOME_SECTION)
         result["run_failure_metric"] = (
