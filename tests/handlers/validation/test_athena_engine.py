@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -208,6 +209,49 @@ def test_a_deadline_already_passed_stops_the_query_after_one_poll():
         engine.run("ingestion", "SELECT 1")
     stubber.assert_no_pending_responses()
     assert slept == []
+
+
+def _fails_at(operation: str, stubber: Stubber) -> None:
+    """Queue answers up to `operation`, which botocore then fails as AWS would."""
+    calls = ["start_query_execution", "get_query_execution", "get_query_results"]
+    answers = {
+        "start_query_execution": {"QueryExecutionId": "q-1"},
+        "get_query_execution": _execution("SUCCEEDED"),
+    }
+    for call in calls[: calls.index(operation)]:
+        stubber.add_response(call, answers[call])
+    stubber.add_client_error(operation, "ThrottlingException", "Rate exceeded", 400)
+
+
+@pytest.mark.parametrize(
+    ("operation", "named"),
+    [
+        ("start_query_execution", "StartQueryExecution"),
+        ("get_query_execution", "GetQueryExecution"),
+        ("get_query_results", "GetQueryResults"),
+    ],
+)
+def test_a_failed_athena_call_raises_the_declared_error_naming_the_call(operation, named):
+    engine, stubber, _ = _stubbed_engine()
+    _fails_at(operation, stubber)
+    with stubber, pytest.raises(QueryEngineError) as raised:
+        engine.run("ingestion", "SELECT 1")
+    assert f"Athena {named} for query ingestion failed" in str(raised.value)
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert "ThrottlingException" in str(raised.value)
+
+
+def test_a_failed_stop_at_the_deadline_keeps_the_deadline_error_and_is_logged(caplog):
+    engine, stubber, _ = _stubbed_engine(-1)
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+    stubber.add_response("get_query_execution", _execution("RUNNING"))
+    stubber.add_client_error("stop_query_execution", "InternalServerException", "down", 500)
+    with stubber, pytest.raises(QueryEngineError, match="still RUNNING") as raised:
+        engine.run("ingestion", "SELECT 1")
+    stubber.assert_no_pending_responses()
+    assert "stopping it failed" in str(raised.value)
+    (record,) = [r for r in caplog.records if "StopQueryExecution failed" in r.getMessage()]
+    assert record.exc_info and isinstance(record.exc_info[1], ClientError)
 
 
 def test_backoff_delays_double_up_to_the_cap():
