@@ -1,12 +1,14 @@
 """The pipeline validator's settings: one pydantic model over its environment variables.
 
-Every setting has a default that follows the seed's names, so a bare environment validates the
-seed; a dbt snapshot needs only the column settings changed (`LAYOUT_COLUMNS`): its valid_from,
-valid_to and is_deleted columns are named differently and it has no is_current column
-(`COLUMN_IS_CURRENT=` empty), so "current" is derived from an open valid_to.
+Every setting but ENVIRONMENT (required, as the publisher's: a validator that guessed it would
+publish into another environment's metrics) has a default that follows the seed's names, so an
+environment naming only its ENVIRONMENT validates the seed; a dbt snapshot needs only the column
+settings changed (`LAYOUT_COLUMNS`): its valid_from, valid_to and is_deleted columns are named
+differently and it has no is_current column (`COLUMN_IS_CURRENT=` empty), so "current" is derived
+from an open valid_to.
 
-Empty values: an empty variable counts as unset (the default applies), except the column names:
-an empty `COLUMN_IS_CURRENT` means "no such column", any other empty column name is refused.
+Empty values: an empty variable counts as unset (the default applies), except the column names: an
+empty `COLUMN_IS_CURRENT` means "no such column", any other empty column name is refused.
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ class ValidatorSettings(HandlerSettings):
     engine: Annotated[QueryEngineName, BeforeValidator(_engine)] = Field(
         default=QueryEngineName.ATHENA, alias=EnvVar.QUERY_ENGINE
     )
-    environment: str = Field(default=Environment.DEV.value, alias=EnvVar.ENVIRONMENT)
+    environment: Environment = Field(alias=EnvVar.ENVIRONMENT)
     duckdb_path: str | None = Field(default=None, alias=EnvVar.DUCKDB_PATH)
     athena_database: str | None = Field(default=None, alias=EnvVar.ATHENA_DATABASE)
     athena_workgroup: str = Field(default=DEFAULT_ATHENA_WORKGROUP, alias=EnvVar.ATHENA_WORKGROUP)

@@ -14,11 +14,10 @@ from moto import mock_aws
 
 from handlers import aws_clients
 from handlers.contract import EnvVar
-from handlers.settings import load
 from handlers.validation.engines import create_engine
 from handlers.validation.engines.athena import AthenaEngine, Backoff, convert
 from handlers.validation.errors import QueryEngineError
-from handlers.validation.settings import ValidatorSettings
+from tests.handlers.validation.validator_env import validator_settings
 
 from .conftest import athena_row as _row
 from .conftest import queue_athena_result
@@ -36,8 +35,7 @@ HEADER = _row(*(name for name, _ in COLUMNS))
 @mock_aws
 def test_moto_round_trip_sends_workgroup_database_and_output_location():
     aws_clients.client("athena").create_work_group(Name="sf-user-monitoring")
-    settings = load(
-        ValidatorSettings,
+    settings = validator_settings(
         {
             EnvVar.ATHENA_WORKGROUP: "sf-user-monitoring",
             EnvVar.ATHENA_DATABASE: "salesforce_curated",
@@ -68,7 +66,7 @@ def test_moto_round_trip_sends_workgroup_database_and_output_location():
 def test_the_results_prefix_reaches_the_output_location(prefix):
     aws_clients.client("athena").create_work_group(Name="wg")
     environ = {EnvVar.S3_RESULTS_BUCKET: "results-bucket", EnvVar.ATHENA_RESULTS_PREFIX: prefix}
-    settings = load(ValidatorSettings, {EnvVar.ATHENA_WORKGROUP: "wg", **environ})
+    settings = validator_settings({EnvVar.ATHENA_WORKGROUP: "wg", **environ})
     queue_athena_result(COLUMNS, [("6", None, None)])
     query_id = create_engine(settings).run("ingestion", "SELECT 1").stats.query_id
     execution = aws_clients.client("athena").get_query_execution(QueryExecutionId=query_id)
