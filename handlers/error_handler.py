@@ -20,9 +20,13 @@ SELF_TEST_TOPIC_ARN when SELF_TEST_ALERTS=publish, or only logged when `log`; ne
 metric.
 
 Delivery rules:
+- The settings are read first, before any alert is built: any invalid one (a missing or
+  malformed topic ARN, a threshold out of range, SELF_TEST_ALERTS=publish without its topic...)
+  raises ConfigurationError naming the variables. A misdeployed function fails every invocation
+  (MonitoringHandlerErrors) rather than alert with a configuration it guessed.
 - Garbage input still yields an `unknown` alert carrying the (truncated) raw payload. If building
   the alert fails anyway, a minimal alert goes out (`handlers.alerting.fallback`, counted in
-  AlertFallbacks); only a missing or malformed topic configuration is a hard error.
+  AlertFallbacks).
 - A failed SNS publish (after botocore's retries) raises `AlertDeliveryError`, and so does a
   report that finds another invocation still delivering the same alert (its in-progress mark).
   The reference state machine retries that error on NotifyFailure with backoff; an EventBridge
