@@ -35,6 +35,7 @@ from handlers.settings import HandlerSettings
 from handlers.validation import identifiers
 
 DEFAULT_ATHENA_WORKGROUP: Final = "primary"
+DEFAULT_IS_CURRENT_COLUMN: Final = "is_current"
 
 
 class QueryEngineName(StrEnum):
@@ -52,7 +53,7 @@ class Columns:
     user_id: str = "user_id"
     valid_from: str = "valid_from"
     valid_to: str = "valid_to"
-    is_current: str | None = "is_current"
+    is_current: str | None = DEFAULT_IS_CURRENT_COLUMN
     is_deleted: str = "is_deleted"
     division: str = "division"
     audit_phase: str = "audit_phase__c"
@@ -171,7 +172,9 @@ class ValidatorSettings(HandlerSettings):
     column_valid_from: Column = Field(default=Columns.valid_from, alias=EnvVar.COLUMN_VALID_FROM)
     column_valid_to: Column = Field(default=Columns.valid_to, alias=EnvVar.COLUMN_VALID_TO)
     # Empty: the table has no is_current column.
-    column_is_current: OptionalColumn = Field(default="is_current", alias=EnvVar.COLUMN_IS_CURRENT)
+    column_is_current: OptionalColumn = Field(
+        default=DEFAULT_IS_CURRENT_COLUMN, alias=EnvVar.COLUMN_IS_CURRENT
+    )
     column_is_deleted: Column = Field(default=Columns.is_deleted, alias=EnvVar.COLUMN_IS_DELETED)
     column_division: Column = Field(default=Columns.division, alias=EnvVar.COLUMN_DIVISION)
     column_audit_phase: Column = Field(default=Columns.audit_phase, alias=EnvVar.COLUMN_AUDIT_PHASE)
