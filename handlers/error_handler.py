@@ -6,8 +6,8 @@ Change" / "Glue Job State Change" events (`handlers.alerting.inputs`). Thin shel
 routes to, then publish the error metrics (stamped when the failure occurred). A terminal
 pipeline failure also publishes JobSuccess = 0, stamped with the run's start as the publisher
 stamps JobSuccess = 1, so success-rate and missed-run views see failed runs on the run they
-describe. The result is the alert's
-receipt (`handlers.alerting.receipt`), small enough for any Step Functions state.
+describe. The result is the alert's receipt (`handlers.alerting.receipt`), small enough for any
+Step Functions state.
 
 De-duplication (`handlers.alerting.dedupe`, on when IDEMPOTENCY_TABLE is set): the alert and its
 PipelineErrors go out once per failure identity (`handlers.alerting.identity`) and window, the
