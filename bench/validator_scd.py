@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 
 from handlers import clock
-from handlers.contract import DEFAULT_RAW_TABLE, DEFAULT_SCD_TABLE
+from handlers.contract import DEFAULT_RAW_TABLE, DEFAULT_SCD_TABLE, Environment
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.settings import QueryEngineName, ValidatorSettings
 from handlers.validation.sql import scd_query, timestamp_literal
@@ -194,8 +194,14 @@ def _row(engine: DuckDBEngine, name: str, text: str) -> dict[str, int]:
     return {column: int(value) for column, value in row.items()}
 
 
+def _duckdb_settings(path: str) -> ValidatorSettings:
+    return ValidatorSettings(
+        environment=Environment.LOCAL, engine=QueryEngineName.DUCKDB, duckdb_path=path
+    )
+
+
 def run_single_pass(path: Path) -> dict[str, int]:
-    settings = ValidatorSettings(engine=QueryEngineName.DUCKDB, duckdb_path=str(path))
+    settings = _duckdb_settings(str(path))
     return _row(DuckDBEngine(path), "scd_integrity", scd_query(settings))
 
 
@@ -286,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         f"single-pass / hand-written: time x{hand_ratio:.2f}, CPU x{hand_cpu:.2f}"
         f" ({within} the x{HAND_WRITTEN_BOUND} bound)"
     )
-    single_sql = scd_query(ValidatorSettings(engine=QueryEngineName.DUCKDB, duckdb_path="-"))
+    single_sql = scd_query(_duckdb_settings("-"))
     print(
         "SCD table reads (what Athena bills as bytes scanned):"
         f" single-pass {single_sql.count('dim_sf_user_scd')},"

@@ -46,7 +46,6 @@ LOG_RETENTION_DAYS_ALLOWED: Final = frozenset(
 )  # fmt: skip
 CREATE_SUPPRESSOR: Final = "create"
 DEFAULT_ANOMALY_BAND_WIDTH: Final = 2.0
-DEFAULT_DEDUP_WINDOW_MINUTES: Final = 60
 
 
 class LogGroupKind(StrEnum):

@@ -26,14 +26,13 @@ from typing import Any, Final
 import pulumi
 import pulumi_aws as aws
 
-from handlers.contract import PIPELINE_NAME
+from handlers.contract import EXECUTION_FAILURE_STATUSES, PIPELINE_NAME
 
 from . import arns
 from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
 from .replacement import fixed_identity
 from .settings import Settings
 
-EXECUTION_FAILURE_STATUSES: Final = ("FAILED", "TIMED_OUT", "ABORTED")
 GLUE_FAILURE_STATES: Final = ("FAILED", "TIMEOUT", "STOPPED")
 EVENTBRIDGE_MAX_EVENT_AGE: Final = 86_400  # RetryPolicy.MaximumEventAgeInSeconds maximum
 EVENTBRIDGE_RETRY_ATTEMPTS: Final = 16  # exponential back-off: minutes, not the 24 h default

@@ -30,7 +30,6 @@ from pydantic.alias_generators import to_camel
 from components.config_values import (
     ATHENA_MIN_CUTOFF_BYTES,
     DEFAULT_ANOMALY_BAND_WIDTH,
-    DEFAULT_DEDUP_WINDOW_MINUTES,
     FIFO_TOPIC_ARN,
     KMS_KEY_ARN,
     POWERTOOLS_LAYER_ARN,
@@ -67,6 +66,7 @@ from components.config_values import (
 )
 from handlers import contract
 from handlers.contract import (
+    DEFAULT_DEDUP_WINDOW_MINUTES,
     DEFAULT_THRESHOLDS,
     AlertRoute,
     Environment,

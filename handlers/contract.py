@@ -331,6 +331,12 @@ DEFAULT_VOLUME_HISTORY_DAYS: Final = 7
 DEFAULT_ATHENA_RESULTS_PREFIX: Final = "validator"
 # Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes upper bound (botocore model).
 ATHENA_MAX_RESULT_REUSE_MINUTES: Final = 10_080
+# The error handler's de-duplication window. The stack stops EventBridge's and Lambda's retries of
+# a failure event within it (components/event_capture.py), so a retried delivery is a duplicate.
+DEFAULT_DEDUP_WINDOW_MINUTES: Final = 60
+# The Step Functions execution statuses of a failed run: the stack's EventBridge rule sends these
+# to the error handler, which counts each as a failed run (JobSuccess = 0).
+EXECUTION_FAILURE_STATUSES: Final = ("FAILED", "TIMED_OUT", "ABORTED")
 
 
 def lookback_covers_freshness(lookback_days: int, freshness_hours: float) -> bool:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from handlers.call_budget import CallBudget, reserve_seconds
+from handlers.call_budget import CallBudget, worst_case_seconds
 
 
 class RemainingTime(Protocol):
@@ -45,8 +45,8 @@ class LambdaDeadline:
         """Room for `calls` more AWS calls at their worst and the reserve of the whole
         invocation (taken from the time left now, at its start)."""
         remaining = context.get_remaining_time_in_millis() / 1000
-        worst = budget.worst_case_seconds()
-        return cls(context, calls * worst + reserve_seconds(remaining), worst)
+        margin = worst_case_seconds(budget, calls, remaining)
+        return cls(context, margin, budget.worst_case_seconds())
 
     def seconds_left(self, calls_after: int = 0) -> float:
         remaining = self.context.get_remaining_time_in_millis() / 1000

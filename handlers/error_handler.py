@@ -3,9 +3,11 @@
 Inputs: the Step Functions Catch payload, or the EventBridge "Step Functions Execution Status
 Change" / "Glue Job State Change" events (`handlers.alerting.inputs`). Thin shell over
 `handlers.alerting`: read the failure, build the alert, publish it to the topic its severity
-routes to, then publish the error metrics. A terminal pipeline failure also publishes
-JobSuccess = 0, so success-rate and missed-run views see failed runs. The result is the alert's
-receipt (`handlers.alerting.receipt`), small enough for any Step Functions state.
+routes to, then publish the error metrics (stamped when the failure occurred). A terminal
+pipeline failure also publishes JobSuccess = 0, stamped with the run's start as the publisher
+stamps JobSuccess = 1, so success-rate and missed-run views see failed runs on the run they
+describe. The result is the alert's receipt (`handlers.alerting.receipt`), small enough for any
+Step Functions state.
 
 De-duplication (`handlers.alerting.dedupe`, on when IDEMPOTENCY_TABLE is set): the alert and its
 PipelineErrors go out once per failure identity (`handlers.alerting.identity`) and window, the
@@ -18,9 +20,13 @@ SELF_TEST_TOPIC_ARN when SELF_TEST_ALERTS=publish, or only logged when `log`; ne
 metric.
 
 Delivery rules:
+- The settings are read first, before any alert is built: any invalid one (a missing or
+  malformed topic ARN, a threshold out of range, SELF_TEST_ALERTS=publish without its topic...)
+  raises ConfigurationError naming the variables. A misdeployed function fails every invocation
+  (MonitoringHandlerErrors) rather than alert with a configuration it guessed.
 - Garbage input still yields an `unknown` alert carrying the (truncated) raw payload. If building
   the alert fails anyway, a minimal alert goes out (`handlers.alerting.fallback`, counted in
-  AlertFallbacks); only a missing or malformed topic configuration is a hard error.
+  AlertFallbacks).
 - A failed SNS publish (after botocore's retries) raises `AlertDeliveryError`, and so does a
   report that finds another invocation still delivering the same alert (its in-progress mark).
   The reference state machine retries that error on NotifyFailure with backoff; an EventBridge
@@ -257,8 +263,10 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     first = receipt.recorded(delivered.result) if delivered.duplicate else delivered.result
     result = {**first, "duplicate": delivered.duplicate, "dedupe": delivered.store.value}
     run = identity.failed_run(failure) if failure else None
-    if run is not None:
-        counted = _run_failed_once(dedupe, run, config.environment, when)
+    if failure is not None and run is not None:
+        # On the run's start, where the publisher stamps a succeeded run's JobSuccess = 1.
+        started = failure.started_at or now
+        counted = _run_failed_once(dedupe, run, config.environment, started)
         if counted is not None:
             fallbacks += _warn_if_store_failed(counted, RUN_OUTCOME_SECTION)
         result["run_failure_metric"] = (

@@ -12,6 +12,7 @@ from typing import ClassVar, Self
 from pydantic import Field, model_validator
 
 from handlers.contract import (
+    DEFAULT_DEDUP_WINDOW_MINUTES,
     DEFAULT_THRESHOLDS,
     AlertRoute,
     EnvVar,
@@ -22,9 +23,7 @@ from handlers.settings import HandlerSettings
 
 SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
 UNKNOWN_ENVIRONMENT = "unknown"
-# EventBridge retries a delivery for up to 24 hours by default; a day covers its retries, a
-# Step Functions retry of the Catch and the execution event that follows.
-DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400
+DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = DEFAULT_DEDUP_WINDOW_MINUTES * 60
 
 
 class ErrorHandlerSettings(HandlerSettings):

@@ -1,8 +1,9 @@
 """Lambda: validate the latest extract (`ingestion`) or the SCD dimension (`scd_integrity`).
 
-A thin shell over `handlers.validation`: parse the event, run one aggregate query on Athena (or
-DuckDB locally), publish the scores, return the report. Data failures return `passed: false` with
-the failing checks; engine and configuration failures raise (QueryEngineError,
+A thin shell over `handlers.validation`: parse the event, run the validation's queries on Athena (or
+DuckDB locally; ingestion looks up which columns exist, then runs its aggregate query, SCD integrity
+runs one aggregate query), publish the scores, return the report. Data failures return
+`passed: false` with the failing checks; engine and configuration failures raise (QueryEngineError,
 ConfigurationError), so the task fails; the reference state machine catches that and the error
 handler alerts. Athena stops waiting at a deadline taken from the Lambda context, early enough to
 stop the query and raise before Lambda's timeout. A canary self-test event (`handlers.self_test`)

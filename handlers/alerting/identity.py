@@ -23,9 +23,7 @@ from typing import Any
 
 from handlers.alerting import bounds
 from handlers.alerting.inputs import Failure, Source
-from handlers.contract import ErrorType
-
-TERMINAL_EXECUTION_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+from handlers.contract import EXECUTION_FAILURE_STATUSES, ErrorType
 
 
 class Scope(StrEnum):
@@ -82,7 +80,7 @@ def failed_run(failure: Failure) -> dict[str, str] | None:
     if subject is None:
         return None
     if failure.source is Source.CATCH or (
-        failure.source is Source.EXECUTION_EVENT and failure.status in TERMINAL_EXECUTION_STATUSES
+        failure.source is Source.EXECUTION_EVENT and failure.status in EXECUTION_FAILURE_STATUSES
     ):
         return {"scope": Scope.EXECUTION.value, "subject": subject}
     return None

@@ -6,11 +6,11 @@
    the error type when the pipeline's Fail state set it (`ErrorPath: $.failure.error_type`).
 3. EventBridge "Glue Job State Change" (source `aws.glue`).
 
-Anything else, or a payload that fails validation, becomes a `Failure` with no error type and
-the validation problems listed, so the handler still raises an `unknown` alert: a failure is
-never dropped because its report was malformed. The event is clipped on entry and every
-identifier, error name and problem in the `Failure` is bounded (`handlers.alerting.bounds`), so
-no input can make what is built from it too large or too deep.
+A payload holding none of these shapes' fields, or one that fails validation, becomes an
+`unreadable` `Failure` with no error type and its problems listed, so the handler still raises
+an `unknown` alert: a failure is never dropped because its report was malformed. The event is
+clipped on entry and every identifier, error name and problem in the `Failure` is bounded
+(`handlers.alerting.bounds`), so no input can make what is built from it too large or too deep.
 """
 
 from __future__ import annotations
@@ -152,10 +152,27 @@ def _named_error_type(error: str | None) -> ErrorType | None:
     return ErrorType(error) if error in set(ErrorType) else None
 
 
+def _unrecognised(event: Mapping[str, Any]) -> str:
+    """Why an event is none of the three input shapes."""
+    read = f"{SFN_STATUS_CHANGE!r} or {GLUE_STATE_CHANGE!r}"
+    detail_type = event.get("detail-type")
+    eventbridge = (
+        f"detail-type {detail_type!r} is not {read}" if detail_type else f"no detail-type ({read})"
+    )
+    return f"{eventbridge}, and no error_type, error or execution (Step Functions Catch payload)"
+
+
 def _from_catch(event: Mapping[str, Any]) -> Failure:
     payload = parse(event=dict(event), model=CatchPayload)
     error = payload.error or StepFunctionsError()
     execution = payload.execution
+    if payload.error_type is None and execution is None and not (error.error or error.cause):
+        return Failure(
+            source=Source.UNREADABLE,
+            raw=event,
+            context=payload.context,
+            problems=(bounds.text(_unrecognised(event), PROBLEM_MAX_BYTES),),
+        )
     return Failure(
         source=Source.CATCH,
         raw=event,

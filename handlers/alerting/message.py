@@ -17,9 +17,9 @@ from handlers.alerting import bounds
 
 MAX_SUBJECT_CHARS = 99
 SNS_MAX_MESSAGE_BYTES = 262_144
-# Causes can be whole run_results.json files. These budgets keep the email readable and the
-# handler's return value (which Step Functions stores in the execution state, also capped at
-# 256 KB) well under the limits; the full detail is logged.
+# Causes can be whole run_results.json files. These budgets keep the email readable; the full
+# detail is logged. SNS's 256 KB is kept by `alert.sns_envelope` for the message as a whole, and
+# the handler's return value is the receipt, with budgets of its own (`receipt.py`).
 ROOT_CAUSE_MAX_BYTES = 4_096
 RAW_DETAIL_MAX_BYTES = 32_768
 TRUNCATION_MARKER = "\n... [truncated {omitted} bytes; full detail in the error handler's log]"

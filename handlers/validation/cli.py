@@ -3,9 +3,10 @@
     python -m handlers.validation.cli --duckdb warehouse.duckdb --type scd_integrity
     python -m handlers.validation.cli --duckdb w.duckdb --type ingestion --dbt-snapshot --json
 
-Settings come from the same environment variables as the Lambda (`contract.EnvVar`); flags
-override them. Exit status: 0 when every check passes, 1 when a check fails (so it can gate CI),
-2 when validation could not run (usage, configuration or engine error).
+Settings come from the same environment variables as the Lambda (`contract.EnvVar`); flags override
+them, and ENVIRONMENT, which the Lambda requires, is `local` when unset. Exit status: 0 when every
+check passes, 1 when a check fails (so it can gate CI), 2 when validation could not run (usage,
+configuration or engine error).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from handlers import clock
-from handlers.contract import EnvVar, ValidationType
+from handlers.contract import Environment, EnvVar, ValidationType
 from handlers.settings import ConfigurationError, alias, load
 from handlers.validation.checks import Check
 from handlers.validation.engines import create_engine
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:
     environ = dict(os.environ)
+    if not environ.get(EnvVar.ENVIRONMENT, "").strip():
+        environ[EnvVar.ENVIRONMENT] = Environment.LOCAL  # the CLI publishes no metric
     if args.dbt_snapshot:
         columns = LAYOUT_COLUMNS[ColumnLayout.DBT_SNAPSHOT]
         environ.update({alias(ValidatorSettings, name): value for name, value in columns.items()})

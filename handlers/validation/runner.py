@@ -1,4 +1,4 @@
-"""Running one validation: one query on the engine, its aggregate row turned into checks.
+"""Running one validation: its aggregate query on the engine, the aggregate row turned into checks.
 
 The ingestion validation first asks the engine which of the columns its checks need exist
 (`schema`), then runs its query over the columns that do; a check that needs a missing one is

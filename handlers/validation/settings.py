@@ -1,12 +1,14 @@
 """The pipeline validator's settings: one pydantic model over its environment variables.
 
-Every setting has a default that follows the seed's names, so a bare environment validates the
-seed; a dbt snapshot needs only the column settings changed (`LAYOUT_COLUMNS`): its valid_from,
-valid_to and is_deleted columns are named differently and it has no is_current column
-(`COLUMN_IS_CURRENT=` empty), so "current" is derived from an open valid_to.
+Every setting but ENVIRONMENT (required, as the publisher's: a validator that guessed it would
+publish into another environment's metrics) has a default that follows the seed's names, so an
+environment naming only its ENVIRONMENT validates the seed; a dbt snapshot needs only the column
+settings changed (`LAYOUT_COLUMNS`): its valid_from, valid_to and is_deleted columns are named
+differently and it has no is_current column (`COLUMN_IS_CURRENT=` empty), so "current" is derived
+from an open valid_to.
 
-Empty values: an empty variable counts as unset (the default applies), except the column names:
-an empty `COLUMN_IS_CURRENT` means "no such column", any other empty column name is refused.
+Empty values: an empty variable counts as unset (the default applies), except the column names: an
+empty `COLUMN_IS_CURRENT` means "no such column", any other empty column name is refused.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from handlers.settings import HandlerSettings
 from handlers.validation import identifiers
 
 DEFAULT_ATHENA_WORKGROUP: Final = "primary"
+DEFAULT_IS_CURRENT_COLUMN: Final = "is_current"
 
 
 class QueryEngineName(StrEnum):
@@ -50,7 +53,7 @@ class Columns:
     user_id: str = "user_id"
     valid_from: str = "valid_from"
     valid_to: str = "valid_to"
-    is_current: str | None = "is_current"
+    is_current: str | None = DEFAULT_IS_CURRENT_COLUMN
     is_deleted: str = "is_deleted"
     division: str = "division"
     audit_phase: str = "audit_phase__c"
@@ -155,7 +158,7 @@ class ValidatorSettings(HandlerSettings):
     engine: Annotated[QueryEngineName, BeforeValidator(_engine)] = Field(
         default=QueryEngineName.ATHENA, alias=EnvVar.QUERY_ENGINE
     )
-    environment: str = Field(default=Environment.DEV.value, alias=EnvVar.ENVIRONMENT)
+    environment: Environment = Field(alias=EnvVar.ENVIRONMENT)
     duckdb_path: str | None = Field(default=None, alias=EnvVar.DUCKDB_PATH)
     athena_database: str | None = Field(default=None, alias=EnvVar.ATHENA_DATABASE)
     athena_workgroup: str = Field(default=DEFAULT_ATHENA_WORKGROUP, alias=EnvVar.ATHENA_WORKGROUP)
@@ -169,7 +172,9 @@ class ValidatorSettings(HandlerSettings):
     column_valid_from: Column = Field(default=Columns.valid_from, alias=EnvVar.COLUMN_VALID_FROM)
     column_valid_to: Column = Field(default=Columns.valid_to, alias=EnvVar.COLUMN_VALID_TO)
     # Empty: the table has no is_current column.
-    column_is_current: OptionalColumn = Field(default="is_current", alias=EnvVar.COLUMN_IS_CURRENT)
+    column_is_current: OptionalColumn = Field(
+        default=DEFAULT_IS_CURRENT_COLUMN, alias=EnvVar.COLUMN_IS_CURRENT
+    )
     column_is_deleted: Column = Field(default=Columns.is_deleted, alias=EnvVar.COLUMN_IS_DELETED)
     column_division: Column = Field(default=Columns.division, alias=EnvVar.COLUMN_DIVISION)
     column_audit_phase: Column = Field(default=Columns.audit_phase, alias=EnvVar.COLUMN_AUDIT_PHASE)

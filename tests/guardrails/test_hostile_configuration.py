@@ -8,8 +8,9 @@ import pytest
 
 from components.config_loading import SettingsError
 from handlers.contract import EnvVar
-from handlers.settings import ConfigurationError, load
+from handlers.settings import ConfigurationError
 from handlers.validation.settings import ValidatorSettings
+from tests.handlers.validation.validator_env import validator_settings
 from tests.infra.pulumi_harness import StackRunError, run_stack
 
 P = "sf-user-monitoring"
@@ -49,7 +50,7 @@ def test_validator_rejects_hostile_table_names_naming_the_setting(setting, value
     with pytest.raises(
         ConfigurationError, match=f"{setting}: .* is not a valid table name"
     ) as raised:
-        load(ValidatorSettings, {setting: value})
+        validator_settings({setting: value})
     assert raised.value.variables == (setting,)
 
 
@@ -57,7 +58,7 @@ def test_validator_rejects_hostile_table_names_naming_the_setting(setting, value
 @pytest.mark.parametrize("setting", sorted(ValidatorSettings.KEEP_EMPTY | {EnvVar.REQUIRED_FIELDS}))
 def test_validator_rejects_hostile_column_names_naming_the_setting(setting, value):
     with pytest.raises(ConfigurationError, match=f"{setting}"):
-        load(ValidatorSettings, {setting: value})
+        validator_settings({setting: value})
 
 
 @pytest.mark.parametrize(

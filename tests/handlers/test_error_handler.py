@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from botocore.stub import Stubber
 
@@ -70,6 +72,20 @@ def test_garbage_still_alerts_as_unknown(topics, lambda_context, garbage):
     assert envelope["MessageAttributes"]["error_type"]["Value"] == "unknown"
     assert result["error_type"] == "unknown"
     assert "RAW DETAIL" in envelope["Message"]
+
+
+@pytest.mark.parametrize(
+    "event", [{}, {"foo": 1}, events.eventbridge("aws.s3", "Object Created", {"key": "k"})]
+)
+def test_a_payload_of_no_known_shape_alerts_and_says_it_could_not_be_read(
+    topics, lambda_context, event
+):
+    result = error_handler.handler(event, lambda_context)
+    (envelope,) = topics.received("critical")
+    assert re.search(r"Reported by +: unreadable", envelope["Message"])
+    assert "The payload could not be fully read" in envelope["Message"]
+    assert "no error_type, error or execution" in envelope["Message"]
+    assert result["source"] == "unreadable" and result["problems"]
 
 
 def test_huge_cause_is_truncated_but_delivered(topics, lambda_context):

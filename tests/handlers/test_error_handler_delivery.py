@@ -2,7 +2,7 @@
 SNS message, JobSuccess = 0 for failed runs, and the canary's self-test alert."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from aws_lambda_powertools.shared import user_agent
@@ -149,6 +149,34 @@ def test_a_failed_run_counts_once_as_job_success_zero(table, topics, lambda_cont
     (point,) = _job_success_samples()
     assert (point["SampleCount"], point["Maximum"]) == (1.0, 0.0)
     assert first["run_failure_metric"] == {"published": True, "duplicate": False}
+
+
+def _job_success_stamps() -> list[datetime]:
+    """When each JobSuccess datum is stamped (within the minute that holds it)."""
+    points = aws_clients.client("cloudwatch").get_metric_statistics(
+        Namespace=NAMESPACE,
+        MetricName=Metric.JOB_SUCCESS.name,
+        Dimensions=[{"Name": "Environment", "Value": "dev"}],
+        StartTime=events.START_AT - timedelta(hours=3),
+        EndTime=events.START_AT + timedelta(hours=3),
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    return [point["Timestamp"] for point in points]
+
+
+@pytest.mark.parametrize(
+    "report",
+    [events.dbt_run_catch, lambda: events.execution_status_change("FAILED")],
+    ids=["catch", "execution_event"],
+)
+def test_a_failed_run_is_stamped_at_its_start_as_the_publisher_stamps_a_succeeded_one(
+    frozen_clock, topics, lambda_context, report
+):
+    frozen_clock.advance(timedelta(hours=2))  # the report arrives well after the run began
+    error_handler.handler(report(), lambda_context)
+    (stamped,) = _job_success_stamps()
+    assert abs(stamped - events.START_AT) < timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("status", ["TIMED_OUT", "ABORTED"])

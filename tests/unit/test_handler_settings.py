@@ -4,24 +4,32 @@ from handlers.contract import EnvVar
 from handlers.error_handler_settings import ErrorHandlerSettings
 from handlers.publishing.settings import PublisherSettings
 from handlers.settings import ConfigurationError, load
+from handlers.validation.settings import ValidatorSettings
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:sf-user-pipeline-dev-critical"
 
 
-def test_publisher_needs_the_environment():
+PUBLISHING = pytest.mark.parametrize("model", [PublisherSettings, ValidatorSettings])
+
+
+@PUBLISHING
+def test_a_handler_that_publishes_metrics_needs_the_environment(model):
+    with pytest.raises(ConfigurationError, match=EnvVar.ENVIRONMENT.value) as raised:
+        load(model, {})
+    assert EnvVar.ENVIRONMENT in raised.value.variables
+    assert load(model, {EnvVar.ENVIRONMENT: "prod"}).environment == "prod"
+
+
+@PUBLISHING
+def test_an_empty_variable_counts_as_missing(model):
     with pytest.raises(ConfigurationError, match=EnvVar.ENVIRONMENT.value):
-        load(PublisherSettings, {})
-    assert load(PublisherSettings, {EnvVar.ENVIRONMENT: "prod"}).environment == "prod"
+        load(model, {EnvVar.ENVIRONMENT: ""})
 
 
-def test_an_empty_variable_counts_as_missing():
+@PUBLISHING
+def test_an_environment_outside_the_contract_is_refused(model):
     with pytest.raises(ConfigurationError, match=EnvVar.ENVIRONMENT.value):
-        load(PublisherSettings, {EnvVar.ENVIRONMENT: ""})
-
-
-def test_publisher_rejects_an_environment_outside_the_contract():
-    with pytest.raises(ConfigurationError, match=EnvVar.ENVIRONMENT.value):
-        load(PublisherSettings, {EnvVar.ENVIRONMENT: "qa"})
+        load(model, {EnvVar.ENVIRONMENT: "qa"})
 
 
 def test_error_handler_needs_both_topics_and_names_them():

@@ -75,3 +75,32 @@ def test_any_context_shape_is_kept_for_evidence():
     failure = normalise(events.catch_payload("States.Timeout", None, context=context))
     assert failure.source is Source.CATCH
     assert failure.context == context
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ({}, "no detail-type"),
+        ({"foo": 1}, "no detail-type"),
+        ({"error": {}}, "no detail-type"),
+        (events.eventbridge("aws.s3", "Object Created", {"key": "k"}), "'Object Created'"),
+    ],
+)
+def test_a_payload_of_no_known_shape_is_unreadable_and_says_what_is_missing(event, named):
+    failure = normalise(event)
+    assert failure.source is Source.UNREADABLE
+    (problem,) = failure.problems
+    assert named in problem and "no error_type, error or execution" in problem
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"error_type": "dbt_test_failure"},
+        {"error": {"Cause": "c"}},
+        {"execution": events.EXECUTION},
+    ],
+)
+def test_any_one_catch_field_makes_a_catch_payload(event):
+    failure = normalise(event)
+    assert (failure.source, failure.problems) == (Source.CATCH, ())

@@ -1,23 +1,28 @@
 """Athena engine: start the query, poll with capped exponential backoff, page through results.
 
-Results come back as strings; `convert` turns each into a Python value by the column's Athena
-type. A FAILED or CANCELLED query raises QueryEngineError naming the state and Athena's reason. So
-does a query still running at the poll deadline, after StopQueryExecution: the deadline is the
-Lambda's remaining time less what must still run (`handlers/deadline.py`), so the error is raised
-before Lambda would kill the function. The Lambda then fails with that error; the reference state
-machine does not retry it (its Retry covers Lambda service errors only) but catches it and sends
-it to the error handler, which alerts.
+Results come back as strings; `convert` turns each into a Python value by the column's Athena type.
+A FAILED or CANCELLED query raises QueryEngineError naming the state and Athena's reason. So does a
+query still running at the poll deadline, after StopQueryExecution (best effort: a failed stop is
+logged, the deadline's error stands): the deadline is the Lambda's remaining time less what must
+still run (`handlers/deadline.py`), so the error is raised before Lambda would kill the function. A
+call botocore fails (after its retries) raises QueryEngineError naming the call. The Lambda then
+fails with that error; the reference state machine does not retry it (its Retry covers Lambda
+service errors only) but catches it and sends it to the error handler, which alerts.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import aws_clients
 from handlers.deadline import Deadline, ElapsedDeadline
@@ -28,6 +33,17 @@ from handlers.validation.settings import ValidatorSettings
 _TERMINAL_FAILURES: Final = frozenset({"FAILED", "CANCELLED"})
 # Outside Lambda (the CLI) nothing kills the process: wait as long as the function may run.
 UNBOUNDED_WAIT_SECONDS: Final = 900.0
+
+logger = Logger(child=True)
+
+
+@contextmanager
+def _calling(operation: str, name: str) -> Iterator[None]:
+    """Raise a botocore failure of `operation` as the validator's declared QueryEngineError."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        raise QueryEngineError(f"Athena {operation} for query {name} failed: {error}") from error
 
 
 @dataclass(frozen=True)
@@ -120,7 +136,8 @@ class AthenaEngine:
     def run(self, name: str, sql: str, *, queries_after: int = 0) -> QueryResult:
         """The query's rows and stats. Its wait keeps room for the calls of `queries_after`
         later queries: they share the invocation's deadline."""
-        query_id = self._start(sql)
+        with _calling("StartQueryExecution", name):
+            query_id = self._start(sql)
         execution = self._wait(name, query_id, queries_after * ValidatorSettings.CALLS_PER_QUERY)
         statistics = execution.get("Statistics", {})
         stats = QueryStats(
@@ -133,7 +150,9 @@ class AthenaEngine:
                 statistics.get("ResultReuseInformation", {}).get("ReusedPreviousResult", False)
             ),
         )
-        return QueryResult(self._rows(query_id), stats)
+        with _calling("GetQueryResults", name):
+            rows = self._rows(query_id)
+        return QueryResult(rows, stats)
 
     def _start(self, sql: str) -> str:
         request: dict[str, Any] = {"QueryString": sql, "WorkGroup": self._workgroup}
@@ -156,9 +175,10 @@ class AthenaEngine:
         """Poll until the query ends; stop it when the next poll would end past the deadline
         (less `calls_after` calls of later queries)."""
         for delay in self._backoff.delays():
-            execution: dict[str, Any] = self._client.get_query_execution(QueryExecutionId=query_id)[
-                "QueryExecution"
-            ]
+            with _calling("GetQueryExecution", name):
+                execution: dict[str, Any] = self._client.get_query_execution(
+                    QueryExecutionId=query_id
+                )["QueryExecution"]
             status = execution["Status"]
             state = status["State"]
             if state == "SUCCEEDED":
@@ -171,11 +191,20 @@ class AthenaEngine:
             if self._deadline.seconds_left(calls_after) <= delay:
                 break
             (self._sleep or time.sleep)(delay)
-        self._client.stop_query_execution(QueryExecutionId=query_id)
+        stopped = self._stop(name, query_id)
         raise QueryEngineError(
             f"Athena query {name} ({query_id}) still {state} at the poll deadline (the time the"
-            " function has left, less what must run after it); stopped it"
+            f" function has left, less what must run after it); {stopped}"
         )
+
+    def _stop(self, name: str, query_id: str) -> str:
+        """Stop the query, best effort: what happened, for the deadline's error."""
+        try:
+            self._client.stop_query_execution(QueryExecutionId=query_id)
+        except (ClientError, BotoCoreError):
+            logger.exception("Athena StopQueryExecution failed", query=name, query_id=query_id)
+            return "stopping it failed (logged), so it may still be running"
+        return "stopped it"
 
     def _rows(self, query_id: str) -> list[Row]:
         paginator = self._client.get_paginator("get_query_results")

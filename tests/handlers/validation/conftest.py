@@ -16,6 +16,7 @@ import pytest
 from moto.athena.models import QueryResults, athena_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from handlers.contract import Environment
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.schema import NAME_COLUMN, TABLE_COLUMN, Schema, expected_columns
 from handlers.validation.settings import Columns, QueryEngineName, ValidatorSettings
@@ -78,6 +79,7 @@ class Warehouse:
 
     def settings(self, **overrides: object) -> ValidatorSettings:
         values: dict[str, object] = {
+            "environment": Environment.DEV,
             "engine": QueryEngineName.DUCKDB,
             "duckdb_path": str(self.path),
             "raw_table": "salesforce_raw.sf_user",

@@ -8,16 +8,16 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
 from handlers import aws_clients
 from handlers.contract import EnvVar
-from handlers.settings import load
 from handlers.validation.engines import create_engine
 from handlers.validation.engines.athena import AthenaEngine, Backoff, convert
 from handlers.validation.errors import QueryEngineError
-from handlers.validation.settings import ValidatorSettings
+from tests.handlers.validation.validator_env import validator_settings
 
 from .conftest import athena_row as _row
 from .conftest import queue_athena_result
@@ -35,8 +35,7 @@ HEADER = _row(*(name for name, _ in COLUMNS))
 @mock_aws
 def test_moto_round_trip_sends_workgroup_database_and_output_location():
     aws_clients.client("athena").create_work_group(Name="sf-user-monitoring")
-    settings = load(
-        ValidatorSettings,
+    settings = validator_settings(
         {
             EnvVar.ATHENA_WORKGROUP: "sf-user-monitoring",
             EnvVar.ATHENA_DATABASE: "salesforce_curated",
@@ -67,7 +66,7 @@ def test_moto_round_trip_sends_workgroup_database_and_output_location():
 def test_the_results_prefix_reaches_the_output_location(prefix):
     aws_clients.client("athena").create_work_group(Name="wg")
     environ = {EnvVar.S3_RESULTS_BUCKET: "results-bucket", EnvVar.ATHENA_RESULTS_PREFIX: prefix}
-    settings = load(ValidatorSettings, {EnvVar.ATHENA_WORKGROUP: "wg", **environ})
+    settings = validator_settings({EnvVar.ATHENA_WORKGROUP: "wg", **environ})
     queue_athena_result(COLUMNS, [("6", None, None)])
     query_id = create_engine(settings).run("ingestion", "SELECT 1").stats.query_id
     execution = aws_clients.client("athena").get_query_execution(QueryExecutionId=query_id)
@@ -208,6 +207,49 @@ def test_a_deadline_already_passed_stops_the_query_after_one_poll():
         engine.run("ingestion", "SELECT 1")
     stubber.assert_no_pending_responses()
     assert slept == []
+
+
+def _fails_at(operation: str, stubber: Stubber) -> None:
+    """Queue answers up to `operation`, which botocore then fails as AWS would."""
+    calls = ["start_query_execution", "get_query_execution", "get_query_results"]
+    answers = {
+        "start_query_execution": {"QueryExecutionId": "q-1"},
+        "get_query_execution": _execution("SUCCEEDED"),
+    }
+    for call in calls[: calls.index(operation)]:
+        stubber.add_response(call, answers[call])
+    stubber.add_client_error(operation, "ThrottlingException", "Rate exceeded", 400)
+
+
+@pytest.mark.parametrize(
+    ("operation", "named"),
+    [
+        ("start_query_execution", "StartQueryExecution"),
+        ("get_query_execution", "GetQueryExecution"),
+        ("get_query_results", "GetQueryResults"),
+    ],
+)
+def test_a_failed_athena_call_raises_the_declared_error_naming_the_call(operation, named):
+    engine, stubber, _ = _stubbed_engine()
+    _fails_at(operation, stubber)
+    with stubber, pytest.raises(QueryEngineError) as raised:
+        engine.run("ingestion", "SELECT 1")
+    assert f"Athena {named} for query ingestion failed" in str(raised.value)
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert "ThrottlingException" in str(raised.value)
+
+
+def test_a_failed_stop_at_the_deadline_keeps_the_deadline_error_and_is_logged(caplog):
+    engine, stubber, _ = _stubbed_engine(-1)
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+    stubber.add_response("get_query_execution", _execution("RUNNING"))
+    stubber.add_client_error("stop_query_execution", "InternalServerException", "down", 500)
+    with stubber, pytest.raises(QueryEngineError, match="still RUNNING") as raised:
+        engine.run("ingestion", "SELECT 1")
+    stubber.assert_no_pending_responses()
+    assert "stopping it failed" in str(raised.value)
+    (record,) = [r for r in caplog.records if "StopQueryExecution failed" in r.getMessage()]
+    assert record.exc_info and isinstance(record.exc_info[1], ClientError)
 
 
 def test_backoff_delays_double_up_to_the_cap():

@@ -13,12 +13,13 @@ from moto import mock_aws
 
 from handlers import aws_clients, pipeline_validator
 from handlers.contract import DEFAULT_INGESTION_LOOKBACK_DAYS, NAMESPACE, EnvVar, ValidationType
-from handlers.settings import ConfigurationError, load
+from handlers.settings import ConfigurationError
 from handlers.validation import schema, sql
 from handlers.validation.engines.athena import AthenaEngine
 from handlers.validation.runner import validate
 from handlers.validation.settings import ValidatorSettings
 from handlers.validator_output import ValidatorOutput
+from tests.handlers.validation.validator_env import validator_settings
 
 from .conftest import (
     LATEST_AT,
@@ -65,7 +66,7 @@ def _ingestion_query(settings: ValidatorSettings, now: datetime, tag: str | None
     [({}, 2, 7), ({EnvVar.INGESTION_LOOKBACK_DAYS: "5", EnvVar.VOLUME_HISTORY_DAYS: "9"}, 5, 9)],
 )
 def test_ingestion_query_filters_both_raw_reads_on_the_history_window(environ, lookback, history):
-    text = _ingestion_query(load(ValidatorSettings, environ), NOW)
+    text = _ingestion_query(validator_settings(environ), NOW)
     history_start = _midnight_days_before(NOW, history)
     window = f"\"_extracted_at\" >= TIMESTAMP '{history_start:%Y-%m-%d} 00:00:00'"
     # The extraction times that find the latest and previous extracts, and the rows read.
@@ -76,7 +77,7 @@ def test_ingestion_query_filters_both_raw_reads_on_the_history_window(environ, l
 
 
 def test_the_same_day_and_run_give_the_same_query_text_so_athena_can_reuse_it():
-    settings = load(ValidatorSettings, {})
+    settings = validator_settings()
     later = NOW.replace(hour=23, minute=59)
     assert _ingestion_query(settings, NOW) == _ingestion_query(settings, later)
     tag = sql.run_tag("jr_1")
@@ -118,7 +119,7 @@ def test_extracts_older_than_the_window_are_not_read(seed_warehouse):
 )
 def test_bad_cost_settings_are_rejected_by_name(environ, named):
     with pytest.raises(ConfigurationError, match=named):
-        load(ValidatorSettings, environ)
+        validator_settings(environ)
 
 
 def _stubbed(reuse_minutes: int) -> tuple[AthenaEngine, Stubber]:
@@ -185,7 +186,7 @@ def test_athena_ingestion_via_the_handler_sends_the_window_and_reuse(monkeypatch
         return original(**request)
 
     monkeypatch.setattr(athena, "start_query_execution", record)
-    queue_columns_result(load(ValidatorSettings, {}))
+    queue_columns_result(validator_settings())
     previous = LATEST_AT - timedelta(days=1)
     aggregate = ("500", f"{LATEST_AT}", "0", "0", "500", "490", f"{previous}", "480", "2")
     queue_athena_result(INGESTION_COLUMNS, [aggregate])
@@ -223,6 +224,7 @@ def test_the_validator_report_parses_as_the_model_its_readers_use(warehouse, val
 
 @mock_aws
 def test_self_test_runs_a_trivial_query_and_publishes_nothing(monkeypatch, seed_warehouse):
+    monkeypatch.setenv(EnvVar.ENVIRONMENT, "dev")
     monkeypatch.setenv(EnvVar.QUERY_ENGINE, "duckdb")
     monkeypatch.setenv(EnvVar.DUCKDB_PATH, str(seed_warehouse.path))
     output = pipeline_validator.handler({"self_test": True}, FakeContext())
@@ -240,6 +242,7 @@ def test_self_test_query_is_unique_per_run_so_it_is_never_a_reused_result():
 
 @mock_aws
 def test_self_test_raises_when_the_engine_fails(monkeypatch, tmp_path):
+    monkeypatch.setenv(EnvVar.ENVIRONMENT, "dev")
     monkeypatch.setenv(EnvVar.QUERY_ENGINE, "duckdb")
     monkeypatch.setenv(EnvVar.DUCKDB_PATH, str(tmp_path / "missing.duckdb"))
     with pytest.raises(Exception, match="does not exist"):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from handlers.contract import Environment
 from handlers.validation.engines.duckdb import DuckDBEngine
 from handlers.validation.runner import RecordCounts, validate_scd
 from handlers.validation.settings import QueryEngineName, ValidatorSettings
@@ -123,7 +124,9 @@ def test_generated_history_counts_match_its_plan(tmp_path, days):
         latest_rows = connection.execute(
             f"SELECT count(*) FROM {RAW_TABLE} WHERE _extracted_at = ?", [LATEST]
         ).fetchall()[0][0]
-    settings = ValidatorSettings(engine=QueryEngineName.DUCKDB, duckdb_path=str(path))
+    settings = ValidatorSettings(
+        environment=Environment.DEV, engine=QueryEngineName.DUCKDB, duckdb_path=str(path)
+    )
 
     records = validate_scd(settings, DuckDBEngine(path)).records
 

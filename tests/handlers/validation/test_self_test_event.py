@@ -10,6 +10,7 @@ from tests.handlers.validation.test_pipeline_validator_handler import EXECUTION,
 
 @mock_aws
 def test_a_validation_event_carrying_the_self_test_key_is_validated(monkeypatch, seed_warehouse):
+    monkeypatch.setenv(EnvVar.ENVIRONMENT, "dev")
     monkeypatch.setenv(EnvVar.QUERY_ENGINE, "duckdb")
     monkeypatch.setenv(EnvVar.DUCKDB_PATH, str(seed_warehouse.path))
     event = {"self_test": True, "validation_type": "scd_integrity", "execution": EXECUTION}

@@ -3,10 +3,11 @@
 import pytest
 
 from handlers.contract import DEFAULT_THRESHOLDS, EnvVar
-from handlers.settings import ConfigurationError, load
+from handlers.settings import ConfigurationError
 from handlers.validation import identifiers, schema, sql
 from handlers.validation.identifiers import InvalidIdentifierError
 from handlers.validation.settings import QueryEngineName, ValidatorSettings
+from tests.handlers.validation.validator_env import validator_settings
 
 from .conftest import DBT_COLUMNS, NOW, complete_schema
 
@@ -20,7 +21,7 @@ DBT_ENV = {
 
 
 def test_defaults_follow_the_seed_and_the_contract():
-    settings = load(ValidatorSettings, {})
+    settings = validator_settings()
     assert settings.engine is QueryEngineName.ATHENA
     assert (settings.raw_table, settings.scd_table) == (
         "salesforce_raw.sf_user",
@@ -43,8 +44,7 @@ def test_defaults_follow_the_seed_and_the_contract():
 
 
 def test_dbt_snapshot_columns_and_other_settings_come_from_the_environment():
-    settings = load(
-        ValidatorSettings,
+    settings = validator_settings(
         {
             **DBT_ENV,
             EnvVar.QUERY_ENGINE: "duckdb",
@@ -77,7 +77,7 @@ def test_dbt_snapshot_columns_and_other_settings_come_from_the_environment():
 )
 def test_bad_settings_name_the_variable(environ, named):
     with pytest.raises(ConfigurationError, match=named):
-        load(ValidatorSettings, environ)
+        validator_settings(environ)
 
 
 HOSTILE = [
@@ -96,14 +96,14 @@ HOSTILE = [
 @pytest.mark.parametrize("setting", [EnvVar.COLUMN_USER_ID, EnvVar.REQUIRED_FIELDS])
 def test_hostile_column_names_are_rejected_naming_the_setting(setting, value):
     with pytest.raises(ConfigurationError, match=setting.value) as raised:
-        load(ValidatorSettings, {setting: value})
+        validator_settings({setting: value})
     assert raised.value.variables == (setting,)
 
 
 @pytest.mark.parametrize("value", [*HOSTILE, "a.b.c", "schema.", ".table", "s.t;"])
 def test_hostile_table_names_are_rejected(value):
     with pytest.raises(ConfigurationError, match=r"SCD_TABLE: .* is not a valid table name"):
-        load(ValidatorSettings, {EnvVar.SCD_TABLE: value})
+        validator_settings({EnvVar.SCD_TABLE: value})
 
 
 def test_a_trailing_newline_is_not_an_identifier():
@@ -125,7 +125,7 @@ def _ingestion_query(settings: ValidatorSettings) -> str:
 
 @pytest.mark.parametrize("environ", [{}, DBT_ENV], ids=["seed", "dbt_snapshot"])
 def test_queries_use_only_the_portable_subset(environ):
-    settings = load(ValidatorSettings, environ)
+    settings = validator_settings(environ)
     texts = (_ingestion_query(settings), schema.columns_query(settings), sql.scd_query(settings))
     for text in texts:
         upper = text.upper()
@@ -137,12 +137,12 @@ SCD = '"salesforce_curated"."dim_sf_user_scd"'
 
 
 def test_scd_query_reads_the_scd_table_once():
-    text = sql.scd_query(load(ValidatorSettings, {}))
+    text = sql.scd_query(validator_settings())
     assert text.count(SCD) == 1
 
 
 def test_ingestion_query_reads_the_dimensions_open_versions_once_and_the_raw_rows_once():
-    text = _ingestion_query(load(ValidatorSettings, {}))
+    text = _ingestion_query(validator_settings())
     assert text.count(SCD) == 1
     assert 'WHERE s."valid_to" IS NULL' in text
     # One read of the extraction times (the newest two), one of those two extracts' rows.
@@ -152,9 +152,7 @@ def test_ingestion_query_reads_the_dimensions_open_versions_once_and_the_raw_row
 
 
 def test_the_columns_query_looks_up_each_table_by_exact_lower_case_name():
-    text = schema.columns_query(
-        load(ValidatorSettings, {EnvVar.RAW_TABLE: "Salesforce_Raw.SF_User"})
-    )
+    text = schema.columns_query(validator_settings({EnvVar.RAW_TABLE: "Salesforce_Raw.SF_User"}))
     raw, dimension = text.split("UNION ALL")
     assert "table_schema = 'salesforce_raw' AND table_name = 'sf_user'" in raw
     assert "table_schema = 'salesforce_curated' AND table_name = 'dim_sf_user_scd'" in dimension
@@ -162,7 +160,7 @@ def test_the_columns_query_looks_up_each_table_by_exact_lower_case_name():
 
 
 def test_configured_names_appear_quoted_in_the_sql():
-    text = sql.scd_query(load(ValidatorSettings, DBT_ENV))
+    text = sql.scd_query(validator_settings(DBT_ENV))
     for name in ("id", "dbt_valid_from", "dbt_valid_to", "dbt_is_deleted"):
         assert f'"{name}"' in text
     assert '"is_current"' not in text
