@@ -12,6 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+ExecutionStatus = Literal[
+    "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"
+]  # fmt: skip
 GlueJobRunState = Literal[
     "STARTING",
     "RUNNING",

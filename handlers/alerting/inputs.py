@@ -29,17 +29,11 @@ from pydantic import Field, ValidationError, field_validator
 
 from handlers.alerting import bounds
 from handlers.contract import ErrorType
-from handlers.events import ContractModel, ExecutionContext
+from handlers.events import ContractModel, ExecutionContext, ExecutionStatus, GlueJobRunState
 
 SFN_STATUS_CHANGE = "Step Functions Execution Status Change"
 GLUE_STATE_CHANGE = "Glue Job State Change"
 PROBLEM_MAX_BYTES = 1_024
-
-SfnExecutionStatus = Literal[
-    "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"
-]  # fmt: skip
-GlueEventState = Literal["STARTING", "RUNNING", "STOPPING", "STOPPED", "SUCCEEDED", "FAILED",
-                         "TIMEOUT", "ERROR"]  # fmt: skip
 
 
 class Source(StrEnum):
@@ -75,7 +69,7 @@ class ExecutionStatusDetail(ContractModel):
     execution_arn: str = Field(alias="executionArn", pattern=r"^arn:aws[a-z-]*:states:")
     state_machine_arn: str | None = Field(default=None, alias="stateMachineArn")
     name: str | None = None
-    status: SfnExecutionStatus
+    status: ExecutionStatus
     start_date: datetime | None = Field(default=None, alias="startDate")
     stop_date: datetime | None = Field(default=None, alias="stopDate")
     error: str | None = None
@@ -106,7 +100,7 @@ class ExecutionStatusChange(EventBridgeModel):
 class GlueJobStateDetail(ContractModel):
     job_name: str = Field(alias="jobName")
     job_run_id: str | None = Field(default=None, alias="jobRunId")
-    state: GlueEventState
+    state: GlueJobRunState
     message: str | None = None
     severity: str | None = None
 

@@ -6,17 +6,14 @@ is present but malformed fails validation with an error naming the field.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, NonNegativeInt, Tag
 
 from handlers.dbt_results import RunResults
-from handlers.events import ContractModel, ExecutionContext, GlueJobRun
+from handlers.events import ContractModel, ExecutionContext, ExecutionStatus, GlueJobRun
 from handlers.validator_output import ValidatorOutput
 
-ExecutionStatus = Literal[
-    "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"
-]
 SUCCEEDED: ExecutionStatus = "SUCCEEDED"
 
 
