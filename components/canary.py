@@ -33,7 +33,8 @@ from handlers.contract import HandlerKey
 from . import arns
 from .eventbridge_delivery import RetryPolicy, admit_dead_letters, invoke_from_rule
 from .handler_table import HANDLERS, AsyncFailures, SelfTest
-from .iam_policies import PolicyDocument, deny_without_tls, document
+from .iam_policies import deny_without_tls, document
+from .policy_statements import PolicyDocument
 from .replacement import fixed_identity
 from .settings import Settings
 

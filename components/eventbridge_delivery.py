@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam_policies import PolicyDocument, deny_without_tls, document
+from .iam_policies import deny_without_tls, document
+from .policy_statements import PolicyDocument
 from .settings import Settings
 
 EVENTBRIDGE_PRINCIPAL = "events.amazonaws.com"

@@ -24,7 +24,8 @@ from . import arns, iam_policies
 from .config_loading import SettingsError, field_aliases
 from .config_values import config_path
 from .function_environment import handler_settings
-from .iam_policies import AlertTargets, PolicyDocument, Statement
+from .iam_policies import AlertTargets
+from .policy_statements import PolicyDocument, Statement
 from .settings import HandlerConfig, Settings
 
 

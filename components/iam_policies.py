@@ -17,10 +17,8 @@ from handlers.contract import AlertRoute, HandlerKey
 
 from . import arns
 from .config_values import S3Location, parse_s3_uri
+from .policy_statements import PolicyDocument, Statement
 from .settings import Settings
-
-Statement = dict[str, Any]
-PolicyDocument = dict[str, Any]
 
 XRAY_ACTIONS: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 UNSCOPED_ACTIONS: Final = frozenset(
@@ -32,7 +30,8 @@ ATHENA_QUERY_ACTIONS: Final = (
     "athena:GetQueryResults",
     "athena:StopQueryExecution",
 )
-RESULTS_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
+# What a caller needs of a KMS key to write and read data under it (SSE-KMS, SNS encryption).
+DATA_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
 GLUE_CATALOG_READ_ACTIONS: Final = ("glue:GetDatabase", "glue:GetTable", "glue:GetPartitions")
 RESULTS_OBJECT_ACTIONS: Final = (
     "s3:GetObject",
@@ -167,7 +166,7 @@ def error_handler_statements(settings: Settings, targets: AlertTargets) -> list[
     keys = list(targets.key_arns)
     return [
         _allow("PublishAlerts", ["sns:Publish"], sorted(set(targets.topic_arns.values()))),
-        *([_allow("EncryptAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], keys)] if keys else []),
+        *([_allow("EncryptAlerts", DATA_KEY_ACTIONS, keys)] if keys else []),
         *error_handler_delivery_statements(settings),
     ]
 
@@ -226,7 +225,7 @@ def pipeline_validator_statements(settings: Settings) -> list[Statement]:
     ]
     if settings.athena_results_kms_key_arn:
         statements.append(
-            _allow("EncryptAthenaResults", RESULTS_KEY_ACTIONS, settings.athena_results_kms_key_arn)
+            _allow("EncryptAthenaResults", DATA_KEY_ACTIONS, settings.athena_results_kms_key_arn)
         )
     if settings.lake_formation_governed:
         statements.append(_allow("LakeFormationCredentials", ["lakeformation:GetDataAccess"], "*"))

@@ -1,5 +1,6 @@
-"""One statement of a resource policy, put or removed by its Sid, every other statement kept as
-it was: the merge an existing topic's policy needs (`existing_topic_policy`)."""
+"""Policy documents and statements as plain data, and the merge an existing topic's policy needs
+(`existing_topic_policy`): one statement put or removed by its Sid, every other one kept as it
+was."""
 
 from __future__ import annotations
 

@@ -34,12 +34,12 @@ from handlers.contract import AlertRoute, HandlerKey
 
 from . import arns
 from .config_values import ExistingTopic
-from .iam_policies import PolicyDocument, Statement, deny_without_tls, document
+from .iam_policies import DATA_KEY_ACTIONS, deny_without_tls, document
+from .policy_statements import PolicyDocument, Statement
 from .settings import Settings
 
 CLOUDWATCH_PRINCIPAL: Final = "cloudwatch.amazonaws.com"
 KMS_PUBLISH_ACTIONS: Final = ["kms:Decrypt", "kms:GenerateDataKey*"]
-ERROR_HANDLER_KEY_ACTIONS: Final = ["kms:Decrypt", "kms:GenerateDataKey"]
 OWNER_RUNBOOK: Final = "existing-alert-topics"  # docs/runbooks/<this>.md: what a topic owner adds
 
 
@@ -125,7 +125,7 @@ def error_handler_key_statement(settings: Settings) -> Statement:
         "Sid": arns.stack_sid(settings, "ErrorHandlerUsesKey"),
         "Effect": "Allow",
         "Principal": {"AWS": arns.account_root_arn(settings)},
-        "Action": ERROR_HANDLER_KEY_ACTIONS,
+        "Action": list(DATA_KEY_ACTIONS),
         "Resource": "*",
         "Condition": {
             "ArnEquals": {
