@@ -20,12 +20,10 @@ from typing import Any, Final
 from handlers.contract import AlertRoute
 
 from .anomaly_band import BAND_ID, AnomalyBand, BandComparison
+from .cloudwatch_limits import MAX_EVALUATION_SECONDS, ONE_DAY, ONE_HOUR
 from .metrics import MetricSpec
 
 MAX_DESCRIPTION_CHARS: Final = 1024  # PutMetricAlarm / PutCompositeAlarm AlarmDescription limit
-ONE_HOUR: Final = 3_600
-ONE_DAY: Final = 86_400
-SEVEN_DAYS: Final = 7 * ONE_DAY
 # Query ids of the generated metric queries: the single metric of a band alarm, the expression.
 METRIC_ID: Final = "m1"
 EXPRESSION_ID: Final = "expression"
@@ -138,7 +136,7 @@ class CompositeAlarmSpec:
 
 def max_evaluation_range(period_seconds: int) -> int:
     """PutMetricAlarm's cap on Period x EvaluationPeriods: 1 day under one-hour periods, else 7."""
-    return ONE_DAY if period_seconds < ONE_HOUR else SEVEN_DAYS
+    return ONE_DAY if period_seconds < ONE_HOUR else MAX_EVALUATION_SECONDS
 
 
 def period_text(seconds: int) -> str:

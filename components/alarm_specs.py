@@ -21,8 +21,6 @@ from handlers.contract import AlertRoute, HandlerKey, Metric
 
 from . import arns
 from .alarm_model import (
-    ONE_DAY,
-    ONE_HOUR,
     AlarmSpec,
     Comparison,
     CompositeAlarmSpec,
@@ -31,6 +29,8 @@ from .alarm_model import (
     describe,
 )
 from .anomaly_band import AnomalyBand, BandComparison
+from .cloudwatch_limits import ONE_DAY, ONE_HOUR
+from .config_values import HEARTBEAT_INTERVALS
 from .metrics import PipelineMetrics
 from .settings import Settings
 
@@ -365,7 +365,7 @@ def self_health_specs(settings: Settings) -> list[AlarmSpec]:
 
 def heartbeat_spec(settings: Settings) -> AlarmSpec:
     """The canary's heartbeat is missing for two schedule intervals (one late run is fine)."""
-    window = 2 * settings.canary_interval_seconds
+    window = HEARTBEAT_INTERVALS * settings.canary_interval_seconds
     return keyed_spec(
         settings,
         AlarmKey.MONITORING_HEARTBEAT,

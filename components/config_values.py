@@ -15,6 +15,7 @@ from pydantic import (
     SecretStr,
 )
 
+from components.cloudwatch_limits import MAX_EVALUATION_SECONDS, ONE_DAY, ONE_HOUR
 from handlers.validation import identifiers
 
 PROJECT: Final = "sf-user-monitoring"  # the Pulumi project: its config namespace
@@ -37,8 +38,11 @@ _GLUE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ALARM_ARN = re.compile(rf"^arn:{PARTITION}:cloudwatch:{REGION}:\d{{12}}:alarm:.{{1,255}}$")
-# MissedRun evaluates one-hour periods; CloudWatch caps Period x EvaluationPeriods at 7 days.
-MAX_MISSED_RUN_HOURS: Final = 7 * 24
+# MissedRun evaluates one-hour periods, over at most CloudWatch's evaluation range.
+MAX_MISSED_RUN_HOURS: Final = MAX_EVALUATION_SECONDS // ONE_HOUR
+# The heartbeat alarm's window, in canary intervals (one late run is fine); it too must fit.
+HEARTBEAT_INTERVALS: Final = 2
+MAX_CANARY_INTERVAL_SECONDS: Final = MAX_EVALUATION_SECONDS // HEARTBEAT_INTERVALS
 # The retention values CloudWatch Logs accepts (PutRetentionPolicy retentionInDays).
 LOG_RETENTION_DAYS_ALLOWED: Final = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -126,7 +130,7 @@ def _missed_run_hours(value: int) -> int:
     if not 1 <= value <= MAX_MISSED_RUN_HOURS:
         raise ValueError(
             f"must be between 1 and {MAX_MISSED_RUN_HOURS} (hours; CloudWatch evaluates an alarm "
-            "over at most 7 days)"
+            f"over at most {MAX_EVALUATION_SECONDS // ONE_DAY} days)"
         )
     return value
 
@@ -205,11 +209,9 @@ def _table(value: str) -> str:
 
 _RESULTS_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(?:/[A-Za-z0-9!_.*'()-]+)*$")
 _RATE = re.compile(r"^rate\((?P<value>[1-9]\d*) (?P<unit>minutes?|hours?|days?)\)$")
-_SECONDS_PER_UNIT: Final = {"minute": 60, "hour": 3_600, "day": 86_400}
+_SECONDS_PER_UNIT: Final = {"minute": 60, "hour": ONE_HOUR, "day": ONE_DAY}
 TEN_GIB: Final = 10 * 1024**3
 ATHENA_MIN_CUTOFF_BYTES: Final = 10 * 1024**2  # Athena's minimum BytesScannedCutoffPerQuery
-# The heartbeat alarm watches two schedule intervals; CloudWatch evaluates at most 7 days.
-MAX_CANARY_INTERVAL_SECONDS: Final = 604_800 // 2
 KMS_KEY_ARN = re.compile(rf"^arn:{PARTITION}:kms:(?P<region>{REGION}):\d{{12}}:key/[A-Za-z0-9-]+$")
 # A standard topic (SNS: 1-256 letters, digits, '-', '_'); FIFO topics end in `.fifo`.
 SNS_TOPIC_ARN = re.compile(
@@ -235,8 +237,9 @@ def schedule_interval_seconds(expression: str) -> int:
 def _rate_schedule(value: str) -> str:
     if schedule_interval_seconds(value) > MAX_CANARY_INTERVAL_SECONDS:
         raise ValueError(
-            "must run at least every 3.5 days: the heartbeat alarm evaluates two schedule "
-            "intervals and CloudWatch evaluates at most 7 days"
+            f"must run at least every {MAX_CANARY_INTERVAL_SECONDS / ONE_DAY:g} days: the heartbeat"
+            f" alarm evaluates {HEARTBEAT_INTERVALS} schedule intervals and CloudWatch evaluates at"
+            f" most {MAX_EVALUATION_SECONDS // ONE_DAY} days"
         )
     return value
 

@@ -12,6 +12,7 @@ import pytest
 
 from components.alarm_model import max_evaluation_range
 from components.alarm_specs import AlarmKey, alarm_specs
+from components.cloudwatch_limits import ONE_DAY
 from components.config_reference import settings_defaults
 from components.config_values import (
     ATHENA_MIN_CUTOFF_BYTES,
@@ -35,7 +36,6 @@ CONFIG_DEFAULT = re.compile(
     r"`(?P<key>[a-z][A-Za-z]+)`[^`.]{0,60}?\bdefault:?\s+"
     r"(?:`(?P<text>[^`]+)`|(?P<number>\d[\d,]*(?:\.\d+)?))"
 )
-ONE_DAY = 86_400
 
 
 def _text(path: Path) -> str:
