@@ -41,18 +41,17 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import aws_clients, clock, cloudwatch_metrics, self_test, tracing
+from handlers import aws_clients, clock, cloudwatch_metrics, log_context, self_test, tracing
 from handlers.alerting import alert as alerts
 from handlers.alerting import bounds, fallback, identity, receipt
 from handlers.alerting.dedupe import AlreadyInProgress, Deduplicator, Outcome
-from handlers.alerting.inputs import Failure, Source, first_execution_arn, normalise
+from handlers.alerting.inputs import Failure, Source, normalise
 from handlers.contract import SELF_TEST_EVENT, EnvVar, Metric, SelfTestAlerts
 from handlers.error_handler_settings import UNKNOWN_ENVIRONMENT, ErrorHandlerSettings
 from handlers.settings import load
@@ -223,17 +222,10 @@ def _run_failed_once(
         return None
 
 
-def _correlation_id(event: Any) -> str | None:
-    """The execution ARN the event names, bounded: a log line must be writable whatever the
-    event holds (Powertools' `correlation_id_path` would log a 5,000-deep `Id` as it is)."""
-    arn = first_execution_arn(event) if isinstance(event, Mapping) else None
-    return bounds.text(arn) if arn else None
-
-
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-    logger.set_correlation_id(_correlation_id(event))
+    logger.set_correlation_id(log_context.execution_id(event))
     config = settings()
     now = clock.now()
     if self_test.requested(event):

@@ -8,10 +8,10 @@ stopped the builder, and the clipped raw event. Every part is bounded before it 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any, Final
 
+from handlers import log_context
 from handlers.alerting import bounds, chat, identity, message
 from handlers.alerting.alert import (
     NOT_GIVEN,
@@ -23,7 +23,7 @@ from handlers.alerting.alert import (
     sns_envelope,
 )
 from handlers.alerting.guidance import GUIDANCE
-from handlers.alerting.inputs import Source, first_execution_arn
+from handlers.alerting.inputs import Source
 from handlers.contract import ERROR_SEVERITY, SEVERITY_ROUTE, ErrorType
 
 ERROR_TYPE: Final = ErrorType.UNKNOWN
@@ -35,8 +35,9 @@ BUILD_ERROR_MAX_BYTES: Final = 1_024
 def _identity(clipped: Any) -> identity.FailureIdentity:
     """Keyed by the payload, not the execution: a redriven execution whose alert fails to build
     again must alert again, and a retried delivery of the same payload must not."""
-    digest = hashlib.sha256(bounds.dumps(clipped).encode()).hexdigest()
-    return identity.FailureIdentity(identity.Scope.PAYLOAD, digest, ERROR_TYPE)
+    return identity.FailureIdentity(
+        identity.Scope.PAYLOAD, identity.payload_digest(clipped), ERROR_TYPE
+    )
 
 
 def _build_error(error: BaseException) -> str:
@@ -57,10 +58,10 @@ def minimal(event: Any, config: AlertConfig, now: datetime, error: BaseException
     found_links = config_links(ERROR_TYPE, config, config.region)
     advice = GUIDANCE[ERROR_TYPE]
     occurred_at = now.isoformat()
-    arn = first_execution_arn(clipped) if isinstance(clipped, dict) else None
+    execution = log_context.execution_id(clipped)
     facts = [
         ("Environment", config.environment),
-        ("Execution", bounds.text(arn) if arn else NOT_GIVEN),
+        ("Execution", execution or NOT_GIVEN),
         ("Received", occurred_at),
     ]
     body = message.render_body(
@@ -100,6 +101,6 @@ def minimal(event: Any, config: AlertConfig, now: datetime, error: BaseException
         identity=failure_identity,
         chat=notification,
         sns_message=sns_message,
-        execution_arn=bounds.text(arn) if arn else None,
+        execution_arn=execution,
         minimal=True,
     )

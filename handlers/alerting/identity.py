@@ -51,7 +51,7 @@ def _execution_subject(failure: Failure) -> str | None:
     return f"{failure.execution_arn}#redrive-{failure.redrive_count or 0}"
 
 
-def _payload_digest(raw: Any) -> str:
+def payload_digest(raw: Any) -> str:
     canonical = json.dumps(raw, sort_keys=True, default=repr, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -66,7 +66,7 @@ def of_failure(
     execution = _execution_subject(failure)
     if execution is not None:
         return FailureIdentity(Scope.EXECUTION, execution, error_type)
-    return FailureIdentity(Scope.PAYLOAD, _payload_digest(failure.raw), error_type)
+    return FailureIdentity(Scope.PAYLOAD, payload_digest(failure.raw), error_type)
 
 
 def failed_run(failure: Failure) -> dict[str, str] | None:

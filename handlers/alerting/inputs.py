@@ -30,6 +30,7 @@ from pydantic import Field, ValidationError, field_validator
 from handlers.alerting import bounds
 from handlers.contract import ErrorType
 from handlers.events import ContractModel, ExecutionContext, ExecutionStatus, GlueJobRunState
+from handlers.log_context import first_execution_arn
 
 SFN_STATUS_CHANGE = "Step Functions Execution Status Change"
 GLUE_STATE_CHANGE = "Glue Job State Change"
@@ -267,17 +268,3 @@ def _read(event: Any) -> Failure:
 def normalise(event: Any) -> Failure:
     """Reduce any input to a bounded `Failure`; never raises on malformed input."""
     return _bounded(_read(bounds.clip(event)))
-
-
-def first_execution_arn(event: Mapping[str, Any]) -> str | None:
-    """The execution a payload names, however malformed the rest of it is."""
-    return _first_text(event, ("execution", "Id"), ("detail", "executionArn"))
-
-
-def _first_text(event: Mapping[str, Any], *paths: tuple[str, str]) -> str | None:
-    for outer, inner in paths:
-        container = event.get(outer)
-        value = container.get(inner) if isinstance(container, Mapping) else None
-        if isinstance(value, str) and value:
-            return value
-    return None

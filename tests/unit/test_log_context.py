@@ -6,6 +6,7 @@ ARN = "arn:aws:states:us-east-1:123456789012:execution:sf-user-pipeline:run-1"
 
 def test_the_execution_arn_is_the_correlation_id():
     assert execution_id({"execution": {"Id": ARN}, "other": 1}) == ARN
+    assert execution_id({"detail-type": "x", "detail": {"executionArn": ARN}}) == ARN
 
 
 def test_a_long_id_is_bounded_and_anything_else_is_none():
