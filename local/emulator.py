@@ -10,7 +10,6 @@ custom metrics back from CloudWatch.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
@@ -25,7 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from handlers import aws_clients, clock
 from handlers.contract import NAMESPACE, AlertRoute, EnvVar, MetricDef, resource_prefix
-from ops.queue_inbox import subscribe_queue
+from ops.queue_inbox import receive, subscribe_queue
 
 HOST: Final = "127.0.0.1"
 REGION: Final = "us-east-1"
@@ -131,31 +130,12 @@ class AlertInbox:
         sqs = self.emulator.client("sqs")
         routes = {arn: route for route, arn in self.topic_arns.items()}
         alerts: list[Alert] = []
-        while messages := sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-        ).get("Messages", []):
-            for message in messages:
-                envelope = json.loads(message["Body"])
-                alerts.append(
-                    Alert(
-                        route=routes[envelope["TopicArn"]],
-                        subject=envelope.get("Subject"),
-                        message=_maybe_json(envelope["Message"]),
-                        attributes={
-                            name: attribute["Value"]
-                            for name, attribute in envelope.get("MessageAttributes", {}).items()
-                        },
-                    )
-                )
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        while deliveries := receive(sqs, self.queue_url):
+            alerts += [
+                Alert(routes[d.topic_arn], d.subject, d.message, dict(d.attributes))
+                for d in deliveries
+            ]
         return alerts
-
-
-def _maybe_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def create_alert_inbox(emulator: Emulator, environment: str = "local") -> AlertInbox:

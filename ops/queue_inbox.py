@@ -1,13 +1,55 @@
 """An SQS queue as the inbox of SNS topics: what the local demo and `make verify-delivery` read
-alerts from."""
+alerts from. Subscribing (with the queue policy SNS needs), unsubscribing, and receiving: each
+message is SNS's envelope, parsed, and deleted once read."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from components.iam_policies import topics_may_send_to_queue
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One SNS notification as the queue received it."""
+
+    topic_arn: str
+    subject: str | None
+    message: Any  # parsed when it is JSON (an alarm's notification, a chat payload), else text
+    attributes: Mapping[str, str]
+
+
+def receive(sqs: Any, queue_url: str, wait_seconds: int = 0) -> list[Delivery]:
+    """Up to ten notifications (one long poll of `wait_seconds`), removed from the queue."""
+    messages = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+    ).get("Messages", [])
+    deliveries = []
+    for message in messages:
+        envelope = json.loads(message["Body"])
+        deliveries.append(
+            Delivery(
+                topic_arn=str(envelope["TopicArn"]),
+                subject=envelope.get("Subject"),
+                message=_maybe_json(envelope.get("Message", "")),
+                attributes={
+                    name: attribute["Value"]
+                    for name, attribute in envelope.get("MessageAttributes", {}).items()
+                },
+            )
+        )
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return deliveries
+
+
+def _maybe_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def _queue_arn(sqs: Any, queue_url: str) -> str:

@@ -38,7 +38,7 @@ import boto3
 from handlers.call_budget import CallBudget
 from handlers.contract import NAMESPACE, AlertRoute
 
-from .queue_inbox import subscribe_queue, unsubscribe_queue
+from .queue_inbox import Delivery, receive, subscribe_queue, unsubscribe_queue
 
 ATTEMPTS: Final = 6  # SQS long polls: at most ATTEMPTS x WAIT_SECONDS of waiting
 WAIT_SECONDS: Final = 20  # SQS's longest long poll
@@ -136,19 +136,15 @@ def _preflight(clients: Mapping[str, Any], check: DeliveryCheck) -> list[str]:
     return problems
 
 
-def notified_topic(body: str, alarm_name: str) -> str | None:
-    """The topic an SQS message came through, if it is this check's ALARM notification."""
-    envelope = json.loads(body)
-    try:
-        notification = json.loads(envelope.get("Message", ""))
-    except json.JSONDecodeError:
-        return None
+def notified_topic(delivery: Delivery, alarm_name: str) -> str | None:
+    """The topic a delivery came through, if it is this check's ALARM notification."""
+    notification = delivery.message
     matches = (
         isinstance(notification, dict)
         and notification.get("AlarmName") == alarm_name
         and notification.get("NewStateValue") == "ALARM"
     )
-    return str(envelope["TopicArn"]) if matches else None
+    return delivery.topic_arn if matches else None
 
 
 def _await_notifications(
@@ -156,14 +152,10 @@ def _await_notifications(
 ) -> set[str]:
     arrived: set[str] = set()
     for _ in range(attempts):
-        response = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
-        )
-        for message in response.get("Messages", []):
-            topic = notified_topic(message["Body"], check.alarm_name)
+        for delivery in receive(sqs, queue_url, wait_seconds):
+            topic = notified_topic(delivery, check.alarm_name)
             if topic is not None:
                 arrived.add(topic)
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         if arrived >= set(check.topic_arns):
             break
     return arrived

@@ -13,6 +13,7 @@ from moto import mock_aws
 from moto.kms.models import kms_backends
 
 from components.existing_topic_policy import STATEMENT, TOPIC_ARN, ExistingTopicStatementProvider
+from ops.queue_inbox import Delivery
 from ops.verify_delivery import DeliveryCheck, main, notified_topic, topic_problems, verify
 from tests.delivery.cloudwatch_actions import cloudwatch_runs_alarm_actions
 from tests.infra.configurations import DEV_ACCOUNT, PAGING_TOPIC, configured_run
@@ -217,13 +218,13 @@ def test_both_routes_on_one_topic_are_checked_once():
 
 
 def test_only_this_checks_alarm_notification_counts():
-    def body(message: Any) -> str:
-        return json.dumps({"TopicArn": PAGING_TOPIC, "Message": message})
+    def body(message: Any) -> Delivery:
+        return Delivery(PAGING_TOPIC, None, message, {})
 
-    alarm = json.dumps({"AlarmName": "x-DeliveryCheck", "NewStateValue": "ALARM"})
+    alarm = {"AlarmName": "x-DeliveryCheck", "NewStateValue": "ALARM"}
     assert notified_topic(body(alarm), "x-DeliveryCheck") == PAGING_TOPIC
     assert notified_topic(body(alarm), "y-DeliveryCheck") is None
-    ok = json.dumps({"AlarmName": "x-DeliveryCheck", "NewStateValue": "OK"})
+    ok = {"AlarmName": "x-DeliveryCheck", "NewStateValue": "OK"}
     assert notified_topic(body(ok), "x-DeliveryCheck") is None
     assert notified_topic(body("a real alert, as text"), "x-DeliveryCheck") is None
 
