@@ -84,7 +84,10 @@ def invoke(
     """Run `function` on a raw request body; never raises for a handler failure."""
     event = json.loads(body) if body else {}
     try:
-        with mock.patch.dict(os.environ, dict(function.environment)):
+        # The function's environment replaces `os.environ` (what the handlers read) without
+        # setenv: invocations run on moto's threads, and changing the C environment there races
+        # any thread's getenv (tzset, libfaketime) into a crash.
+        with mock.patch.object(os, "environ", {**os.environ, **function.environment}):
             result = function.handler(event, context)
         return Invocation(json.dumps(result).encode(), None)
     except Exception as error:  # every handler failure is reported, as Lambda does
