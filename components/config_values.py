@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from components.cloudwatch_limits import MAX_EVALUATION_SECONDS, ONE_DAY, ONE_HOUR
+from handlers.contract import LAMBDA_MAX_TIMEOUT_SECONDS
 from handlers.validation import identifiers
 
 PROJECT: Final = "sf-user-monitoring"  # the Pulumi project: its config namespace
@@ -121,8 +122,8 @@ def _lambda_memory(value: int) -> int:
 
 
 def _lambda_timeout(value: int) -> int:
-    if not 1 <= value <= 900:
-        raise ValueError("must be between 1 and 900 (seconds)")
+    if not 1 <= value <= LAMBDA_MAX_TIMEOUT_SECONDS:
+        raise ValueError(f"must be between 1 and {LAMBDA_MAX_TIMEOUT_SECONDS} (seconds)")
     return value
 
 

@@ -331,6 +331,8 @@ DEFAULT_VOLUME_HISTORY_DAYS: Final = 7
 DEFAULT_ATHENA_RESULTS_PREFIX: Final = "validator"
 # Athena's ResultReuseByAgeConfiguration.MaxAgeInMinutes upper bound (botocore model).
 ATHENA_MAX_RESULT_REUSE_MINUTES: Final = 10_080
+# Lambda's longest function timeout (seconds).
+LAMBDA_MAX_TIMEOUT_SECONDS: Final = 900
 # The error handler's de-duplication window. The stack stops EventBridge's and Lambda's retries of
 # a failure event within it (components/event_capture.py), so a retried delivery is a duplicate.
 DEFAULT_DEDUP_WINDOW_MINUTES: Final = 60

@@ -33,7 +33,7 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -208,6 +208,7 @@ class Loop:
     emulator: Emulator
     inbox: AlertInbox
     pace: Pace
+    statistics: Mapping[str, str]  # metric name -> the statistic read back (`alarm_statistics`)
 
     def run(
         self,
@@ -242,8 +243,7 @@ class Loop:
         # This run's datapoints only: from the second it started to the second after it ended.
         start = record.started_at.replace(microsecond=0)
         end = record.finished_at.replace(microsecond=0) + timedelta(seconds=1)
-        statistics = alarm_statistics(alarm_set(settings).metric_alarms)
-        readings = read_back(self.emulator, start, end, statistics)
+        readings = read_back(self.emulator, start, end, self.statistics)
         return RunResult(label, run, readings, self.inbox.drain())
 
 
@@ -294,7 +294,8 @@ def run(users: int, build_dir: Path) -> tuple[DemoResult, list[str]]:
         warehouses = build_warehouses(fortnight, directory)
         canary = run_canary(settings, inbox, warehouses.healthy, pace, schedule.canary_at(0))
         simulated_metrics.publish_invocations(settings, canary.invocations)
-        loop = Loop(settings, emulator, inbox, pace)
+        alarms = alarm_set(settings)
+        loop = Loop(settings, emulator, inbox, pace, alarm_statistics(alarms.metric_alarms))
         rows = len(fortnight.today_extract)
         healthy = loop.run(
             "healthy",
@@ -325,7 +326,7 @@ def run(users: int, build_dir: Path) -> tuple[DemoResult, list[str]]:
             dimension_rows(warehouses.partial),
         )
         store = MetricStore.read(emulator)
-    board = AlarmBoard(alarm_set(settings), store, schedule.start, now)
+    board = AlarmBoard(alarms, store, schedule.start, now)
     runs = [healthy, broken, partial]
     preview = dashboard_preview.write(
         board,

@@ -25,6 +25,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import aws_clients
+from handlers.contract import LAMBDA_MAX_TIMEOUT_SECONDS
 from handlers.deadline import Deadline, ElapsedDeadline
 from handlers.validation.engines.base import QueryResult, QueryStats, Row
 from handlers.validation.errors import QueryEngineError
@@ -32,7 +33,7 @@ from handlers.validation.settings import ValidatorSettings
 
 _TERMINAL_FAILURES: Final = frozenset({"FAILED", "CANCELLED"})
 # Outside Lambda (the CLI) nothing kills the process: wait as long as the function may run.
-UNBOUNDED_WAIT_SECONDS: Final = 900.0
+UNBOUNDED_WAIT_SECONDS: Final = float(LAMBDA_MAX_TIMEOUT_SECONDS)
 
 logger = Logger(child=True)
 
